@@ -1,0 +1,56 @@
+import { Testing } from 'cdktf';
+import { production } from '../environments/production';
+import productionRelease from '../environments/production.release.json';
+import { staging } from '../environments/staging';
+import stagingRelease from '../environments/staging.release.json';
+import { Environment, EnvironmentSource, validateEnvironment } from '../environments/validate';
+import { EnvironmentStack } from '../stacks/environment-stack';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- tests edit raw, untyped copies on purpose */
+export type Edit = (settings: any, release: any) => void;
+
+const SOURCES = {
+  staging: { settings: staging, release: stagingRelease },
+  production: { settings: production, release: productionRelease },
+};
+export type EnvName = keyof typeof SOURCES;
+
+/** A deep copy of a committed environment, optionally edited. */
+export function source(name: EnvName, edit?: Edit): EnvironmentSource {
+  const copy = structuredClone(SOURCES[name]) as { settings: any; release: any };
+  edit?.(copy.settings, copy.release);
+  return copy;
+}
+
+export function environment(name: EnvName, edit?: Edit): Environment {
+  return validateEnvironment(source(name, edit));
+}
+
+/** The stack's synthesized JSON as a string (for the cdktf matchers). */
+export function synthString(name: EnvName, edit?: Edit): string {
+  return Testing.synth(new EnvironmentStack(Testing.app(), environment(name, edit)));
+}
+
+export interface SynthJson {
+  terraform: any;
+  provider: Record<string, any[]>;
+  resource: Record<string, Record<string, any>>;
+  data?: Record<string, Record<string, any>>;
+  output?: Record<string, any>;
+}
+
+export function synthJson(name: EnvName, edit?: Edit): SynthJson {
+  return JSON.parse(synthString(name, edit));
+}
+
+/** All resources of one type, as an array of their bodies. */
+export function resourcesOf(json: SynthJson, type: string): any[] {
+  return Object.values(json.resource[type] ?? {});
+}
+
+/** The one resource of `type` whose `metadata.name` (or `name`) is `name`. */
+export function resourceNamed(json: SynthJson, type: string, name: string): any {
+  const found = resourcesOf(json, type).filter((r) => (r.metadata?.name ?? r.name) === name);
+  if (found.length !== 1) throw new Error(`expected one ${type} named ${name}, found ${found.length}`);
+  return found[0];
+}

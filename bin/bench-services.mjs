@@ -1,0 +1,27 @@
+// Benchmark helper: synthesizes production with N generated services
+// (copies of its first service) into $CDKTF_OUTDIR, to show how synth grows.
+import { loadMain } from './synth.mjs';
+
+const count = Number(process.argv[2]);
+const main = await loadMain();
+const [production] = main.ENVIRONMENTS.filter((e) => e.settings.name === 'production');
+const settings = structuredClone(production.settings);
+const release = structuredClone(production.release);
+const [service] = settings.services;
+const [serviceRelease] = Object.values(release.services);
+settings.services = [];
+release.services = {};
+for (let i = 1; i <= count; i++) {
+  const name = `svc-${String(i).padStart(3, '0')}`;
+  settings.services.push({ ...structuredClone(service), name, ingress: undefined });
+  release.services[name] = structuredClone(serviceRelease);
+}
+settings.quota = {
+  ...settings.quota,
+  pods: 100000,
+  requestsCpu: '100000',
+  limitsCpu: '100000',
+  requestsMemory: '100000Gi',
+  limitsMemory: '100000Gi',
+};
+process.exitCode = main.synthesize([{ settings, release }], { outdir: process.env.CDKTF_OUTDIR });

@@ -1,0 +1,72 @@
+#!/usr/bin/env node
+// npm run bench: wall time and peak RSS of synthesizing both stacks with the
+// project's app command (cdktf.json "app") against `ts-node main.ts` on the
+// same code, then synth time as the number of services grows. A benchmark,
+// not a test: it prints numbers and checks them against the targets.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+const TARGET_MS = 1000;
+const TARGET_MB = 250;
+
+function runOnce(args) {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-'));
+  const rssFile = join(dir, 'rss');
+  writeFileSync(rssFile, '');
+  const env = {
+    ...process.env,
+    CDKTF_OUTDIR: join(dir, 'out'),
+    BENCH_RSS_FILE: rssFile,
+    NODE_OPTIONS: `--require ${join(root, 'bin/peak-rss.cjs')}`,
+  };
+  const start = process.hrtime.bigint();
+  const res = spawnSync(process.execPath, args, { cwd: root, env, encoding: 'utf8' });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (res.status !== 0) throw new Error(`${args.join(' ')} failed:\n${res.stderr}`);
+  const kib = Math.max(...readFileSync(rssFile, 'utf8').trim().split('\n').map(Number));
+  rmSync(dir, { recursive: true, force: true });
+  return { ms, mb: kib / 1024 };
+}
+
+function measure(label, args, runs = RUNS) {
+  runOnce(args); // warm the file cache
+  const samples = Array.from({ length: runs }, () => runOnce(args));
+  const times = samples.map((s) => s.ms).sort((a, b) => a - b);
+  const result = {
+    label,
+    median: times[Math.floor(times.length / 2)],
+    max: times[times.length - 1],
+    peak: Math.max(...samples.map((s) => s.mb)),
+  };
+  console.log(
+    `${label.padEnd(36)} median ${result.median.toFixed(0).padStart(6)} ms   max ${result.max
+      .toFixed(0)
+      .padStart(6)} ms   peak RSS ${result.peak.toFixed(0).padStart(4)} MB`,
+  );
+  return result;
+}
+
+console.log(`node ${process.version}, ${RUNS} runs each, both stacks (staging + production)\n`);
+const app = measure('app (node bin/synth.mjs)', ['bin/synth.mjs']);
+const tsNode = measure(
+  'ts-node main.ts',
+  [join(root, 'node_modules/ts-node/dist/bin.js'), 'main.ts'],
+  Math.min(RUNS, 3),
+);
+console.log(
+  `\nratio ts-node / app: ${(tsNode.median / app.median).toFixed(1)}x time, ${(tsNode.peak / app.peak).toFixed(1)}x memory`,
+);
+
+console.log('\ngrowth: one environment with N services');
+for (const n of [1, 10, 50]) measure(`${n} service(s)`, ['bin/bench-services.mjs', String(n)], 3);
+
+const ok = app.median <= TARGET_MS && app.peak <= TARGET_MB;
+console.log(
+  `\ntarget: median <= ${TARGET_MS} ms and peak <= ${TARGET_MB} MB for both stacks: ${ok ? 'met' : 'NOT MET'}`,
+);
+process.exitCode = ok ? 0 : 1;

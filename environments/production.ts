@@ -1,0 +1,67 @@
+import type { EnvironmentInput } from './schema';
+
+/**
+ * Production. Numbers come from the seed deployment guides: 3+ replicas with
+ * an HPA of 3–10 on CPU 70% / memory 80%, 500m / 512Mi limits per pod, the
+ * old colour kept at 1 replica after a switch, S3 backups kept 30 days and
+ * the last 7 pre-deploy snapshots. Account-specific ARNs are placeholders
+ * to set before the first deploy.
+ */
+export const production: EnvironmentInput = {
+  name: 'production',
+  namespace: 'production',
+  protect: true,
+  aws: {
+    region: 'us-east-1',
+    tags: { project: 'catbird-mls', environment: 'production', 'managed-by': 'cdktf', owner: 'devops' },
+  },
+  kubernetes: { configPath: '~/.kube/config', context: 'production' },
+  stateBackend: { type: 'local' },
+  quota: { requestsCpu: '8', requestsMemory: '16Gi', limitsCpu: '16', limitsMemory: '32Gi', pods: 60 },
+  limitRange: {
+    defaultRequest: { cpu: '100m', memory: '128Mi' },
+    default: { cpu: '500m', memory: '512Mi' },
+    max: { cpu: '2', memory: '4Gi' },
+  },
+  services: [
+    {
+      name: 'mls-server',
+      imageRepository: 'ghcr.io/catbird/mls-server',
+      replicas: 3,
+      idleReplicas: 1,
+      autoscaling: { minReplicas: 3, maxReplicas: 10, cpuUtilization: 70, memoryUtilization: 80 },
+      resources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
+      env: { RUST_LOG: 'info', SERVER_PORT: '3000', SERVICE_DID: 'did:web:mls.catbird.blue' },
+      secret: {
+        name: 'mls-secrets',
+        keys: {
+          'database-url': { env: 'DATABASE_URL', awsSecretId: 'mls-server/production/database-url' },
+          'redis-url': { env: 'REDIS_URL', awsSecretId: 'mls-server/production/redis-url' },
+          'jwt-secret': { env: 'JWT_SECRET', awsSecretId: 'mls-server/production/jwt-secret' },
+        },
+      },
+      ingress: { host: 'mls.catbird.blue', previewHost: 'green.mls.catbird.blue', tlsSecretName: 'mls-server-tls' },
+    },
+  ],
+  database: { instanceIdentifier: 'mls-production', cidrs: ['10.20.32.0/20'], snapshotsToKeep: 7 },
+  redis: { cidrs: ['10.20.48.0/20'] },
+  backups: {
+    bucketName: 'catbird-mls-backups-production',
+    retentionDays: 30,
+    schedule: '0 2 * * *',
+    objectLockDays: 30,
+    oidcProviderArn:
+      'arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/PRODUCTION0000000000000000000000',
+    databaseUrlSecretId: 'mls-server/production/database-url',
+  },
+  monitoring: {
+    enabled: true,
+    prometheus: { retention: '30d', storage: '100Gi' },
+    loki: { storage: '50Gi', s3BucketName: 'catbird-mls-logs-production' },
+    logShipper: 'alloy',
+    grafanaHost: 'grafana.catbird.blue',
+    grafanaAdminSecretId: 'monitoring/production/grafana-admin-password',
+    slackWebhookSecretId: 'monitoring/production/slack-webhook-url',
+    slackChannel: '#mls-alerts',
+  },
+};

@@ -1,0 +1,363 @@
+/**
+ * The environment model: what an environment file may say, with the rules a
+ * platform engineer would check by eye. Plain data in, plain data out — no
+ * Terraform types here. `EnvironmentInput` is what an environment file
+ * writes (defaults may be left out); `Environment` is the validated,
+ * defaulted result that the stack consumes.
+ */
+import { z } from 'zod';
+import { COLOURS } from './colours';
+import { cpuMillis, memoryBytes } from './quantities';
+
+/** RFC 1123 label: what Kubernetes accepts for namespaces and most names. */
+const dnsLabel = (max = 63) =>
+  z
+    .string()
+    .max(max, `must be at most ${max} characters`)
+    .regex(
+      /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/,
+      'must be a lowercase RFC 1123 label (a-z, 0-9, "-", starting and ending alphanumeric)',
+    );
+
+/** RFC 1035 label: what Kubernetes requires of Service names (starts with a letter). */
+const serviceName = (max: number) =>
+  z
+    .string()
+    .max(max, `must be at most ${max} characters`)
+    .regex(
+      /^[a-z]([-a-z0-9]*[a-z0-9])?$/,
+      'must be a lowercase RFC 1035 label (a-z, 0-9, "-", starting with a letter)',
+    );
+
+const cpu = z
+  .string()
+  .regex(/^(\d+m|\d+(\.\d{1,3})?)$/, { message: 'must be a CPU quantity such as "250m" or "1.5"', abort: true })
+  .refine((q) => cpuMillis(q) > 0, 'must be greater than zero');
+
+const memory = z
+  .string()
+  .regex(/^\d+(\.\d+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$/, {
+    message: 'must be a memory quantity such as "512Mi" or "1Gi"',
+    abort: true,
+  })
+  .refine((q) => memoryBytes(q) > 0, 'must be greater than zero');
+
+const storage = memory;
+
+/** Image repository without tag, e.g. ghcr.io/catbird/mls-server. */
+const imageRepository = z
+  .string()
+  .regex(
+    /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/,
+    'must be an image repository without tag, such as "ghcr.io/catbird/mls-server"',
+  );
+
+/** A full image reference pinned by tag or digest; never `latest`. */
+export const imageReference = z
+  .string()
+  .regex(
+    /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/,
+    { message: 'must be an image reference such as "ghcr.io/catbird/mls-server:1.4.2"', abort: true },
+  )
+  .refine((ref) => /:[^/]+$/.test(ref) || ref.includes('@sha256:'), 'must pin a tag or a digest')
+  .refine((ref) => !/:latest(@|$)/.test(ref), 'must not use the mutable "latest" tag');
+
+const httpPath = z.string().regex(/^\/[A-Za-z0-9._~/-]*$/, 'must be an absolute HTTP path such as "/health/live"');
+
+const hostname = z
+  .string()
+  .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/, 'must be a DNS host name such as "mls.catbird.blue"');
+
+const port = z.number().int().min(1).max(65535);
+
+const cidr = z
+  .string()
+  .regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, { message: 'must be an IPv4 CIDR such as "10.0.0.0/16"', abort: true })
+  .refine((c) => {
+    const [ip, bits] = c.split('/');
+    return ip!.split('.').every((o) => Number(o) <= 255) && Number(bits) <= 32;
+  }, 'must be a valid IPv4 CIDR');
+
+/** S3 bucket naming rules (general purpose buckets). */
+export const bucketName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
+    message: 'must be 3-63 characters of a-z, 0-9, "." and "-", starting and ending with a letter or digit',
+    abort: true,
+  })
+  .refine(
+    (b) => !b.includes('..') && !/^\d+\.\d+\.\d+\.\d+$/.test(b),
+    'must not contain ".." or look like an IP address',
+  )
+  .refine((b) => !b.startsWith('xn--') && !b.endsWith('-s3alias'), 'must not use a reserved prefix or suffix');
+
+const awsRegion = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region such as "eu-west-1"');
+
+const resources = z.strictObject({
+  requests: z.strictObject({ cpu, memory }),
+  limits: z.strictObject({ cpu, memory }),
+});
+
+const autoscaling = z.strictObject({
+  /** Replicas the HPA never goes below. */
+  minReplicas: z.number().int().min(1),
+  /** Replicas the HPA never goes above. */
+  maxReplicas: z.number().int().min(1),
+  /** Target average CPU utilization, percent of requests. */
+  cpuUtilization: z.number().int().min(1).max(100).default(70),
+  /** Target average memory utilization, percent of requests. */
+  memoryUtilization: z.number().int().min(1).max(100).default(80),
+  /** Seconds the HPA waits before acting on a lower recommendation. */
+  scaleDownStabilizationSeconds: z.number().int().min(0).max(3600).default(300),
+});
+
+const secretKey = z.strictObject({
+  /** Environment variable the key is exposed as. */
+  env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name such as "DATABASE_URL"'),
+  /** AWS Secrets Manager secret id (name or ARN) holding the value. */
+  awsSecretId: z.string().min(1),
+});
+
+const service = z.strictObject({
+  /** Service name; Deployments are `<name>-blue` and `<name>-green`. */
+  name: serviceName(47),
+  /** Image repository; the tag per colour lives in the release file. */
+  imageRepository,
+  containerPort: port.default(3000),
+  servicePort: port.default(80),
+  health: z
+    .strictObject({
+      liveness: httpPath.default('/health/live'),
+      readiness: httpPath.default('/health/ready'),
+      startup: httpPath.default('/health/live'),
+    })
+    .default({ liveness: '/health/live', readiness: '/health/ready', startup: '/health/live' }),
+  metricsPath: httpPath.default('/metrics'),
+  /** Replicas a colour runs at full size (`release stage` gives the idle colour this many). */
+  replicas: z.number().int().min(1),
+  /** Replicas the old colour keeps after `release finish`, for a fast switch back. */
+  idleReplicas: z.number().int().min(0).default(0),
+  autoscaling: autoscaling.optional(),
+  resources,
+  /** Plain, non-secret environment variables. */
+  env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name'), z.string()).default({}),
+  secret: z
+    .strictObject({
+      /** Kubernetes Secret name. */
+      name: dnsLabel(253),
+      /** Secret keys, each from an AWS Secrets Manager secret. */
+      keys: z.record(z.string().regex(/^[-._a-zA-Z0-9]+$/, 'must be a valid Secret key'), secretKey),
+    })
+    .optional(),
+  ingress: z
+    .strictObject({
+      host: hostname,
+      previewHost: hostname,
+      className: z.string().min(1).default('nginx'),
+      tlsSecretName: dnsLabel(253),
+    })
+    .optional(),
+});
+
+const quota = z.strictObject({
+  requestsCpu: cpu,
+  requestsMemory: memory,
+  limitsCpu: cpu,
+  limitsMemory: memory,
+  pods: z.number().int().min(1),
+});
+
+const limitRange = z.strictObject({
+  defaultRequest: z.strictObject({ cpu, memory }),
+  default: z.strictObject({ cpu, memory }),
+  max: z.strictObject({ cpu, memory }),
+});
+
+const stateBackend = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('local'),
+    /** State file path, relative to the stack's directory `cdktf.out/stacks/<name>`. @default `terraform.<name>.tfstate` in the project root */
+    path: z.string().min(1).optional(),
+  }),
+  z.strictObject({
+    type: z.literal('s3'),
+    bucket: bucketName,
+    /** @default `<environment>/terraform.tfstate` */
+    key: z.string().min(1).optional(),
+    region: awsRegion,
+  }),
+]);
+
+const database = z.strictObject({
+  /** RDS instance identifier (the database being protected). */
+  instanceIdentifier: dnsLabel(63),
+  port: port.default(5432),
+  /** CIDRs the pods may reach the database in. */
+  cidrs: z.array(cidr).min(1),
+  /** Pre-deploy snapshots kept (the newest releases). */
+  snapshotsToKeep: z.number().int().min(0).max(100),
+});
+
+const redis = z.strictObject({
+  port: port.default(6379),
+  cidrs: z.array(cidr).min(1),
+});
+
+const backups = z.strictObject({
+  bucketName,
+  /** Days a database dump is kept in S3. */
+  retentionDays: z.number().int().min(1).max(3650).default(30),
+  /** Cron schedule of the dump job (cluster time zone). */
+  schedule: z
+    .string()
+    .regex(/^(\S+\s+){4}\S+$/, 'must be a five-field cron expression such as "0 2 * * *"')
+    .default('0 2 * * *'),
+  /** Object Lock in governance mode for this many days; 0 disables it. */
+  objectLockDays: z.number().int().min(0).max(3650).default(0),
+  /** IAM OIDC provider ARN of the cluster, for the dump job's role. */
+  oidcProviderArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/.+$/, 'must be an IAM OIDC provider ARN'),
+  /** Secrets Manager secret id with the database URL the dump job uses. */
+  databaseUrlSecretId: z.string().min(1),
+});
+
+const monitoring = z.strictObject({
+  enabled: z.boolean().default(true),
+  prometheus: z
+    .strictObject({
+      retention: z
+        .string()
+        .regex(/^\d+(h|d|w|y)$/, 'must be a Prometheus duration such as "15d"')
+        .default('15d'),
+      storage: storage.default('50Gi'),
+    })
+    .default({ retention: '15d', storage: '50Gi' }),
+  loki: z
+    .strictObject({
+      storage: storage.default('10Gi'),
+      /** S3 bucket for Loki chunks; when unset Loki keeps them on its volume. */
+      s3BucketName: bucketName.optional(),
+    })
+    .default({ storage: '10Gi' }),
+  logShipper: z.enum(['alloy', 'promtail']).default('alloy'),
+  grafanaHost: hostname.optional(),
+  /** Secrets Manager ids for the Grafana admin password and the Slack webhook. */
+  grafanaAdminSecretId: z.string().min(1),
+  slackWebhookSecretId: z.string().min(1),
+  slackChannel: z.string().regex(/^#[-_a-z0-9]+$/, 'must be a Slack channel such as "#alerts"'),
+});
+
+export const environmentSchema = z
+  .strictObject({
+    /** Stack name; also the `environment` tag. */
+    name: dnsLabel(32),
+    /** Namespace the services run in. */
+    namespace: dnsLabel(),
+    /** Namespace of the monitoring stack. */
+    monitoringNamespace: dnsLabel().default('monitoring'),
+    /** Namespace of the ingress controller, allowed through the network policy. */
+    ingressNamespace: dnsLabel().default('ingress-nginx'),
+    /** Protected resources refuse destroy (`prevent_destroy`). */
+    protect: z.boolean(),
+    aws: z.strictObject({
+      region: awsRegion,
+      tags: z.record(z.string().min(1).max(128), z.string().max(256)),
+    }),
+    kubernetes: z.strictObject({
+      configPath: z.string().min(1),
+      context: z.string().min(1),
+    }),
+    stateBackend: stateBackend.default({ type: 'local' }),
+    quota,
+    limitRange,
+    services: z.array(service).min(1),
+    database,
+    redis,
+    backups,
+    monitoring,
+  })
+  .superRefine((env, ctx) => {
+    const names = new Set<string>();
+    env.services.forEach((svc, i) => {
+      if (names.has(svc.name)) {
+        ctx.addIssue({ code: 'custom', path: ['services', i, 'name'], message: `duplicates service "${svc.name}"` });
+      }
+      names.add(svc.name);
+      for (const kind of ['cpu', 'memory'] as const) {
+        const parse = kind === 'cpu' ? cpuMillis : memoryBytes;
+        if (parse(svc.resources.requests[kind]) > parse(svc.resources.limits[kind])) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['services', i, 'resources', 'requests', kind],
+            message: `must not exceed limits.${kind} (${svc.resources.limits[kind]})`,
+          });
+        }
+      }
+      const hpa = svc.autoscaling;
+      if (hpa && hpa.minReplicas > hpa.maxReplicas) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['services', i, 'autoscaling', 'minReplicas'],
+          message: `must not exceed maxReplicas (${hpa.maxReplicas})`,
+        });
+      }
+    });
+    if (env.namespace === env.monitoringNamespace) {
+      ctx.addIssue({ code: 'custom', path: ['monitoringNamespace'], message: 'must differ from namespace' });
+    }
+  });
+
+const colourState = z.strictObject({
+  /** Image this colour runs; absent when the colour was never staged. */
+  image: imageReference.optional(),
+  replicas: z.number().int().min(0).max(1000),
+});
+
+const serviceRelease = z
+  .strictObject({
+    /** The colour that receives traffic. */
+    live: z.enum(COLOURS),
+    blue: colourState,
+    green: colourState,
+  })
+  .superRefine((rel, ctx) => {
+    const live = rel[rel.live];
+    if (!live.image) {
+      ctx.addIssue({ code: 'custom', path: [rel.live, 'image'], message: `live colour "${rel.live}" has no image` });
+    }
+    if (live.replicas === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [rel.live, 'replicas'],
+        message: `live colour "${rel.live}" has zero replicas`,
+      });
+    }
+    for (const colour of COLOURS) {
+      if (colour !== rel.live && rel[colour].replicas > 0 && !rel[colour].image) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [colour, 'image'],
+          message: `colour "${colour}" has replicas but no image`,
+        });
+      }
+    }
+  });
+
+/** Per-environment release state: what each colour runs and which is live. */
+export const releaseSchema = z.strictObject({
+  services: z.record(serviceName(47), serviceRelease),
+  /**
+   * Releases (image tags) in deploy order, oldest first. The newest
+   * `database.snapshotsToKeep` of them have a pre-deploy RDS snapshot.
+   */
+  history: z.array(z.string().min(1)).default([]),
+});
+
+export type EnvironmentInput = z.input<typeof environmentSchema>;
+export type EnvironmentSettings = z.output<typeof environmentSchema>;
+export type ServiceSettings = EnvironmentSettings['services'][number];
+export type ReleaseInput = z.input<typeof releaseSchema>;
+export type ReleaseState = z.output<typeof releaseSchema>;
+export type ServiceRelease = ReleaseState['services'][string];
+export type ColourState = ServiceRelease['blue'];

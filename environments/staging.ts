@@ -1,0 +1,67 @@
+import type { EnvironmentInput } from './schema';
+
+/**
+ * Staging: a small mirror of production (seed: 1 replica per service). The
+ * old colour is scaled to zero after a switch, and snapshots are not kept.
+ */
+export const staging: EnvironmentInput = {
+  name: 'staging',
+  namespace: 'staging',
+  protect: false,
+  aws: {
+    region: 'us-east-1',
+    tags: { project: 'catbird-mls', environment: 'staging', 'managed-by': 'cdktf', owner: 'devops' },
+  },
+  kubernetes: { configPath: '~/.kube/config', context: 'staging' },
+  stateBackend: { type: 'local' },
+  quota: { requestsCpu: '2', requestsMemory: '4Gi', limitsCpu: '4', limitsMemory: '8Gi', pods: 20 },
+  limitRange: {
+    defaultRequest: { cpu: '100m', memory: '128Mi' },
+    default: { cpu: '500m', memory: '512Mi' },
+    max: { cpu: '1', memory: '1Gi' },
+  },
+  services: [
+    {
+      name: 'mls-server',
+      imageRepository: 'ghcr.io/catbird/mls-server',
+      replicas: 1,
+      idleReplicas: 0,
+      autoscaling: { minReplicas: 1, maxReplicas: 3, cpuUtilization: 70, memoryUtilization: 80 },
+      resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
+      env: { RUST_LOG: 'debug', SERVER_PORT: '3000', SERVICE_DID: 'did:web:staging.mls.catbird.blue' },
+      secret: {
+        name: 'mls-secrets',
+        keys: {
+          'database-url': { env: 'DATABASE_URL', awsSecretId: 'mls-server/staging/database-url' },
+          'redis-url': { env: 'REDIS_URL', awsSecretId: 'mls-server/staging/redis-url' },
+          'jwt-secret': { env: 'JWT_SECRET', awsSecretId: 'mls-server/staging/jwt-secret' },
+        },
+      },
+      ingress: {
+        host: 'staging.mls.catbird.blue',
+        previewHost: 'preview.staging.mls.catbird.blue',
+        tlsSecretName: 'mls-server-tls',
+      },
+    },
+  ],
+  database: { instanceIdentifier: 'mls-staging', cidrs: ['10.10.32.0/20'], snapshotsToKeep: 0 },
+  redis: { cidrs: ['10.10.48.0/20'] },
+  backups: {
+    bucketName: 'catbird-mls-backups-staging',
+    retentionDays: 30,
+    schedule: '0 2 * * *',
+    objectLockDays: 0,
+    oidcProviderArn:
+      'arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/STAGING000000000000000000000000',
+    databaseUrlSecretId: 'mls-server/staging/database-url',
+  },
+  monitoring: {
+    enabled: true,
+    prometheus: { retention: '7d', storage: '20Gi' },
+    loki: { storage: '10Gi' },
+    logShipper: 'alloy',
+    grafanaAdminSecretId: 'monitoring/staging/grafana-admin-password',
+    slackWebhookSecretId: 'monitoring/staging/slack-webhook-url',
+    slackChannel: '#mls-alerts-staging',
+  },
+};

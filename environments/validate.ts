@@ -1,0 +1,123 @@
+import type { z } from 'zod';
+import { COLOURS } from './colours';
+import { ConfigError, ConfigIssue, formatPath } from './errors';
+import { EnvironmentSettings, ReleaseState, environmentSchema, releaseSchema } from './schema';
+
+/** A validated environment: its settings and its release state. */
+export interface Environment extends EnvironmentSettings {
+  readonly release: ReleaseState;
+}
+
+/** An environment as its files give it, before validation. */
+export interface EnvironmentSource {
+  /** The typed settings file's export. */
+  readonly settings: unknown;
+  /** The parsed release file (`environments/<name>.release.json`). */
+  readonly release: unknown;
+}
+
+function describe(value: unknown): string {
+  const text = JSON.stringify(value);
+  return text === undefined || text.length > 60 ? '' : ` (got ${text})`;
+}
+
+function issuesOf(environment: string, error: z.ZodError, prefix: PropertyKey[]): ConfigIssue[] {
+  return error.issues.flatMap((issue) =>
+    // A typo'd field is reported at the field itself, not at its parent.
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({
+          environment,
+          path: formatPath([...prefix, ...issue.path, key]),
+          message: 'is not a known field',
+        }))
+      : [
+          {
+            environment,
+            path: formatPath([...prefix, ...issue.path]),
+            message: issue.message + ('input' in issue ? describe(issue.input) : ''),
+          },
+        ],
+  );
+}
+
+function nameOf(settings: unknown): string {
+  const name = (settings as { name?: unknown } | null)?.name;
+  return typeof name === 'string' && name !== '' ? name : '<unnamed>';
+}
+
+/** Cross-file rules: the release file must describe exactly the configured services, within their bounds. */
+function crossCheck(settings: EnvironmentSettings, release: ReleaseState): ConfigIssue[] {
+  const issues: Omit<ConfigIssue, 'environment'>[] = [];
+  const configured = new Set(settings.services.map((s) => s.name));
+  for (const name of Object.keys(release.services)) {
+    if (!configured.has(name)) {
+      issues.push({ path: `release.services.${name}`, message: 'is not a service of this environment' });
+    }
+  }
+  for (const svc of settings.services) {
+    const rel = release.services[svc.name];
+    if (!rel) {
+      issues.push({ path: `release.services.${svc.name}`, message: 'is missing: every service needs a release entry' });
+      continue;
+    }
+    const hpa = svc.autoscaling;
+    const live = rel[rel.live];
+    if (hpa && (live.replicas < hpa.minReplicas || live.replicas > hpa.maxReplicas)) {
+      issues.push({
+        path: `release.services.${svc.name}.${rel.live}.replicas`,
+        message: `live colour must run between autoscaling.minReplicas (${hpa.minReplicas}) and maxReplicas (${hpa.maxReplicas}) replicas (got ${live.replicas})`,
+      });
+    }
+    for (const colour of COLOURS) {
+      const image = rel[colour].image;
+      if (image && !image.startsWith(`${svc.imageRepository}:`) && !image.startsWith(`${svc.imageRepository}@`)) {
+        issues.push({
+          path: `release.services.${svc.name}.${colour}.image`,
+          message: `must be an image of ${svc.imageRepository} (got "${image}")`,
+        });
+      }
+    }
+  }
+  return issues.map((i) => ({ environment: settings.name, ...i }));
+}
+
+/**
+ * Validates and defaults one environment. Throws a ConfigError listing every
+ * problem found (not only the first), each with its field path.
+ */
+export function validateEnvironment(source: EnvironmentSource): Environment {
+  const env = nameOf(source.settings);
+  const settings = environmentSchema.safeParse(source.settings, { reportInput: true });
+  const release = releaseSchema.safeParse(source.release, { reportInput: true });
+  const issues = [
+    ...(settings.success ? [] : issuesOf(env, settings.error, [])),
+    ...(release.success ? [] : issuesOf(env, release.error, ['release'])),
+  ];
+  if (settings.success && release.success) issues.push(...crossCheck(settings.data, release.data));
+  if (issues.length > 0 || !settings.success || !release.success) throw new ConfigError(issues);
+  return { ...settings.data, release: release.data };
+}
+
+/**
+ * Validates every environment before anything is built, so one bad file
+ * means no output at all rather than a partial cdktf.out.
+ */
+export function validateAll(sources: readonly EnvironmentSource[]): Environment[] {
+  const issues: ConfigIssue[] = [];
+  const valid: Environment[] = [];
+  for (const source of sources) {
+    try {
+      valid.push(validateEnvironment(source));
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      issues.push(...e.issues);
+    }
+  }
+  valid.forEach((env, i) => {
+    if (valid.findIndex((other) => other.name === env.name) !== i) {
+      issues.push({ environment: env.name, path: 'name', message: 'is used by two environment files' });
+    }
+  });
+  if (issues.length > 0) throw new ConfigError(issues);
+  return valid;
+}
