@@ -1,9 +1,9 @@
 // Benchmark helper: synthesizes production with N generated services
 // (copies of its first service) into $CDKTF_OUTDIR, to show how synth grows.
-import { loadMain } from './synth.mjs';
+import { loadTs } from './load-ts.mjs';
 
 const count = Number(process.argv[2]);
-const main = await loadMain();
+const main = await loadTs('main.ts');
 const [production] = main.ENVIRONMENTS.filter((e) => e.settings.name === 'production');
 const settings = structuredClone(production.settings);
 const release = structuredClone(production.release);

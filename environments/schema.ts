@@ -6,7 +6,7 @@
  * defaulted result that the stack consumes.
  */
 import { z } from 'zod';
-import { COLOURS } from './colours';
+import { COLOURS, otherColour } from './colours';
 import { cpuMillis, memoryBytes } from './quantities';
 
 /** RFC 1123 label: what Kubernetes accepts for namespaces and most names. */
@@ -92,6 +92,9 @@ export const bucketName = z
   .refine((b) => !b.startsWith('xn--') && !b.endsWith('-s3alias'), 'must not use a reserved prefix or suffix');
 
 const awsRegion = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region such as "eu-west-1"');
+
+/** Cross-field rules run once every field is valid, so one mistake is reported once. */
+const onlyWhenFieldsValid = { when: (payload: { issues: readonly unknown[] }) => payload.issues.length === 0 };
 
 const resources = z.strictObject({
   requests: z.strictObject({ cpu, memory }),
@@ -301,12 +304,25 @@ export const environmentSchema = z
           path: ['services', i, 'autoscaling', 'minReplicas'],
           message: `must not exceed maxReplicas (${hpa.maxReplicas})`,
         });
+      } else if (hpa && (svc.replicas < hpa.minReplicas || svc.replicas > hpa.maxReplicas)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['services', i, 'replicas'],
+          message: `must be within autoscaling.minReplicas..maxReplicas (${hpa.minReplicas}..${hpa.maxReplicas})`,
+        });
+      }
+      if (svc.idleReplicas > svc.replicas) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['services', i, 'idleReplicas'],
+          message: `must not exceed replicas (${svc.replicas})`,
+        });
       }
     });
     if (env.namespace === env.monitoringNamespace) {
       ctx.addIssue({ code: 'custom', path: ['monitoringNamespace'], message: 'must differ from namespace' });
     }
-  });
+  }, onlyWhenFieldsValid);
 
 const colourState = z.strictObject({
   /** Image this colour runs; absent when the colour was never staged. */
@@ -314,10 +330,20 @@ const colourState = z.strictObject({
   replicas: z.number().int().min(0).max(1000),
 });
 
+/**
+ * Where a service is in its release cycle: `stable` (one colour serves, the
+ * other is idle), `staged` (the idle colour runs a new image at full size,
+ * waiting for promote), `switched` (traffic moved; the old colour still runs
+ * for a fast rollback, waiting for finish).
+ */
+export const RELEASE_PHASES = ['stable', 'staged', 'switched'] as const;
+export type ReleasePhase = (typeof RELEASE_PHASES)[number];
+
 const serviceRelease = z
   .strictObject({
     /** The colour that receives traffic. */
     live: z.enum(COLOURS),
+    phase: z.enum(RELEASE_PHASES).default('stable'),
     blue: colourState,
     green: colourState,
   })
@@ -331,6 +357,14 @@ const serviceRelease = z
         code: 'custom',
         path: [rel.live, 'replicas'],
         message: `live colour "${rel.live}" has zero replicas`,
+      });
+    }
+    const idle = otherColour(rel.live);
+    if (rel.phase !== 'stable' && !rel[idle].image) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [idle, 'image'],
+        message: `phase "${rel.phase}" needs an image on ${idle}`,
       });
     }
     for (const colour of COLOURS) {

@@ -67,6 +67,11 @@ function crossCheck(settings: EnvironmentSettings, release: ReleaseState): Confi
         path: `release.services.${svc.name}.${rel.live}.replicas`,
         message: `live colour must run between autoscaling.minReplicas (${hpa.minReplicas}) and maxReplicas (${hpa.maxReplicas}) replicas (got ${live.replicas})`,
       });
+    } else if (live.replicas < svc.replicas) {
+      issues.push({
+        path: `release.services.${svc.name}.${rel.live}.replicas`,
+        message: `live colour must run at full size, services[].replicas (${svc.replicas}) (got ${live.replicas})`,
+      });
     }
     for (const colour of COLOURS) {
       const image = rel[colour].image;

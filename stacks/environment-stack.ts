@@ -3,7 +3,9 @@ import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import { LocalBackend, S3Backend, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
+import { BlueGreenService } from '../constructs/blue-green-service';
 import { Namespace } from '../constructs/namespace';
+import { NamespaceNetworkPolicies } from '../constructs/network-policies';
 import type { Environment } from '../environments/validate';
 
 /**
@@ -16,6 +18,8 @@ export class EnvironmentStack extends TerraformStack {
   public readonly serviceNamespace: Namespace;
   /** The namespace of the monitoring stack. */
   public readonly monitoringNamespace: Namespace;
+  /** The blue/green services, by name. */
+  public readonly services: Record<string, BlueGreenService> = {};
 
   constructor(scope: Construct, env: Environment) {
     super(scope, env.name);
@@ -38,6 +42,44 @@ export class EnvironmentStack extends TerraformStack {
       podSecurityWarn: 'baseline',
       protect: env.protect,
       labels: { environment: env.name },
+    });
+    this.addServices(env);
+  }
+
+  private addServices(env: Environment): void {
+    const namespace = this.serviceNamespace.namespaceName;
+    for (const svc of env.services) {
+      const release = env.release.services[svc.name]!;
+      this.services[svc.name] = new BlueGreenService(this, svc.name, {
+        service: svc.name,
+        namespace,
+        partOf: 'mls',
+        live: release.live,
+        blue: release.blue,
+        green: release.green,
+        fullReplicas: svc.replicas,
+        containerPort: svc.containerPort,
+        servicePort: svc.servicePort,
+        health: svc.health,
+        resources: svc.resources,
+        env: svc.env,
+        secretEnv: svc.secret && {
+          secretName: svc.secret.name,
+          keys: Object.fromEntries(Object.entries(svc.secret.keys).map(([key, k]) => [k.env, key])),
+        },
+        autoscaling: svc.autoscaling,
+        ingress: svc.ingress,
+      });
+    }
+    new NamespaceNetworkPolicies(this, 'network-policies', {
+      namespace,
+      ingressNamespace: env.ingressNamespace,
+      monitoringNamespace: env.monitoringNamespace,
+      services: env.services.map((svc) => ({ app: svc.name, port: svc.containerPort })),
+      egress: [
+        { name: 'database', cidrs: env.database.cidrs, port: env.database.port },
+        { name: 'redis', cidrs: env.redis.cidrs, port: env.redis.port },
+      ],
     });
   }
 

@@ -1,0 +1,38 @@
+// Loads a TypeScript entry point: esbuild bundles it in memory (a few tens
+// of milliseconds) and Node runs the result. Nothing is written to disk, so
+// a stale build can never run. Type checking is `npm run typecheck`.
+import { build } from 'esbuild';
+import { Module } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = fileURLToPath(new URL('..', import.meta.url));
+
+/** Bundles `entry` (relative to the project root) and returns its exports. */
+export async function loadTs(entry) {
+  const result = await build({
+    absWorkingDir: root,
+    entryPoints: [entry],
+    bundle: true,
+    packages: 'external',
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    sourcemap: 'inline',
+    write: false,
+    logLevel: 'silent',
+  }).catch((e) => {
+    for (const err of e.errors ?? []) {
+      const at = err.location ? `${err.location.file}:${err.location.line}:${err.location.column}: ` : '';
+      process.stderr.write(`error: ${at}${err.text}\n`);
+    }
+    process.exit(1);
+  });
+  process.setSourceMapsEnabled(true);
+  const filename = join(root, entry.replace(/\.ts$/, '.js'));
+  const mod = new Module(filename);
+  mod.filename = filename;
+  mod.paths = Module._nodeModulePaths(root);
+  mod._compile(result.outputFiles[0].text, filename);
+  return mod.exports;
+}

@@ -1,0 +1,180 @@
+import { DeploymentV1 } from '@cdktf/provider-kubernetes/lib/deployment-v1';
+import { PodDisruptionBudgetV1 } from '@cdktf/provider-kubernetes/lib/pod-disruption-budget-v1';
+import { ITerraformDependable } from 'cdktf';
+import { Construct } from 'constructs';
+import type { Colour } from '../environments/colours';
+import { colourLabels, colourName, colourSelector } from './labels';
+
+export interface HealthPaths {
+  /** Liveness probe path. @default '/health/live' */
+  readonly liveness?: string;
+  /** Readiness probe path. @default '/health/ready' */
+  readonly readiness?: string;
+  /** Startup probe path. @default '/health/live' */
+  readonly startup?: string;
+}
+
+export interface ContainerResources {
+  readonly requests: { readonly cpu: string; readonly memory: string };
+  readonly limits: { readonly cpu: string; readonly memory: string };
+}
+
+/** Environment variables read from one Kubernetes Secret. */
+export interface SecretEnv {
+  /** Secret name. */
+  readonly secretName: string;
+  /** Environment variable name → key in the Secret. */
+  readonly keys: Readonly<Record<string, string>>;
+}
+
+/** What both colours of a service share. */
+export interface PodTemplateProps {
+  /** Service name (the `app` label). */
+  readonly service: string;
+  readonly namespace: string;
+  /** Port the container listens on. @default 3000 */
+  readonly containerPort?: number;
+  /** Probe paths. @default the seeds' /health/live and /health/ready */
+  readonly health?: HealthPaths;
+  readonly resources: ContainerResources;
+  /** Plain environment variables. @default none */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Environment variables from a Secret. @default none */
+  readonly secretEnv?: SecretEnv;
+  /** Pod annotations, e.g. a checksum that rolls pods when secrets change. @default none */
+  readonly podAnnotations?: Readonly<Record<string, string>>;
+  /** UID and GID the container runs as. @default 10001 */
+  readonly runAsUser?: number;
+  /** `app.kubernetes.io/part-of` label. @default none */
+  readonly partOf?: string;
+}
+
+export interface ColourDeploymentProps extends PodTemplateProps {
+  readonly colour: Colour;
+  /** Image reference, pinned by tag or digest. */
+  readonly image: string;
+  /** Replica count Terraform sets (see `autoscaled`). */
+  readonly replicas: number;
+  /**
+   * The HPA owns the replica count after creation: `replicas` is used only
+   * when the Deployment is created and Terraform ignores later drift, so a
+   * plan after the HPA scaled shows no change. @default false
+   */
+  readonly autoscaled?: boolean;
+  /** Resources that must exist before this colour rolls out. @default none */
+  readonly dependsOn?: ITerraformDependable[];
+}
+
+const DEFAULT_HEALTH = { liveness: '/health/live', readiness: '/health/ready', startup: '/health/live' };
+
+/** One colour of a blue/green service: its Deployment and PodDisruptionBudget. */
+export class ColourDeployment extends Construct {
+  public readonly deployment: DeploymentV1;
+  /** Resolved Deployment name (a reference, so dependants wait for it). */
+  public readonly deploymentName: string;
+
+  constructor(scope: Construct, id: string, props: ColourDeploymentProps) {
+    super(scope, id);
+    const name = colourName(props.service, props.colour);
+    const selector = colourSelector(props.service, props.colour);
+    const labels = colourLabels(props.service, props.colour, imageTag(props.image), props.partOf);
+    const port = props.containerPort ?? 3000;
+    const health = { ...DEFAULT_HEALTH, ...props.health };
+    const uid = String(props.runAsUser ?? 10001);
+    const httpGet = (path: string) => ({ path, port: 'http' });
+
+    this.deployment = new DeploymentV1(this, 'deployment', {
+      metadata: { name, namespace: props.namespace, labels },
+      waitForRollout: true,
+      dependsOn: props.dependsOn,
+      lifecycle: props.autoscaled ? { ignoreChanges: ['spec[0].replicas'] } : undefined,
+      timeouts: { create: '10m', update: '10m' },
+      spec: {
+        replicas: String(props.replicas),
+        revisionHistoryLimit: 5,
+        selector: { matchLabels: selector },
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '0' } },
+        template: {
+          metadata: { labels, annotations: props.podAnnotations ? { ...props.podAnnotations } : undefined },
+          spec: {
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            terminationGracePeriodSeconds: 30,
+            securityContext: {
+              runAsNonRoot: true,
+              runAsUser: uid,
+              runAsGroup: uid,
+              fsGroup: uid,
+              seccompProfile: { type: 'RuntimeDefault' },
+            },
+            topologySpreadConstraint: ['kubernetes.io/hostname', 'topology.kubernetes.io/zone'].map((key) => ({
+              maxSkew: 1,
+              topologyKey: key,
+              whenUnsatisfiable: 'ScheduleAnyway',
+              labelSelector: [{ matchLabels: selector }],
+            })),
+            container: [
+              {
+                name: props.service,
+                image: props.image,
+                imagePullPolicy: 'IfNotPresent',
+                port: [{ name: 'http', containerPort: port, protocol: 'TCP' }],
+                env: [
+                  ...Object.entries(props.env ?? {}).map(([envName, value]) => ({ name: envName, value })),
+                  ...Object.entries(props.secretEnv?.keys ?? {}).map(([envName, key]) => ({
+                    name: envName,
+                    valueFrom: { secretKeyRef: { name: props.secretEnv!.secretName, key } },
+                  })),
+                ],
+                resources: {
+                  requests: { ...props.resources.requests },
+                  limits: { ...props.resources.limits },
+                },
+                startupProbe: { httpGet: httpGet(health.startup), periodSeconds: 2, failureThreshold: 30 },
+                livenessProbe: {
+                  httpGet: httpGet(health.liveness),
+                  periodSeconds: 10,
+                  timeoutSeconds: 2,
+                  failureThreshold: 3,
+                },
+                readinessProbe: {
+                  httpGet: httpGet(health.readiness),
+                  periodSeconds: 5,
+                  timeoutSeconds: 2,
+                  failureThreshold: 3,
+                },
+                securityContext: {
+                  runAsNonRoot: true,
+                  allowPrivilegeEscalation: false,
+                  privileged: false,
+                  readOnlyRootFilesystem: true,
+                  capabilities: { drop: ['ALL'] },
+                  seccompProfile: { type: 'RuntimeDefault' },
+                },
+                volumeMount: [{ name: 'tmp', mountPath: '/tmp' }],
+              },
+            ],
+            // The root filesystem is read-only; /tmp is the one writable place.
+            volume: [{ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }],
+          },
+        },
+      },
+    });
+    this.deploymentName = this.deployment.metadata.name;
+
+    // maxUnavailable rather than minAvailable: a colour kept at one replica
+    // must not block node drains.
+    new PodDisruptionBudgetV1(this, 'pdb', {
+      metadata: { name, namespace: props.namespace, labels },
+      spec: { maxUnavailable: '1', selector: { matchLabels: selector } },
+    });
+  }
+}
+
+/** The tag (or short digest) of an image reference, shaped as a label value. */
+export function imageTag(image: string): string {
+  const digest = image.split('@')[1];
+  const tag = digest ? digest.replace('sha256:', '').slice(0, 12) : image.slice(image.lastIndexOf(':') + 1);
+  // Label values: at most 63 characters, ending alphanumeric.
+  return tag.slice(0, 63).replace(/[^A-Za-z0-9]+$/, '');
+}
