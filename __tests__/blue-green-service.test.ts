@@ -158,7 +158,7 @@ describe('BlueGreenService', () => {
 
     it('switches the Service only after the live colour rolled out, at full size', () => {
       expect(deployments[blueId!].wait_for_rollout).toBe(true);
-      expect(service.depends_on).toEqual([`\${kubernetes_deployment_v1.${blueId}}`]);
+      expect(service.depends_on).toEqual([`kubernetes_deployment_v1.${blueId}`]);
       expect(service.lifecycle.precondition).toEqual([
         {
           condition: `\${tonumber(kubernetes_deployment_v1.${blueId}.spec[0].replicas) >= 3}`,
@@ -169,7 +169,7 @@ describe('BlueGreenService', () => {
 
     it('changes the old colour only after traffic left it', () => {
       const green = resourceNamed(json, 'kubernetes_deployment_v1', 'api-green');
-      expect(green.depends_on).toEqual([expect.stringMatching(/^\$\{kubernetes_service_v1\.api_service_[0-9A-F]+\}$/)]);
+      expect(green.depends_on).toEqual([expect.stringMatching(/^kubernetes_service_v1\.api_service_[0-9A-F]+$/)]);
     });
   });
 
@@ -255,6 +255,7 @@ describe('services in the environment stacks', () => {
     ).toEqual([
       'allow-agent-manager-egress',
       'allow-agent-manager-ingress',
+      'allow-db-backup-egress',
       'allow-dns-egress',
       'allow-mls-server-egress',
       'allow-mls-server-ingress',

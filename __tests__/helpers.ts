@@ -26,9 +26,14 @@ export function environment(name: EnvName, edit?: Edit): Environment {
   return validateEnvironment(source(name, edit));
 }
 
-/** The stack's synthesized JSON as a string (for the cdktf matchers). */
+const unedited = new Map<EnvName, string>();
+
+/** The stack's synthesized JSON as a string; the committed environments are synthesized once per test file. */
 export function synthString(name: EnvName, edit?: Edit): string {
-  return Testing.synth(new EnvironmentStack(Testing.app(), environment(name, edit)));
+  const synth = () => Testing.synth(new EnvironmentStack(Testing.app(), environment(name, edit)));
+  if (edit) return synth();
+  if (!unedited.has(name)) unedited.set(name, synth());
+  return unedited.get(name)!;
 }
 
 export interface SynthJson {
@@ -53,4 +58,19 @@ export function resourceNamed(json: SynthJson, type: string, name: string): any 
   const found = resourcesOf(json, type).filter((r) => (r.metadata?.name ?? r.name) === name);
   if (found.length !== 1) throw new Error(`expected one ${type} named ${name}, found ${found.length}`);
   return found[0];
+}
+
+/** All data sources of one type, keyed by their id. */
+export function dataOf(json: SynthJson, type: string): Record<string, any> {
+  return json.data?.[type] ?? {};
+}
+
+/** The body a `${type.id.attr}` reference points at. */
+export function referenced(json: SynthJson, ref: string): any {
+  const match = /^\$\{(data\.)?([a-z0-9_]+)\.([^.}]+)\./.exec(ref);
+  if (!match) throw new Error(`not a reference: ${ref}`);
+  const [, isData, type, id] = match;
+  const body = (isData ? json.data : json.resource)?.[type!]?.[id!];
+  if (!body) throw new Error(`dangling reference: ${ref}`);
+  return body;
 }

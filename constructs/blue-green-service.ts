@@ -90,12 +90,11 @@ export class BlueGreenService extends Construct {
     const servicePort = props.servicePort ?? 80;
 
     const liveColour = this.addColour(props, live);
-    this.service = this.addService('service', name, props, live, servicePort);
+    this.service = this.addService('service', name, props, live, servicePort, [liveColour.deployment]);
     // Traffic moves only after the live colour rolled out, and only if it
     // runs at full size: with an HPA its replica count comes from the
     // cluster (ignore_changes), so a colour that was never staged at full
     // size would otherwise take traffic on one pod.
-    this.service.dependsOn = [liveColour.deployment.fqn];
     this.service.addOverride('lifecycle.precondition', [
       {
         condition: `\${tonumber(${liveColour.deployment.fqn}.spec[0].replicas) >= ${props.fullReplicas}}`,
@@ -103,10 +102,7 @@ export class BlueGreenService extends Construct {
       },
     ]);
     this.previewService = this.addService('preview', `${name}-preview`, props, idle, servicePort);
-    if (props[idle].image) {
-      const idleColour = this.addColour(props, idle);
-      idleColour.deployment.dependsOn = [...(idleColour.deployment.dependsOn ?? []), this.service.fqn];
-    }
+    if (props[idle].image) this.addColour(props, idle, [this.service]);
     this.serviceName = this.service.metadata.name;
     this.previewServiceName = this.previewService.metadata.name;
 
@@ -162,7 +158,11 @@ export class BlueGreenService extends Construct {
     }
   }
 
-  private addColour(props: BlueGreenServiceProps, colour: Colour): ColourDeployment {
+  private addColour(
+    props: BlueGreenServiceProps,
+    colour: Colour,
+    after: ITerraformDependable[] = [],
+  ): ColourDeployment {
     const spec = props[colour];
     const deployment = new ColourDeployment(this, colour, {
       ...props,
@@ -170,14 +170,22 @@ export class BlueGreenService extends Construct {
       image: spec.image!,
       replicas: spec.replicas,
       autoscaled: colour === props.live && props.autoscaling !== undefined,
-      dependsOn: props.colourDependencies?.[colour],
+      dependsOn: [...(props.colourDependencies?.[colour] ?? []), ...after],
     });
     this.colours[colour] = deployment;
     return deployment;
   }
 
-  private addService(id: string, name: string, props: BlueGreenServiceProps, colour: Colour, port: number) {
+  private addService(
+    id: string,
+    name: string,
+    props: BlueGreenServiceProps,
+    colour: Colour,
+    port: number,
+    dependsOn?: ITerraformDependable[],
+  ) {
     return new ServiceV1(this, id, {
+      dependsOn,
       metadata: { name, namespace: props.namespace, labels: serviceLabels(props.service, props.partOf) },
       spec: {
         type: 'ClusterIP',

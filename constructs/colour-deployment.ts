@@ -4,6 +4,7 @@ import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import type { Colour } from '../environments/colours';
 import { colourLabels, colourName, colourSelector } from './labels';
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './pod-security';
 
 export interface HealthPaths {
   /** Liveness probe path. @default '/health/live' */
@@ -80,13 +81,12 @@ export class ColourDeployment extends Construct {
     const labels = colourLabels(props.service, props.colour, imageTag(props.image), props.partOf);
     const port = props.containerPort ?? 3000;
     const health = { ...DEFAULT_HEALTH, ...props.health };
-    const uid = String(props.runAsUser ?? 10001);
     const httpGet = (path: string) => ({ path, port: 'http' });
 
     this.deployment = new DeploymentV1(this, 'deployment', {
       metadata: { name, namespace: props.namespace, labels },
       waitForRollout: true,
-      dependsOn: props.dependsOn,
+      dependsOn: props.dependsOn?.length ? props.dependsOn : undefined,
       lifecycle: props.autoscaled ? { ignoreChanges: ['spec[0].replicas'] } : undefined,
       timeouts: { create: '10m', update: '10m' },
       spec: {
@@ -100,13 +100,7 @@ export class ColourDeployment extends Construct {
             automountServiceAccountToken: false,
             enableServiceLinks: false,
             terminationGracePeriodSeconds: 30,
-            securityContext: {
-              runAsNonRoot: true,
-              runAsUser: uid,
-              runAsGroup: uid,
-              fsGroup: uid,
-              seccompProfile: { type: 'RuntimeDefault' },
-            },
+            securityContext: restrictedPodSecurityContext(props.runAsUser ?? 10001),
             topologySpreadConstraint: ['kubernetes.io/hostname', 'topology.kubernetes.io/zone'].map((key) => ({
               maxSkew: 1,
               topologyKey: key,
@@ -143,14 +137,7 @@ export class ColourDeployment extends Construct {
                   timeoutSeconds: 2,
                   failureThreshold: 3,
                 },
-                securityContext: {
-                  runAsNonRoot: true,
-                  allowPrivilegeEscalation: false,
-                  privileged: false,
-                  readOnlyRootFilesystem: true,
-                  capabilities: { drop: ['ALL'] },
-                  seccompProfile: { type: 'RuntimeDefault' },
-                },
+                securityContext: restrictedContainerSecurityContext(),
                 volumeMount: [{ name: 'tmp', mountPath: '/tmp' }],
               },
             ],

@@ -52,7 +52,8 @@ export const production: EnvironmentInput = {
     objectLockDays: 30,
     oidcProviderArn:
       'arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/PRODUCTION0000000000000000000000',
-    databaseUrlSecretId: 'mls-server/production/database-url',
+    databaseUrl: { secret: 'mls-secrets', key: 'database-url' },
+    accessLogging: true,
   },
   monitoring: {
     enabled: true,

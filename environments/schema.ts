@@ -221,8 +221,12 @@ const backups = z.strictObject({
   oidcProviderArn: z
     .string()
     .regex(/^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/.+$/, 'must be an IAM OIDC provider ARN'),
-  /** Secrets Manager secret id with the database URL the dump job uses. */
-  databaseUrlSecretId: z.string().min(1),
+  /** The Kubernetes Secret and key holding the database URL the dump job uses. */
+  databaseUrl: z
+    .strictObject({ secret: dnsLabel(253), key: z.string().regex(/^[-._a-zA-Z0-9]+$/, 'must be a valid Secret key') })
+    .default({ secret: 'mls-secrets', key: 'database-url' }),
+  /** S3 server access logs to a separate `<bucketName>-logs` bucket. */
+  accessLogging: z.boolean().default(false),
 });
 
 const monitoring = z.strictObject({

@@ -53,7 +53,8 @@ export const staging: EnvironmentInput = {
     objectLockDays: 0,
     oidcProviderArn:
       'arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/STAGING000000000000000000000000',
-    databaseUrlSecretId: 'mls-server/staging/database-url',
+    databaseUrl: { secret: 'mls-secrets', key: 'database-url' },
+    accessLogging: false,
   },
   monitoring: {
     enabled: true,

@@ -3,9 +3,15 @@ import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import { LocalBackend, S3Backend, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
+import { BackupBucket } from '../constructs/backup-bucket';
 import { BlueGreenService } from '../constructs/blue-green-service';
+import { DatabaseBackupJob } from '../constructs/database-backup-job';
 import { Namespace } from '../constructs/namespace';
 import { NamespaceNetworkPolicies } from '../constructs/network-policies';
+import { ReleaseSnapshots } from '../constructs/release-snapshots';
+import { ServiceSecrets } from '../constructs/service-secrets';
+import { COLOURS } from '../environments/colours';
+import { releaseName } from '../environments/release';
 import type { Environment } from '../environments/validate';
 
 /**
@@ -20,6 +26,8 @@ export class EnvironmentStack extends TerraformStack {
   public readonly monitoringNamespace: Namespace;
   /** The blue/green services, by name. */
   public readonly services: Record<string, BlueGreenService> = {};
+  public readonly backupBucket: BackupBucket;
+  public readonly snapshots: ReleaseSnapshots;
 
   constructor(scope: Construct, env: Environment) {
     super(scope, env.name);
@@ -43,13 +51,53 @@ export class EnvironmentStack extends TerraformStack {
       protect: env.protect,
       labels: { environment: env.name },
     });
+
+    this.backupBucket = new BackupBucket(this, 'backup-bucket', {
+      bucketName: env.backups.bucketName,
+      keyAlias: `${env.name}-backups`,
+      retentionDays: env.backups.retentionDays,
+      objectLockDays: env.backups.objectLockDays,
+      accessLogging: env.backups.accessLogging,
+      protect: env.protect,
+    });
+    const kept = env.database.snapshotsToKeep;
+    this.snapshots = new ReleaseSnapshots(this, 'release-snapshots', {
+      dbInstanceIdentifier: env.database.instanceIdentifier,
+      releases: kept === 0 ? [] : env.release.history.slice(-kept),
+    });
     this.addServices(env);
+    new DatabaseBackupJob(this, 'database-backup', {
+      namespace: this.serviceNamespace.namespaceName,
+      environment: env.name,
+      schedule: env.backups.schedule,
+      bucketName: this.backupBucket.bucketName,
+      bucketArn: this.backupBucket.bucketArn,
+      kmsKeyArn: this.backupBucket.kmsKeyArn,
+      databaseUrl: { secretName: env.backups.databaseUrl.secret, key: env.backups.databaseUrl.key },
+      database: { cidrs: env.database.cidrs, port: env.database.port },
+      oidcProviderArn: env.backups.oidcProviderArn,
+    });
   }
 
   private addServices(env: Environment): void {
     const namespace = this.serviceNamespace.namespaceName;
     for (const svc of env.services) {
       const release = env.release.services[svc.name]!;
+      const secrets =
+        svc.secret &&
+        new ServiceSecrets(this, `${svc.name}-secrets`, {
+          name: svc.secret.name,
+          namespace,
+          keys: Object.fromEntries(Object.entries(svc.secret.keys).map(([key, k]) => [key, k.awsSecretId])),
+        });
+      // Each colour's rollout waits for its release's pre-deploy snapshot.
+      const colourDependencies = Object.fromEntries(
+        COLOURS.flatMap((colour) => {
+          const image = release[colour].image;
+          const snapshot = image && this.snapshots.snapshotFor(releaseName(image));
+          return snapshot ? [[colour, [snapshot]]] : [];
+        }),
+      );
       this.services[svc.name] = new BlueGreenService(this, svc.name, {
         service: svc.name,
         namespace,
@@ -63,10 +111,12 @@ export class EnvironmentStack extends TerraformStack {
         health: svc.health,
         resources: svc.resources,
         env: svc.env,
-        secretEnv: svc.secret && {
-          secretName: svc.secret.name,
-          keys: Object.fromEntries(Object.entries(svc.secret.keys).map(([key, k]) => [k.env, key])),
+        secretEnv: secrets && {
+          secretName: secrets.secretName,
+          keys: Object.fromEntries(Object.entries(svc.secret!.keys).map(([key, k]) => [k.env, key])),
         },
+        podAnnotations: secrets && { 'checksum/secrets': secrets.versionChecksum },
+        colourDependencies,
         autoscaling: svc.autoscaling,
         ingress: svc.ingress,
       });

@@ -1,0 +1,230 @@
+import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
+import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
+import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
+import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
+import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
+import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
+import { S3BucketLifecycleConfiguration } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration';
+import { S3BucketLoggingA } from '@cdktf/provider-aws/lib/s3-bucket-logging';
+import { S3BucketObjectLockConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-object-lock-configuration';
+import { S3BucketOwnershipControls } from '@cdktf/provider-aws/lib/s3-bucket-ownership-controls';
+import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy';
+import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
+import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
+import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
+import { TerraformOutput } from 'cdktf';
+import { Construct } from 'constructs';
+import { PropsError } from './props-error';
+
+export interface BackupBucketProps {
+  /** Bucket name; must be globally unique. */
+  readonly bucketName: string;
+  /** KMS alias, without the `alias/` prefix. @default `<bucketName>` */
+  readonly keyAlias?: string;
+  /** Prefix that holds database dumps. @default 'database/' */
+  readonly databasePrefix?: string;
+  /** Days a database dump is kept. @default 30 */
+  readonly retentionDays?: number;
+  /** Days a replaced or deleted version is kept. @default 7 */
+  readonly noncurrentVersionDays?: number;
+  /**
+   * Object Lock in governance mode for this many days; 0 disables it.
+   * Object Lock can only be turned on when the bucket is created.
+   * @default 0
+   */
+  readonly objectLockDays?: number;
+  /** Write S3 server access logs to a separate `<bucketName>-logs` bucket. @default false */
+  readonly accessLogging?: boolean;
+  /** Refuse destroy of the bucket and key through Terraform (`prevent_destroy`). @default true */
+  readonly protect?: boolean;
+}
+
+/**
+ * An S3 bucket for backups: versioned, SSE-KMS with a customer-managed key
+ * (rotation on, S3 Bucket Keys), every public-access block on, ACLs
+ * disabled, TLS 1.2+ only, and a lifecycle that expires old dumps.
+ */
+export class BackupBucket extends Construct {
+  public readonly bucketName: string;
+  public readonly bucketArn: string;
+  public readonly kmsKeyArn: string;
+  /** The bucket resource, for dependencies. */
+  public readonly bucket: S3Bucket;
+
+  constructor(scope: Construct, id: string, props: BackupBucketProps) {
+    super(scope, id);
+    const retentionDays = props.retentionDays ?? 30;
+    const noncurrentDays = props.noncurrentVersionDays ?? 7;
+    const lockDays = props.objectLockDays ?? 0;
+    const prefix = props.databasePrefix ?? 'database/';
+    const protect = props.protect ?? true;
+    if (lockDays > retentionDays) {
+      // A locked dump could not expire when its retention ends.
+      throw new PropsError(
+        `BackupBucket ${props.bucketName}`,
+        'objectLockDays',
+        `(${lockDays}) must not exceed retentionDays (${retentionDays})`,
+      );
+    }
+
+    const partition = new DataAwsPartition(this, 'partition');
+    const account = new DataAwsCallerIdentity(this, 'account');
+    const keyPolicy = new DataAwsIamPolicyDocument(this, 'key-policy', {
+      statement: [
+        {
+          sid: 'AccountAdministersKey',
+          principals: [{ type: 'AWS', identifiers: [`arn:${partition.partition}:iam::${account.accountId}:root`] }],
+          actions: ['kms:*'],
+          resources: ['*'],
+        },
+      ],
+    });
+    const key = new KmsKey(this, 'key', {
+      description: `Encrypts backups in s3://${props.bucketName}`,
+      enableKeyRotation: true,
+      deletionWindowInDays: 30,
+      policy: keyPolicy.json,
+      lifecycle: { preventDestroy: protect },
+    });
+    new KmsAlias(this, 'alias', { name: `alias/${props.keyAlias ?? props.bucketName}`, targetKeyId: key.keyId });
+
+    this.bucket = new S3Bucket(this, 'bucket', {
+      bucket: props.bucketName,
+      objectLockEnabled: lockDays > 0 ? true : undefined,
+      lifecycle: { preventDestroy: protect },
+    });
+    const bucketId = this.bucket.id;
+    this.secure(this.bucket, 'bucket', { kmsKeyArn: key.arn });
+
+    new S3BucketLifecycleConfiguration(this, 'lifecycle', {
+      bucket: bucketId,
+      rule: [
+        {
+          id: 'expire-database-dumps',
+          status: 'Enabled',
+          filter: [{ prefix }],
+          expiration: [{ days: retentionDays }],
+        },
+        {
+          id: 'expire-noncurrent-versions',
+          status: 'Enabled',
+          filter: [{}],
+          noncurrentVersionExpiration: [{ noncurrentDays }],
+          expiration: [{ expiredObjectDeleteMarker: true }],
+        },
+        {
+          id: 'abort-incomplete-multipart-uploads',
+          status: 'Enabled',
+          filter: [{}],
+          abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
+        },
+      ],
+    });
+
+    if (lockDays > 0) {
+      new S3BucketObjectLockConfigurationA(this, 'object-lock', {
+        bucket: bucketId,
+        rule: { defaultRetention: { mode: 'GOVERNANCE', days: lockDays } },
+      });
+    }
+
+    if (props.accessLogging) {
+      // Server access logs can only be delivered with SSE-S3, not SSE-KMS.
+      const logs = new S3Bucket(this, 'log-bucket', {
+        bucket: `${props.bucketName}-logs`,
+        lifecycle: { preventDestroy: protect },
+      });
+      this.secure(logs, 'log-bucket', { logDelivery: { sourceBucketArn: this.bucket.arn, account } });
+      new S3BucketLifecycleConfiguration(this, 'log-lifecycle', {
+        bucket: logs.id,
+        rule: [{ id: 'expire-access-logs', status: 'Enabled', filter: [{}], expiration: [{ days: 90 }] }],
+      });
+      new S3BucketLoggingA(this, 'logging', { bucket: bucketId, targetBucket: logs.id, targetPrefix: 'access/' });
+    }
+
+    this.bucketName = this.bucket.bucket;
+    this.bucketArn = this.bucket.arn;
+    this.kmsKeyArn = key.arn;
+    new TerraformOutput(this, 'bucket-name', { value: this.bucketName, description: 'Backup bucket name' });
+    new TerraformOutput(this, 'bucket-arn', { value: this.bucketArn, description: 'Backup bucket ARN' });
+    new TerraformOutput(this, 'kms-key-arn', {
+      value: this.kmsKeyArn,
+      description: 'KMS key that encrypts the backups',
+    });
+  }
+
+  /** Versioning, encryption, public-access block, BucketOwnerEnforced and a TLS-only policy. */
+  private secure(
+    bucket: S3Bucket,
+    id: string,
+    opts: {
+      kmsKeyArn?: string;
+      logDelivery?: { sourceBucketArn: string; account: DataAwsCallerIdentity };
+    },
+  ): void {
+    new S3BucketVersioningA(this, `${id}-versioning`, {
+      bucket: bucket.id,
+      versioningConfiguration: { status: 'Enabled' },
+    });
+    new S3BucketServerSideEncryptionConfigurationA(this, `${id}-encryption`, {
+      bucket: bucket.id,
+      rule: [
+        opts.kmsKeyArn
+          ? {
+              applyServerSideEncryptionByDefault: { sseAlgorithm: 'aws:kms', kmsMasterKeyId: opts.kmsKeyArn },
+              bucketKeyEnabled: true,
+            }
+          : { applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } },
+      ],
+    });
+    const publicAccess = new S3BucketPublicAccessBlock(this, `${id}-public-access`, {
+      bucket: bucket.id,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    new S3BucketOwnershipControls(this, `${id}-ownership`, {
+      bucket: bucket.id,
+      rule: { objectOwnership: 'BucketOwnerEnforced' },
+    });
+    const objects = `${bucket.arn}/*`;
+    const policy = new DataAwsIamPolicyDocument(this, `${id}-policy-document`, {
+      statement: [
+        {
+          sid: 'DenyInsecureTransport',
+          effect: 'Deny',
+          principals: [{ type: '*', identifiers: ['*'] }],
+          actions: ['s3:*'],
+          resources: [bucket.arn, objects],
+          condition: [{ test: 'Bool', variable: 'aws:SecureTransport', values: ['false'] }],
+        },
+        {
+          sid: 'DenyTlsBelow12',
+          effect: 'Deny',
+          principals: [{ type: '*', identifiers: ['*'] }],
+          actions: ['s3:*'],
+          resources: [bucket.arn, objects],
+          condition: [{ test: 'NumericLessThan', variable: 's3:TlsVersion', values: ['1.2'] }],
+        },
+        ...(opts.logDelivery
+          ? [
+              {
+                sid: 'AllowServerAccessLogDelivery',
+                effect: 'Allow',
+                principals: [{ type: 'Service', identifiers: ['logging.s3.amazonaws.com'] }],
+                actions: ['s3:PutObject'],
+                resources: [objects],
+                condition: [
+                  { test: 'ArnLike', variable: 'aws:SourceArn', values: [opts.logDelivery.sourceBucketArn] },
+                  { test: 'StringEquals', variable: 'aws:SourceAccount', values: [opts.logDelivery.account.accountId] },
+                ],
+              },
+            ]
+          : []),
+      ],
+    });
+    // After the public-access block, so the policy is never briefly public.
+    new S3BucketPolicy(this, `${id}-policy`, { bucket: bucket.id, policy: policy.json, dependsOn: [publicAccess] });
+  }
+}
