@@ -21,7 +21,8 @@ export function synthesize(sources: readonly EnvironmentSource[] = ENVIRONMENTS,
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   try {
     const environments = validateAll(sources);
-    const app = new App(options.outdir ? { outdir: options.outdir } : {});
+    // Construct stack traces (cdktf's default) cost time and are never read here.
+    const app = new App({ stackTraces: false, ...(options.outdir ? { outdir: options.outdir } : {}) });
     for (const env of environments) new EnvironmentStack(app, env);
     app.synth();
     return 0;
