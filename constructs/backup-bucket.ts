@@ -7,14 +7,10 @@ import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { S3BucketLifecycleConfiguration } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration';
 import { S3BucketLoggingA } from '@cdktf/provider-aws/lib/s3-bucket-logging';
 import { S3BucketObjectLockConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-object-lock-configuration';
-import { S3BucketOwnershipControls } from '@cdktf/provider-aws/lib/s3-bucket-ownership-controls';
-import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy';
-import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
-import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
-import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
 import { TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
 import { PropsError } from './props-error';
+import { SecureBucket } from './secure-bucket';
 
 export interface BackupBucketProps {
   /** Bucket name; must be globally unique. */
@@ -88,13 +84,14 @@ export class BackupBucket extends Construct {
     });
     new KmsAlias(this, 'alias', { name: `alias/${props.keyAlias ?? props.bucketName}`, targetKeyId: key.keyId });
 
-    this.bucket = new S3Bucket(this, 'bucket', {
-      bucket: props.bucketName,
-      objectLockEnabled: lockDays > 0 ? true : undefined,
-      lifecycle: { preventDestroy: protect },
+    const main = new SecureBucket(this, 'bucket', {
+      bucketName: props.bucketName,
+      kmsKeyArn: key.arn,
+      objectLockEnabled: lockDays > 0,
+      protect,
     });
-    const bucketId = this.bucket.id;
-    this.secure(this.bucket, 'bucket', { kmsKeyArn: key.arn });
+    this.bucket = main.bucket;
+    const bucketId = main.bucketId;
 
     new S3BucketLifecycleConfiguration(this, 'lifecycle', {
       bucket: bucketId,
@@ -130,16 +127,28 @@ export class BackupBucket extends Construct {
 
     if (props.accessLogging) {
       // Server access logs can only be delivered with SSE-S3, not SSE-KMS.
-      const logs = new S3Bucket(this, 'log-bucket', {
-        bucket: `${props.bucketName}-logs`,
-        lifecycle: { preventDestroy: protect },
+      const logs = new SecureBucket(this, 'log-bucket', {
+        bucketName: `${props.bucketName}-logs`,
+        protect,
+        extraStatements: (arn) => [
+          {
+            sid: 'AllowServerAccessLogDelivery',
+            effect: 'Allow',
+            principals: [{ type: 'Service', identifiers: ['logging.s3.amazonaws.com'] }],
+            actions: ['s3:PutObject'],
+            resources: [`${arn}/*`],
+            condition: [
+              { test: 'ArnLike', variable: 'aws:SourceArn', values: [main.bucketArn] },
+              { test: 'StringEquals', variable: 'aws:SourceAccount', values: [account.accountId] },
+            ],
+          },
+        ],
       });
-      this.secure(logs, 'log-bucket', { logDelivery: { sourceBucketArn: this.bucket.arn, account } });
       new S3BucketLifecycleConfiguration(this, 'log-lifecycle', {
-        bucket: logs.id,
+        bucket: logs.bucketId,
         rule: [{ id: 'expire-access-logs', status: 'Enabled', filter: [{}], expiration: [{ days: 90 }] }],
       });
-      new S3BucketLoggingA(this, 'logging', { bucket: bucketId, targetBucket: logs.id, targetPrefix: 'access/' });
+      new S3BucketLoggingA(this, 'logging', { bucket: bucketId, targetBucket: logs.bucketId, targetPrefix: 'access/' });
     }
 
     this.bucketName = this.bucket.bucket;
@@ -151,80 +160,5 @@ export class BackupBucket extends Construct {
       value: this.kmsKeyArn,
       description: 'KMS key that encrypts the backups',
     });
-  }
-
-  /** Versioning, encryption, public-access block, BucketOwnerEnforced and a TLS-only policy. */
-  private secure(
-    bucket: S3Bucket,
-    id: string,
-    opts: {
-      kmsKeyArn?: string;
-      logDelivery?: { sourceBucketArn: string; account: DataAwsCallerIdentity };
-    },
-  ): void {
-    new S3BucketVersioningA(this, `${id}-versioning`, {
-      bucket: bucket.id,
-      versioningConfiguration: { status: 'Enabled' },
-    });
-    new S3BucketServerSideEncryptionConfigurationA(this, `${id}-encryption`, {
-      bucket: bucket.id,
-      rule: [
-        opts.kmsKeyArn
-          ? {
-              applyServerSideEncryptionByDefault: { sseAlgorithm: 'aws:kms', kmsMasterKeyId: opts.kmsKeyArn },
-              bucketKeyEnabled: true,
-            }
-          : { applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } },
-      ],
-    });
-    const publicAccess = new S3BucketPublicAccessBlock(this, `${id}-public-access`, {
-      bucket: bucket.id,
-      blockPublicAcls: true,
-      blockPublicPolicy: true,
-      ignorePublicAcls: true,
-      restrictPublicBuckets: true,
-    });
-    new S3BucketOwnershipControls(this, `${id}-ownership`, {
-      bucket: bucket.id,
-      rule: { objectOwnership: 'BucketOwnerEnforced' },
-    });
-    const objects = `${bucket.arn}/*`;
-    const policy = new DataAwsIamPolicyDocument(this, `${id}-policy-document`, {
-      statement: [
-        {
-          sid: 'DenyInsecureTransport',
-          effect: 'Deny',
-          principals: [{ type: '*', identifiers: ['*'] }],
-          actions: ['s3:*'],
-          resources: [bucket.arn, objects],
-          condition: [{ test: 'Bool', variable: 'aws:SecureTransport', values: ['false'] }],
-        },
-        {
-          sid: 'DenyTlsBelow12',
-          effect: 'Deny',
-          principals: [{ type: '*', identifiers: ['*'] }],
-          actions: ['s3:*'],
-          resources: [bucket.arn, objects],
-          condition: [{ test: 'NumericLessThan', variable: 's3:TlsVersion', values: ['1.2'] }],
-        },
-        ...(opts.logDelivery
-          ? [
-              {
-                sid: 'AllowServerAccessLogDelivery',
-                effect: 'Allow',
-                principals: [{ type: 'Service', identifiers: ['logging.s3.amazonaws.com'] }],
-                actions: ['s3:PutObject'],
-                resources: [objects],
-                condition: [
-                  { test: 'ArnLike', variable: 'aws:SourceArn', values: [opts.logDelivery.sourceBucketArn] },
-                  { test: 'StringEquals', variable: 'aws:SourceAccount', values: [opts.logDelivery.account.accountId] },
-                ],
-              },
-            ]
-          : []),
-      ],
-    });
-    // After the public-access block, so the policy is never briefly public.
-    new S3BucketPolicy(this, `${id}-policy`, { bucket: bucket.id, policy: policy.json, dependsOn: [publicAccess] });
   }
 }

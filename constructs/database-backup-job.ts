@@ -1,13 +1,10 @@
-import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { CronJobV1 } from '@cdktf/provider-kubernetes/lib/cron-job-v1';
 import { NetworkPolicyV1 } from '@cdktf/provider-kubernetes/lib/network-policy-v1';
 import { ServiceAccountV1 } from '@cdktf/provider-kubernetes/lib/service-account-v1';
 import { Construct } from 'constructs';
 import { managedLabels } from './labels';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './pod-security';
-import { PropsError } from './props-error';
+import { IrsaRole } from './irsa-role';
 
 export interface DatabaseBackupJobProps {
   /** Name of the CronJob, its ServiceAccount and IAM role suffix. @default 'db-backup' */
@@ -47,41 +44,15 @@ export class DatabaseBackupJob extends Construct {
   constructor(scope: Construct, id: string, props: DatabaseBackupJobProps) {
     super(scope, id);
     const name = props.name ?? 'db-backup';
-    const issuer = /:oidc-provider\/(.+)$/.exec(props.oidcProviderArn)?.[1];
-    if (!issuer)
-      throw new PropsError(
-        'DatabaseBackupJob',
-        'oidcProviderArn',
-        `is not an IAM OIDC provider ARN (got "${props.oidcProviderArn}")`,
-      );
     this.keyPrefix = `database/${props.environment}/`;
     const labels = { ...managedLabels(), app: name, 'app.kubernetes.io/name': name };
-
-    const trust = new DataAwsIamPolicyDocument(this, 'trust', {
-      statement: [
-        {
-          effect: 'Allow',
-          actions: ['sts:AssumeRoleWithWebIdentity'],
-          principals: [{ type: 'Federated', identifiers: [props.oidcProviderArn] }],
-          condition: [
-            {
-              test: 'StringEquals',
-              variable: `${issuer}:sub`,
-              values: [`system:serviceaccount:${props.namespace}:${name}`],
-            },
-            { test: 'StringEquals', variable: `${issuer}:aud`, values: ['sts.amazonaws.com'] },
-          ],
-        },
-      ],
-    });
-    const role = new IamRole(this, 'role', {
-      name: `${props.environment}-${name}`,
+    const role = new IrsaRole(this, 'role', {
+      roleName: `${props.environment}-${name}`,
       description: `Uploads ${props.environment} database dumps to s3://${props.bucketName}/${this.keyPrefix}`,
-      assumeRolePolicy: trust.json,
-      maxSessionDuration: 3600,
-    });
-    const permissions = new DataAwsIamPolicyDocument(this, 'permissions', {
-      statement: [
+      oidcProviderArn: props.oidcProviderArn,
+      namespace: props.namespace,
+      serviceAccount: name,
+      statements: [
         {
           sid: 'PutDumps',
           effect: 'Allow',
@@ -98,15 +69,14 @@ export class DatabaseBackupJob extends Construct {
         },
       ],
     });
-    new IamRolePolicy(this, 'policy', { name: `${name}-upload`, role: role.id, policy: permissions.json });
-    this.roleArn = role.arn;
+    this.roleArn = role.roleArn;
 
     const account = new ServiceAccountV1(this, 'service-account', {
       metadata: {
         name,
         namespace: props.namespace,
         labels,
-        annotations: { 'eks.amazonaws.com/role-arn': role.arn },
+        annotations: { 'eks.amazonaws.com/role-arn': role.roleArn },
       },
       automountServiceAccountToken: false,
     });

@@ -10,6 +10,8 @@ export interface ServiceSecretsProps {
   readonly namespace: string;
   /** Secret key → AWS Secrets Manager secret id (name or ARN) whose current string is the value. */
   readonly keys: Readonly<Record<string, string>>;
+  /** Non-secret values stored beside them (a user name, say). @default none */
+  readonly plainData?: Readonly<Record<string, string>>;
   /** Labels for the Secret. @default the managed-by label */
   readonly labels?: Readonly<Record<string, string>>;
 }
@@ -27,6 +29,8 @@ export class ServiceSecrets extends Construct {
    * annotation it rolls the pods when any secret gets a new version.
    */
   public readonly versionChecksum: string;
+  /** The Secret resource, for dependencies. */
+  public readonly secret: SecretV1;
 
   constructor(scope: Construct, id: string, props: ServiceSecretsProps) {
     super(scope, id);
@@ -34,11 +38,11 @@ export class ServiceSecrets extends Construct {
     const versions = keys.map(
       (key) => new DataAwsSecretsmanagerSecretVersion(this, `version-${key}`, { secretId: props.keys[key]! }),
     );
-    const secret = new SecretV1(this, 'secret', {
+    const secret = (this.secret = new SecretV1(this, 'secret', {
       metadata: { name: props.name, namespace: props.namespace, labels: { ...managedLabels(), ...props.labels } },
       type: 'Opaque',
-      data: Object.fromEntries(keys.map((key, i) => [key, versions[i]!.secretString])),
-    });
+      data: { ...props.plainData, ...Object.fromEntries(keys.map((key, i) => [key, versions[i]!.secretString])) },
+    }));
     this.secretName = secret.metadata.name;
     this.versionChecksum = Fn.sha256(
       Fn.join(

@@ -15,7 +15,12 @@ export const production: EnvironmentInput = {
     region: 'us-east-1',
     tags: { project: 'catbird-mls', environment: 'production', 'managed-by': 'cdktf', owner: 'devops' },
   },
-  kubernetes: { configPath: '~/.kube/config', context: 'production' },
+  kubernetes: {
+    configPath: '~/.kube/config',
+    context: 'production',
+    oidcProviderArn:
+      'arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/PRODUCTION0000000000000000000000',
+  },
   stateBackend: { type: 'local' },
   quota: { requestsCpu: '8', requestsMemory: '16Gi', limitsCpu: '16', limitsMemory: '32Gi', pods: 60 },
   limitRange: {
@@ -50,8 +55,6 @@ export const production: EnvironmentInput = {
     retentionDays: 30,
     schedule: '0 2 * * *',
     objectLockDays: 30,
-    oidcProviderArn:
-      'arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/PRODUCTION0000000000000000000000',
     databaseUrl: { secret: 'mls-secrets', key: 'database-url' },
     accessLogging: true,
   },

@@ -217,10 +217,6 @@ const backups = z.strictObject({
     .default('0 2 * * *'),
   /** Object Lock in governance mode for this many days; 0 disables it. */
   objectLockDays: z.number().int().min(0).max(3650).default(0),
-  /** IAM OIDC provider ARN of the cluster, for the dump job's role. */
-  oidcProviderArn: z
-    .string()
-    .regex(/^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/.+$/, 'must be an IAM OIDC provider ARN'),
   /** The Kubernetes Secret and key holding the database URL the dump job uses. */
   databaseUrl: z
     .strictObject({ secret: dnsLabel(253), key: z.string().regex(/^[-._a-zA-Z0-9]+$/, 'must be a valid Secret key') })
@@ -253,6 +249,11 @@ const monitoring = z.strictObject({
   grafanaAdminSecretId: z.string().min(1),
   slackWebhookSecretId: z.string().min(1),
   slackChannel: z.string().regex(/^#[-_a-z0-9]+$/, 'must be a Slack channel such as "#alerts"'),
+  /** Where alert runbook links point (the README's Runbook section). */
+  runbookBaseUrl: z
+    .string()
+    .regex(/^https:\/\/\S+$/, 'must be an https URL')
+    .default('https://github.com/catbird/mls-platform-infra/blob/main/README.md'),
 });
 
 export const environmentSchema = z
@@ -274,6 +275,10 @@ export const environmentSchema = z
     kubernetes: z.strictObject({
       configPath: z.string().min(1),
       context: z.string().min(1),
+      /** IAM OIDC provider ARN of the cluster, for IAM Roles for Service Accounts. */
+      oidcProviderArn: z
+        .string()
+        .regex(/^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/.+$/, 'must be an IAM OIDC provider ARN'),
     }),
     stateBackend: stateBackend.default({ type: 'local' }),
     quota,

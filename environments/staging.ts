@@ -12,7 +12,12 @@ export const staging: EnvironmentInput = {
     region: 'us-east-1',
     tags: { project: 'catbird-mls', environment: 'staging', 'managed-by': 'cdktf', owner: 'devops' },
   },
-  kubernetes: { configPath: '~/.kube/config', context: 'staging' },
+  kubernetes: {
+    configPath: '~/.kube/config',
+    context: 'staging',
+    oidcProviderArn:
+      'arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/STAGING000000000000000000000000',
+  },
   stateBackend: { type: 'local' },
   quota: { requestsCpu: '2', requestsMemory: '4Gi', limitsCpu: '4', limitsMemory: '8Gi', pods: 20 },
   limitRange: {
@@ -51,8 +56,6 @@ export const staging: EnvironmentInput = {
     retentionDays: 30,
     schedule: '0 2 * * *',
     objectLockDays: 0,
-    oidcProviderArn:
-      'arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/STAGING000000000000000000000000',
     databaseUrl: { secret: 'mls-secrets', key: 'database-url' },
     accessLogging: false,
   },

@@ -6,6 +6,8 @@ import { Construct } from 'constructs';
 import { BackupBucket } from '../constructs/backup-bucket';
 import { BlueGreenService } from '../constructs/blue-green-service';
 import { DatabaseBackupJob } from '../constructs/database-backup-job';
+import { LokiStorage } from '../constructs/loki-storage';
+import { MonitoringStack } from '../constructs/monitoring-stack';
 import { Namespace } from '../constructs/namespace';
 import { NamespaceNetworkPolicies } from '../constructs/network-policies';
 import { ReleaseSnapshots } from '../constructs/release-snapshots';
@@ -22,8 +24,9 @@ import type { Environment } from '../environments/validate';
 export class EnvironmentStack extends TerraformStack {
   /** The namespace the services run in. */
   public readonly serviceNamespace: Namespace;
-  /** The namespace of the monitoring stack. */
-  public readonly monitoringNamespace: Namespace;
+  /** The namespace of the monitoring stack, when monitoring is enabled. */
+  public readonly monitoringNamespace?: Namespace;
+  public readonly monitoring?: MonitoringStack;
   /** The blue/green services, by name. */
   public readonly services: Record<string, BlueGreenService> = {};
   public readonly backupBucket: BackupBucket;
@@ -41,17 +44,6 @@ export class EnvironmentStack extends TerraformStack {
       protect: env.protect,
       labels: { environment: env.name },
     });
-    // node-exporter needs host namespaces and hostPath mounts, which only the
-    // privileged level admits; audit and warn at baseline so anything else
-    // that needs more than baseline is visible.
-    this.monitoringNamespace = new Namespace(this, 'monitoring-namespace', {
-      name: env.monitoringNamespace,
-      podSecurity: 'privileged',
-      podSecurityWarn: 'baseline',
-      protect: env.protect,
-      labels: { environment: env.name },
-    });
-
     this.backupBucket = new BackupBucket(this, 'backup-bucket', {
       bucketName: env.backups.bucketName,
       keyAlias: `${env.name}-backups`,
@@ -75,8 +67,57 @@ export class EnvironmentStack extends TerraformStack {
       kmsKeyArn: this.backupBucket.kmsKeyArn,
       databaseUrl: { secretName: env.backups.databaseUrl.secret, key: env.backups.databaseUrl.key },
       database: { cidrs: env.database.cidrs, port: env.database.port },
-      oidcProviderArn: env.backups.oidcProviderArn,
+      oidcProviderArn: env.kubernetes.oidcProviderArn,
     });
+    if (env.monitoring.enabled) {
+      [this.monitoringNamespace, this.monitoring] = this.addMonitoring(env);
+    }
+  }
+
+  private addMonitoring(env: Environment): [Namespace, MonitoringStack] {
+    const m = env.monitoring;
+    // node-exporter needs host namespaces and hostPath mounts, which only the
+    // privileged level admits; audit and warn at baseline so anything else
+    // that needs more than baseline is visible.
+    const namespace = new Namespace(this, 'monitoring-namespace', {
+      name: env.monitoringNamespace,
+      podSecurity: 'privileged',
+      podSecurityWarn: 'baseline',
+      protect: env.protect,
+      labels: { environment: env.name },
+    });
+    const lokiStorage =
+      m.loki.s3BucketName &&
+      new LokiStorage(this, 'loki-storage', {
+        bucketName: m.loki.s3BucketName,
+        environment: env.name,
+        oidcProviderArn: env.kubernetes.oidcProviderArn,
+        namespace: env.monitoringNamespace,
+        protect: env.protect,
+      });
+    const monitoring = new MonitoringStack(this, 'monitoring', {
+      namespace: namespace.namespaceName,
+      services: env.services.map((svc) => ({
+        name: svc.name,
+        namespace: env.namespace,
+        live: env.release.services[svc.name]!.live,
+        metricsPath: svc.metricsPath,
+        autoscaled: svc.autoscaling !== undefined,
+      })),
+      prometheusRetention: m.prometheus.retention,
+      prometheusStorage: m.prometheus.storage,
+      lokiStorage: m.loki.storage,
+      lokiObjectStorage: lokiStorage
+        ? { bucketName: lokiStorage.bucketName, region: env.aws.region, roleArn: lokiStorage.roleArn }
+        : undefined,
+      logShipper: m.logShipper,
+      grafanaAdminSecretId: m.grafanaAdminSecretId,
+      grafanaHost: m.grafanaHost,
+      slackWebhookSecretId: m.slackWebhookSecretId,
+      slackChannel: m.slackChannel,
+      runbookBaseUrl: m.runbookBaseUrl,
+    });
+    return [namespace, monitoring];
   }
 
   private addServices(env: Environment): void {

@@ -1,0 +1,310 @@
+import { Testing } from 'cdktf';
+import { serviceAlertRules } from '../constructs/alert-rules';
+import { CHARTS, MonitoringStack, MonitoringStackProps, alloyConfig } from '../constructs/monitoring-stack';
+import { serviceDashboard } from '../constructs/service-dashboard';
+import { SynthJson, resourcesOf, synthJson } from './helpers';
+
+const PROPS: MonitoringStackProps = {
+  namespace: 'monitoring',
+  services: [{ name: 'mls-server', namespace: 'production', live: 'blue', autoscaled: true }],
+  grafanaAdminSecretId: 'monitoring/production/grafana-admin-password',
+  slackWebhookSecretId: 'monitoring/production/slack-webhook-url',
+  slackChannel: '#mls-alerts',
+  runbookBaseUrl: 'https://example.com/README.md',
+};
+
+function synth(overrides: Partial<MonitoringStackProps> = {}): SynthJson {
+  return JSON.parse(
+    Testing.synthScope((scope) => new MonitoringStack(scope, 'monitoring', { ...PROPS, ...overrides })),
+  );
+}
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+function release(json: SynthJson, name: string): any {
+  const found = resourcesOf(json, 'helm_release').filter((r) => r.name === name);
+  expect(found).toHaveLength(1);
+  return found[0];
+}
+const values = (json: SynthJson, name: string): any => JSON.parse(release(json, name).values[0]);
+
+describe('MonitoringStack', () => {
+  const json = synth();
+
+  it.each([
+    ['kube-prometheus-stack', 'https://prometheus-community.github.io/helm-charts', '88.6.5'],
+    ['loki', 'https://grafana-community.github.io/helm-charts', '13.6.2'],
+    ['alloy', 'https://grafana.github.io/helm-charts', '1.11.1'],
+  ])('installs %s from %s at the pinned %s, in the monitoring namespace', (name, repository, version) => {
+    expect(release(json, name)).toMatchObject({
+      chart: name,
+      repository,
+      version,
+      namespace: 'monitoring',
+      atomic: true,
+      wait: true,
+    });
+  });
+
+  it('pins every chart to an exact version', () => {
+    for (const chart of Object.values(CHARTS)) expect(chart.version).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  describe('kube-prometheus-stack values', () => {
+    const v = values(json, 'kube-prometheus-stack');
+
+    it('keeps Prometheus data on a volume for the retention period', () => {
+      expect(v.prometheus.prometheusSpec.retention).toBe('15d');
+      expect(v.prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.resources.requests.storage).toBe('50Gi');
+    });
+
+    it('selects rules, ServiceMonitors and PodMonitors this program creates', () => {
+      expect(v.prometheus.prometheusSpec).toMatchObject({
+        ruleSelectorNilUsesHelmValues: false,
+        serviceMonitorSelectorNilUsesHelmValues: false,
+        podMonitorSelectorNilUsesHelmValues: false,
+      });
+    });
+
+    it('scrapes /metrics on both colours, with the colour as a label', () => {
+      expect(v.prometheus.additionalPodMonitors).toEqual([
+        expect.objectContaining({
+          namespaceSelector: { matchNames: ['production'] },
+          selector: { matchLabels: { app: 'mls-server' } },
+          podMetricsEndpoints: [
+            expect.objectContaining({
+              port: 'http',
+              path: '/metrics',
+              relabelings: expect.arrayContaining([
+                { sourceLabels: ['__meta_kubernetes_pod_label_version'], targetLabel: 'colour' },
+              ]),
+            }),
+          ],
+        }),
+      ]);
+    });
+
+    it("reads Grafana's admin credentials from an existing Secret", () => {
+      expect(v.grafana.admin).toEqual({
+        existingSecret: 'grafana-admin',
+        userKey: 'admin-user',
+        passwordKey: 'admin-password',
+      });
+    });
+
+    it('routes critical and warning alerts to Slack with the webhook read from a mounted Secret', () => {
+      const am = v.alertmanager;
+      expect(am.alertmanagerSpec.secrets).toEqual(['alertmanager-slack']);
+      expect(am.config.route.routes.map((r: any) => [r.receiver, r.matchers])).toEqual([
+        ['null', ['alertname = "Watchdog"']],
+        ['slack-critical', ['severity = "critical"']],
+        ['slack-warning', ['severity = "warning"']],
+      ]);
+      for (const receiver of am.config.receivers.filter((r: any) => r.slack_configs)) {
+        expect(receiver.slack_configs[0]).toMatchObject({
+          api_url_file: '/etc/alertmanager/secrets/alertmanager-slack/webhook-url',
+          channel: '#mls-alerts',
+        });
+        expect(receiver.slack_configs[0].api_url).toBeUndefined();
+      }
+    });
+
+    it('carries the service alert rules and a Loki data source', () => {
+      expect(v.additionalPrometheusRulesMap['mls-server-production'].groups[0].name).toBe('mls-server.rules');
+      expect(v.grafana.additionalDataSources).toEqual([
+        expect.objectContaining({ type: 'loki', url: 'http://loki.monitoring.svc.cluster.local:3100' }),
+      ]);
+    });
+
+    it('installs after the Secrets it reads', () => {
+      expect(release(json, 'kube-prometheus-stack').depends_on).toEqual([
+        expect.stringMatching(/^kubernetes_secret_v1\.monitoring_grafana-admin_secret_/),
+        expect.stringMatching(/^kubernetes_secret_v1\.monitoring_slack_secret_/),
+      ]);
+    });
+  });
+
+  it('fills the Grafana and Slack Secrets from Secrets Manager, never from literals', () => {
+    const secrets = resourcesOf(json, 'kubernetes_secret_v1');
+    expect(secrets.map((s) => s.metadata.name).sort()).toEqual(['alertmanager-slack', 'grafana-admin']);
+    const grafana = secrets.find((s) => s.metadata.name === 'grafana-admin');
+    expect(grafana.data['admin-password']).toMatch(
+      /^\$\{data\.aws_secretsmanager_secret_version\..*\.secret_string\}$/,
+    );
+    const slack = secrets.find((s) => s.metadata.name === 'alertmanager-slack');
+    expect(slack.data['webhook-url']).toMatch(/^\$\{data\.aws_secretsmanager_secret_version\..*\.secret_string\}$/);
+  });
+
+  it('runs Loki as one single-binary replica with persistent storage on its volume by default', () => {
+    const v = values(json, 'loki');
+    expect(v.deploymentMode).toBe('SingleBinary');
+    expect(v.loki.commonConfig.replication_factor).toBe(1);
+    expect(v.loki.storage).toEqual({ type: 'filesystem' });
+    expect(v.singleBinary).toEqual({ replicas: 1, persistence: { enabled: true, size: '10Gi' } });
+    expect([v.read.replicas, v.write.replicas, v.backend.replicas]).toEqual([0, 0, 0]);
+  });
+
+  it('keeps Loki chunks in S3 with an IRSA role when given a bucket', () => {
+    const v = values(
+      synth({
+        lokiObjectStorage: { bucketName: 'logs-bucket', region: 'us-east-1', roleArn: 'arn:aws:iam::1:role/loki' },
+      }),
+      'loki',
+    );
+    expect(v.loki.storage).toEqual({
+      type: 's3',
+      bucketNames: { chunks: 'logs-bucket', ruler: 'logs-bucket', admin: 'logs-bucket' },
+      s3: { region: 'us-east-1' },
+    });
+    expect(v.loki.schemaConfig.configs[0].object_store).toBe('s3');
+    expect(v.serviceAccount.annotations['eks.amazonaws.com/role-arn']).toBe('arn:aws:iam::1:role/loki');
+  });
+
+  it('ships logs with Alloy by default, labelled with app so {app="mls-server"} works', () => {
+    const alloy = release(json, 'alloy');
+    expect(alloy.depends_on).toEqual([expect.stringMatching(/^helm_release\.monitoring_loki_/)]);
+    const content = values(json, 'alloy').alloy.configMap.content;
+    expect(content).toContain('source_labels = ["__meta_kubernetes_pod_label_app"]\n    target_label  = "app"');
+    expect(content).toContain('url = "http://loki.monitoring.svc.cluster.local:3100/loki/api/v1/push"');
+    expect(resourcesOf(json, 'helm_release').map((r) => r.name)).not.toContain('promtail');
+  });
+
+  it('ships logs with Promtail when asked, and not with Alloy', () => {
+    const json = synth({ logShipper: 'promtail' });
+    expect(
+      resourcesOf(json, 'helm_release')
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(['kube-prometheus-stack', 'loki', 'promtail']);
+    expect(values(json, 'promtail').config.clients).toEqual([
+      { url: 'http://loki.monitoring.svc.cluster.local:3100/loki/api/v1/push' },
+    ]);
+    expect(release(json, 'promtail')).toMatchObject({ chart: 'promtail', version: '6.17.1' });
+  });
+
+  it('provisions a dashboard per service through a ConfigMap the Grafana sidecar reads', () => {
+    const [cm] = resourcesOf(json, 'kubernetes_config_map_v1');
+    expect(cm.metadata.labels.grafana_dashboard).toBe('1');
+    const dashboard = JSON.parse(cm.data['mls-server-production.json']);
+    expect(dashboard.panels.map((p: any) => p.title)).toEqual([
+      'Request rate',
+      '5xx ratio',
+      'Latency p50 / p95 / p99',
+      'Pods by colour',
+      'Traffic by colour',
+      'CPU',
+      'Memory',
+      'Database connections',
+      'MLS messages sent',
+      'MLS groups created',
+    ]);
+  });
+
+  it('writes the same values for the same input', () => {
+    expect(synth()).toEqual(synth());
+  });
+});
+
+describe('alert rules', () => {
+  const group = serviceAlertRules({
+    service: 'mls-server',
+    namespace: 'production',
+    live: 'green',
+    runbookBaseUrl: 'https://example.com/README.md',
+    autoscaled: true,
+  });
+  const byName = Object.fromEntries(group.rules.map((r) => [r.alert, r]));
+
+  it.each([
+    ['MlsServiceDown', 'critical', '2m', / == 0$/],
+    ['MlsDatabaseConnectionFailures', 'critical', '2m', /database_connections_active/],
+    ['MlsHighErrorRate', 'critical', '5m', /status=~"5\.\."\}\[5m\]\)\) \/ sum\(rate\(http_requests_total.* > 0\.05$/],
+    ['MlsHighCpuUsage', 'warning', '10m', /resource="cpu"\}\) > 0\.8$/],
+    ['MlsHighMemoryUsage', 'warning', '10m', /process_resident_memory_bytes\{.*\} > 536870912$/],
+    ['MlsSlowDatabaseQueries', 'warning', '5m', /database_query_duration_seconds_count.* > 1$/],
+    ['MlsLowDiskSpace', 'warning', '5m', /node_filesystem_avail_bytes.* < 0\.1$/],
+    ['MlsHighLatencyP95', 'warning', '5m', /histogram_quantile\(0\.95, .*http_request_duration_seconds_bucket.* > 2$/],
+    ['MlsPodCrashLooping', 'warning', '5m', /CrashLoopBackOff/],
+    ['MlsDeploymentReplicasUnavailable', 'warning', '10m', /kube_deployment_status_replicas_unavailable/],
+    ['MlsHpaAtMaximum', 'warning', '15m', /kube_horizontalpodautoscaler_spec_max_replicas/],
+  ])('%s: %s after %s, threshold in the expression', (alert, severity, forDuration, expr) => {
+    const rule = byName[alert]!;
+    expect(rule).toBeDefined();
+    expect(rule.labels.severity).toBe(severity);
+    expect(rule.for).toBe(forDuration);
+    expect(rule.expr).toMatch(expr);
+    expect(rule.annotations.summary.length).toBeGreaterThan(10);
+    expect(rule.annotations.description.length).toBeGreaterThan(10);
+    expect(rule.annotations.runbook_url).toBe(`https://example.com/README.md#runbook-${alert.toLowerCase()}`);
+  });
+
+  it('counts only the live colour for availability', () => {
+    for (const alert of ['MlsServiceDown', 'MlsDatabaseConnectionFailures', 'MlsHighErrorRate', 'MlsHighLatencyP95']) {
+      expect(byName[alert]!.expr).toContain('colour="green"');
+      expect(byName[alert]!.expr).not.toContain('colour="blue"');
+    }
+  });
+
+  it('has no HPA alert for a service without an HPA', () => {
+    const rules = serviceAlertRules({ service: 's', namespace: 'n', live: 'blue', runbookBaseUrl: 'https://x' }).rules;
+    expect(rules.map((r) => r.alert)).not.toContain('MlsHpaAtMaximum');
+    expect(rules).toHaveLength(10);
+  });
+
+  it('takes thresholds as props', () => {
+    const rules = serviceAlertRules({
+      service: 's',
+      namespace: 'n',
+      live: 'blue',
+      runbookBaseUrl: 'https://x',
+      thresholds: { errorRatio: 0.1, downMinutes: 5 },
+    }).rules;
+    expect(rules.find((r) => r.alert === 'MlsHighErrorRate')!.expr).toMatch(/> 0\.1$/);
+    expect(rules.find((r) => r.alert === 'MlsServiceDown')!.for).toBe('5m');
+  });
+});
+
+describe('monitoring in the stacks', () => {
+  it('installs the releases in both environments, with S3 for Loki in production', () => {
+    const prod = synthJson('production');
+    expect(
+      resourcesOf(prod, 'helm_release')
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(['alloy', 'kube-prometheus-stack', 'loki']);
+    expect(resourcesOf(prod, 'aws_s3_bucket').map((b) => b.bucket)).toContain('catbird-mls-logs-production');
+    expect(values(prod, 'loki').loki.storage.type).toBe('s3');
+    expect(values(synthJson('staging'), 'loki').loki.storage.type).toBe('filesystem');
+  });
+
+  it('sizes Prometheus per environment', () => {
+    expect(values(synthJson('production'), 'kube-prometheus-stack').prometheus.prometheusSpec.retention).toBe('30d');
+    expect(values(synthJson('staging'), 'kube-prometheus-stack').prometheus.prometheusSpec.retention).toBe('7d');
+  });
+
+  it('alerts on the live colour of the release file', () => {
+    const rules = values(synthJson('staging'), 'kube-prometheus-stack').additionalPrometheusRulesMap[
+      'mls-server-staging'
+    ].groups[0].rules;
+    expect(rules[0].expr).toContain('colour="green"');
+  });
+
+  it('disabling monitoring removes every release, its Secrets and the monitoring namespace', () => {
+    const json = synthJson('staging', (s) => (s.monitoring.enabled = false));
+    expect(resourcesOf(json, 'helm_release')).toEqual([]);
+    expect(resourcesOf(json, 'kubernetes_config_map_v1')).toEqual([]);
+    expect(resourcesOf(json, 'kubernetes_secret_v1').map((s) => s.metadata.name)).toEqual(['mls-secrets']);
+    expect(resourcesOf(json, 'kubernetes_namespace_v1').map((n) => n.metadata.name)).toEqual(['staging']);
+  });
+});
+
+describe('pieces built as data', () => {
+  it('renders the Alloy pipeline', () => {
+    expect(alloyConfig('http://loki:3100/loki/api/v1/push')).toMatchSnapshot();
+  });
+
+  it('builds a deterministic dashboard with no ids or timestamps', () => {
+    const d = serviceDashboard({ service: 'mls-server', namespace: 'production' });
+    expect(JSON.stringify(d)).not.toMatch(/"(id|version|created|updated)":/);
+    expect(serviceDashboard({ service: 'mls-server', namespace: 'production' })).toEqual(d);
+  });
+});

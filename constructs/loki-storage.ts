@@ -1,0 +1,68 @@
+import { S3BucketLifecycleConfiguration } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration';
+import { Construct } from 'constructs';
+import { IrsaRole } from './irsa-role';
+import { SecureBucket } from './secure-bucket';
+
+export interface LokiStorageProps {
+  readonly bucketName: string;
+  /** Environment name, part of the IAM role name. */
+  readonly environment: string;
+  readonly oidcProviderArn: string;
+  /** Namespace and service account of Loki. @default service account 'loki' */
+  readonly namespace: string;
+  readonly serviceAccount?: string;
+  /** Refuse destroy through Terraform. @default true */
+  readonly protect?: boolean;
+}
+
+/**
+ * An S3 bucket for Loki's chunks and index, and the role Loki's service
+ * account assumes to use it. Loki's compactor applies log retention; the
+ * bucket lifecycle only cleans up what versioning and uploads leave behind.
+ */
+export class LokiStorage extends Construct {
+  public readonly bucketName: string;
+  public readonly roleArn: string;
+
+  constructor(scope: Construct, id: string, props: LokiStorageProps) {
+    super(scope, id);
+    const bucket = new SecureBucket(this, 'bucket', { bucketName: props.bucketName, protect: props.protect });
+    new S3BucketLifecycleConfiguration(this, 'lifecycle', {
+      bucket: bucket.bucketId,
+      rule: [
+        {
+          id: 'expire-noncurrent-versions',
+          status: 'Enabled',
+          filter: [{}],
+          noncurrentVersionExpiration: [{ noncurrentDays: 7 }],
+          expiration: [{ expiredObjectDeleteMarker: true }],
+        },
+        {
+          id: 'abort-incomplete-multipart-uploads',
+          status: 'Enabled',
+          filter: [{}],
+          abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
+        },
+      ],
+    });
+    const serviceAccount = props.serviceAccount ?? 'loki';
+    const role = new IrsaRole(this, 'role', {
+      roleName: `${props.environment}-loki`,
+      description: `Loki's access to s3://${props.bucketName}`,
+      oidcProviderArn: props.oidcProviderArn,
+      namespace: props.namespace,
+      serviceAccount,
+      statements: [
+        { sid: 'ListBucket', effect: 'Allow', actions: ['s3:ListBucket'], resources: [bucket.bucketArn] },
+        {
+          sid: 'ReadWriteChunks',
+          effect: 'Allow',
+          actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+          resources: [`${bucket.bucketArn}/*`],
+        },
+      ],
+    });
+    this.bucketName = bucket.bucketName;
+    this.roleArn = role.roleArn;
+  }
+}

@@ -1,0 +1,347 @@
+import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
+import { Release } from '@cdktf/provider-helm/lib/release';
+import { ITerraformDependable } from 'cdktf';
+import { Construct } from 'constructs';
+import type { Colour } from '../environments/colours';
+import { serviceAlertRules } from './alert-rules';
+import { helmValues } from './helm-values';
+import { managedLabels } from './labels';
+import { serviceDashboard } from './service-dashboard';
+import { ServiceSecrets } from './service-secrets';
+
+/** A chart pinned to one version in one repository. */
+export interface ChartRef {
+  readonly repository: string;
+  readonly chart: string;
+  readonly version: string;
+}
+
+/**
+ * The charts, pinned. Loki moved to the grafana-community repository in
+ * March 2026 (7.x onwards); Alloy and Promtail stay in Grafana's.
+ */
+export const CHARTS = {
+  kubePrometheusStack: {
+    repository: 'https://prometheus-community.github.io/helm-charts',
+    chart: 'kube-prometheus-stack',
+    version: '88.6.5',
+  },
+  loki: { repository: 'https://grafana-community.github.io/helm-charts', chart: 'loki', version: '13.6.2' },
+  alloy: { repository: 'https://grafana.github.io/helm-charts', chart: 'alloy', version: '1.11.1' },
+  promtail: { repository: 'https://grafana.github.io/helm-charts', chart: 'promtail', version: '6.17.1' },
+} as const satisfies Record<string, ChartRef>;
+
+/** A service to scrape, alert on and chart. */
+export interface MonitoredService {
+  readonly name: string;
+  readonly namespace: string;
+  /** The live colour; availability alerts count only its pods. */
+  readonly live: Colour;
+  /** Metrics path on the pods' `http` port. @default '/metrics' */
+  readonly metricsPath?: string;
+  /** Whether the service has an HPA. @default false */
+  readonly autoscaled?: boolean;
+}
+
+export interface LokiObjectStorage {
+  readonly bucketName: string;
+  readonly region: string;
+  /** IAM role for Loki's service account (IRSA). */
+  readonly roleArn: string;
+}
+
+export interface MonitoringStackProps {
+  readonly namespace: string;
+  readonly services: readonly MonitoredService[];
+  /** Prometheus retention, e.g. '15d'. @default '15d' */
+  readonly prometheusRetention?: string;
+  /** Prometheus volume size. @default '50Gi' */
+  readonly prometheusStorage?: string;
+  /** Loki volume size. @default '10Gi' */
+  readonly lokiStorage?: string;
+  /** Loki chunks in S3 instead of its volume. @default none (filesystem) */
+  readonly lokiObjectStorage?: LokiObjectStorage;
+  /** Log shipper. Promtail reached end of life in March 2026. @default 'alloy' */
+  readonly logShipper?: 'alloy' | 'promtail';
+  /** Secrets Manager id of the Grafana admin password. */
+  readonly grafanaAdminSecretId: string;
+  /** Grafana host for an Ingress. @default no Ingress */
+  readonly grafanaHost?: string;
+  /** Secrets Manager id of the Slack incoming-webhook URL. */
+  readonly slackWebhookSecretId: string;
+  readonly slackChannel: string;
+  /** Where alert runbook links point. */
+  readonly runbookBaseUrl: string;
+  /** Override chart pins. @default CHARTS */
+  readonly charts?: Partial<typeof CHARTS>;
+}
+
+const GRAFANA_ADMIN_SECRET = 'grafana-admin';
+const SLACK_SECRET = 'alertmanager-slack';
+const SLACK_KEY = 'webhook-url';
+const LOKI_URL = (ns: string) => `http://loki.${ns}.svc.cluster.local:3100`;
+
+/**
+ * Prometheus, Grafana and Alertmanager (kube-prometheus-stack), Loki in
+ * single-binary mode, and a log shipper, with the services' alert rules,
+ * PodMonitors and dashboards. No credential is a literal: Grafana's admin
+ * password and the Slack webhook come from Secrets Manager into Secrets the
+ * charts read.
+ */
+export class MonitoringStack extends Construct {
+  public readonly releases: Release[] = [];
+
+  constructor(scope: Construct, id: string, props: MonitoringStackProps) {
+    super(scope, id);
+    const ns = props.namespace;
+    const charts = { ...CHARTS, ...props.charts };
+
+    const grafanaAdmin = new ServiceSecrets(this, 'grafana-admin', {
+      name: GRAFANA_ADMIN_SECRET,
+      namespace: ns,
+      keys: { 'admin-password': props.grafanaAdminSecretId },
+      plainData: { 'admin-user': 'admin' },
+    });
+    const slack = new ServiceSecrets(this, 'slack', {
+      name: SLACK_SECRET,
+      namespace: ns,
+      keys: { [SLACK_KEY]: props.slackWebhookSecretId },
+    });
+    for (const svc of props.services) {
+      new ConfigMapV1(this, `dashboard-${svc.name}`, {
+        metadata: {
+          name: `dashboard-${svc.name}-${svc.namespace}`,
+          namespace: ns,
+          labels: { ...managedLabels(), grafana_dashboard: '1' },
+        },
+        data: {
+          [`${svc.name}-${svc.namespace}.json`]: JSON.stringify(
+            serviceDashboard({ service: svc.name, namespace: svc.namespace }),
+          ),
+        },
+      });
+    }
+
+    // The Secrets the chart reads exist before it installs.
+    this.release('kube-prometheus-stack', charts.kubePrometheusStack, ns, [grafanaAdmin.secret, slack.secret], {
+      crds: { enabled: true },
+      prometheus: {
+        prometheusSpec: {
+          retention: props.prometheusRetention ?? '15d',
+          storageSpec: {
+            volumeClaimTemplate: {
+              spec: {
+                accessModes: ['ReadWriteOnce'],
+                resources: { requests: { storage: props.prometheusStorage ?? '50Gi' } },
+              },
+            },
+          },
+          // Select rules, ServiceMonitors and PodMonitors from every release
+          // and namespace, not only the chart's own.
+          ruleSelectorNilUsesHelmValues: false,
+          serviceMonitorSelectorNilUsesHelmValues: false,
+          podMonitorSelectorNilUsesHelmValues: false,
+        },
+        additionalPodMonitors: props.services.map((svc) => podMonitor(svc)),
+      },
+      additionalPrometheusRulesMap: Object.fromEntries(
+        props.services.map((svc) => [
+          `${svc.name}-${svc.namespace}`,
+          {
+            groups: [
+              serviceAlertRules({
+                service: svc.name,
+                namespace: svc.namespace,
+                live: svc.live,
+                runbookBaseUrl: props.runbookBaseUrl,
+                autoscaled: svc.autoscaled,
+              }),
+            ],
+          },
+        ]),
+      ),
+      // Pod labels on kube-state-metrics series, for "pods by colour".
+      'kube-state-metrics': { metricLabelsAllowlist: ['pods=[app,version]', 'deployments=[app,version]'] },
+      alertmanager: {
+        alertmanagerSpec: { secrets: [SLACK_SECRET] },
+        config: alertmanagerConfig(props.slackChannel),
+      },
+      grafana: {
+        admin: { existingSecret: GRAFANA_ADMIN_SECRET, userKey: 'admin-user', passwordKey: 'admin-password' },
+        persistence: { enabled: true, size: '10Gi' },
+        sidecar: { dashboards: { enabled: true, label: 'grafana_dashboard', labelValue: '1', searchNamespace: 'ALL' } },
+        additionalDataSources: [{ name: 'Loki', type: 'loki', uid: 'loki', access: 'proxy', url: LOKI_URL(ns) }],
+        ingress: props.grafanaHost
+          ? {
+              enabled: true,
+              ingressClassName: 'nginx',
+              hosts: [props.grafanaHost],
+              tls: [{ hosts: [props.grafanaHost], secretName: 'grafana-tls' }],
+            }
+          : { enabled: false },
+      },
+    });
+
+    const s3 = props.lokiObjectStorage;
+    const store = s3 ? 's3' : 'filesystem';
+    const loki = this.release('loki', charts.loki, ns, [], {
+      deploymentMode: 'SingleBinary',
+      loki: {
+        auth_enabled: false,
+        commonConfig: { replication_factor: 1 },
+        storage: s3
+          ? {
+              type: 's3',
+              bucketNames: { chunks: s3.bucketName, ruler: s3.bucketName, admin: s3.bucketName },
+              s3: { region: s3.region },
+            }
+          : { type: 'filesystem' },
+        schemaConfig: {
+          configs: [
+            {
+              from: '2024-04-01',
+              store: 'tsdb',
+              object_store: store,
+              schema: 'v13',
+              index: { prefix: 'loki_index_', period: '24h' },
+            },
+          ],
+        },
+        limits_config: { retention_period: '744h' },
+        compactor: { retention_enabled: true, delete_request_store: store },
+      },
+      singleBinary: { replicas: 1, persistence: { enabled: true, size: props.lokiStorage ?? '10Gi' } },
+      read: { replicas: 0 },
+      write: { replicas: 0 },
+      backend: { replicas: 0 },
+      gateway: { enabled: false },
+      chunksCache: { enabled: false },
+      resultsCache: { enabled: false },
+      lokiCanary: { enabled: false },
+      test: { enabled: false },
+      serviceAccount: s3 ? { annotations: { 'eks.amazonaws.com/role-arn': s3.roleArn } } : undefined,
+    });
+
+    const push = `${LOKI_URL(ns)}/loki/api/v1/push`;
+    if ((props.logShipper ?? 'alloy') === 'alloy') {
+      this.release('alloy', charts.alloy, ns, [loki], {
+        alloy: { configMap: { create: true, content: alloyConfig(push) } },
+        // loki.source.kubernetes tails logs through the API server: one
+        // replica ships every pod's logs, no host paths needed.
+        controller: { type: 'deployment', replicas: 1 },
+      });
+    } else {
+      this.release('promtail', charts.promtail, ns, [loki], { config: { clients: [{ url: push }] } });
+    }
+  }
+
+  private release(
+    name: string,
+    chart: ChartRef,
+    namespace: string,
+    dependsOn: ITerraformDependable[],
+    values: object,
+  ): Release {
+    const release = new Release(this, name, {
+      dependsOn: dependsOn.length > 0 ? dependsOn : undefined,
+      name,
+      namespace,
+      repository: chart.repository,
+      chart: chart.chart,
+      version: chart.version,
+      values: [helmValues(values)],
+      atomic: true,
+      cleanupOnFail: true,
+      wait: true,
+      timeout: 900,
+      maxHistory: 10,
+    });
+    this.releases.push(release);
+    return release;
+  }
+}
+
+/** Scrapes both colours' pods; the pod's `version` label becomes `colour`. */
+function podMonitor(svc: MonitoredService) {
+  return {
+    name: `${svc.name}-${svc.namespace}`,
+    namespaceSelector: { matchNames: [svc.namespace] },
+    selector: { matchLabels: { app: svc.name } },
+    podMetricsEndpoints: [
+      {
+        port: 'http',
+        path: svc.metricsPath ?? '/metrics',
+        interval: '30s',
+        relabelings: [
+          { sourceLabels: ['__meta_kubernetes_pod_label_app'], targetLabel: 'app' },
+          { sourceLabels: ['__meta_kubernetes_pod_label_version'], targetLabel: 'colour' },
+          { sourceLabels: ['__meta_kubernetes_namespace'], targetLabel: 'namespace' },
+          { sourceLabels: ['__meta_kubernetes_pod_name'], targetLabel: 'pod' },
+        ],
+      },
+    ],
+  };
+}
+
+/** Critical and warning alerts to Slack; the webhook URL is read from the mounted Secret. */
+function alertmanagerConfig(channel: string) {
+  const slack = (name: string) => ({
+    name,
+    slack_configs: [
+      {
+        api_url_file: `/etc/alertmanager/secrets/${SLACK_SECRET}/${SLACK_KEY}`,
+        channel,
+        send_resolved: true,
+        title: '[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }} ({{ .CommonLabels.severity }})',
+        text: '{{ range .Alerts }}{{ .Annotations.summary }}\n{{ .Annotations.description }}\nRunbook: {{ .Annotations.runbook_url }}\n{{ end }}',
+      },
+    ],
+  });
+  return {
+    global: { resolve_timeout: '5m' },
+    route: {
+      receiver: 'slack-warning',
+      group_by: ['alertname', 'namespace', 'service'],
+      group_wait: '30s',
+      group_interval: '5m',
+      repeat_interval: '4h',
+      routes: [
+        { receiver: 'null', matchers: ['alertname = "Watchdog"'] },
+        { receiver: 'slack-critical', matchers: ['severity = "critical"'], repeat_interval: '1h' },
+        { receiver: 'slack-warning', matchers: ['severity = "warning"'], repeat_interval: '4h' },
+      ],
+    },
+    // A critical alert silences the warnings of the same alert and namespace.
+    inhibit_rules: [
+      {
+        source_matchers: ['severity = "critical"'],
+        target_matchers: ['severity = "warning"'],
+        equal: ['alertname', 'namespace'],
+      },
+    ],
+    receivers: [{ name: 'null' }, slack('slack-critical'), slack('slack-warning')],
+  };
+}
+
+/** Alloy pipeline: every pod's logs to Loki, labelled with namespace, pod, container, app and colour. */
+export function alloyConfig(pushUrl: string): string {
+  const relabel = (from: string, to: string) =>
+    `  rule {\n    source_labels = ["${from}"]\n    target_label  = "${to}"\n  }`;
+  return (
+    [
+      'discovery.kubernetes "pods" {\n  role = "pod"\n}',
+      [
+        'discovery.relabel "pods" {',
+        '  targets = discovery.kubernetes.pods.targets',
+        relabel('__meta_kubernetes_namespace', 'namespace'),
+        relabel('__meta_kubernetes_pod_name', 'pod'),
+        relabel('__meta_kubernetes_pod_container_name', 'container'),
+        relabel('__meta_kubernetes_pod_label_app', 'app'),
+        relabel('__meta_kubernetes_pod_label_version', 'colour'),
+        '}',
+      ].join('\n'),
+      'loki.source.kubernetes "pods" {\n  targets    = discovery.relabel.pods.output\n  forward_to = [loki.write.default.receiver]\n}',
+      `loki.write "default" {\n  endpoint {\n    url = "${pushUrl}"\n  }\n}`,
+    ].join('\n\n') + '\n'
+  );
+}

@@ -1,0 +1,99 @@
+import {
+  DataAwsIamPolicyDocument,
+  DataAwsIamPolicyDocumentStatement,
+} from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
+import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
+import { S3BucketOwnershipControls } from '@cdktf/provider-aws/lib/s3-bucket-ownership-controls';
+import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy';
+import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
+import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
+import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
+import { Construct } from 'constructs';
+
+export interface SecureBucketProps {
+  readonly bucketName: string;
+  /** Encrypt with this KMS key (and S3 Bucket Keys). @default SSE-S3 (AES256) */
+  readonly kmsKeyArn?: string;
+  /** Object Lock can only be enabled when the bucket is created. @default false */
+  readonly objectLockEnabled?: boolean;
+  /** Refuse destroy through Terraform (`prevent_destroy`). @default true */
+  readonly protect?: boolean;
+  /** Extra bucket policy statements (beside the TLS-only denies). @default none */
+  readonly extraStatements?: (bucketArn: string) => DataAwsIamPolicyDocumentStatement[];
+}
+
+/**
+ * An S3 bucket with the baseline every bucket here gets: versioning,
+ * default encryption, all four public-access blocks, ACLs disabled
+ * (BucketOwnerEnforced) and a policy that denies requests without TLS or
+ * below TLS 1.2.
+ */
+export class SecureBucket extends Construct {
+  public readonly bucket: S3Bucket;
+  public readonly bucketName: string;
+  public readonly bucketArn: string;
+  /** The bucket id, for the bucket's sub-resources. */
+  public readonly bucketId: string;
+
+  constructor(scope: Construct, id: string, props: SecureBucketProps) {
+    super(scope, id);
+    this.bucket = new S3Bucket(this, 'bucket', {
+      bucket: props.bucketName,
+      objectLockEnabled: props.objectLockEnabled ? true : undefined,
+      lifecycle: { preventDestroy: props.protect ?? true },
+    });
+    const bucketId = this.bucket.id;
+    this.bucketId = bucketId;
+    this.bucketName = this.bucket.bucket;
+    this.bucketArn = this.bucket.arn;
+
+    new S3BucketVersioningA(this, 'versioning', { bucket: bucketId, versioningConfiguration: { status: 'Enabled' } });
+    new S3BucketServerSideEncryptionConfigurationA(this, 'encryption', {
+      bucket: bucketId,
+      rule: [
+        props.kmsKeyArn
+          ? {
+              applyServerSideEncryptionByDefault: { sseAlgorithm: 'aws:kms', kmsMasterKeyId: props.kmsKeyArn },
+              bucketKeyEnabled: true,
+            }
+          : { applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } },
+      ],
+    });
+    const publicAccess = new S3BucketPublicAccessBlock(this, 'public-access', {
+      bucket: bucketId,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    new S3BucketOwnershipControls(this, 'ownership', {
+      bucket: bucketId,
+      rule: { objectOwnership: 'BucketOwnerEnforced' },
+    });
+    const arn = this.bucket.arn;
+    const everywhere = {
+      principals: [{ type: '*', identifiers: ['*'] }],
+      actions: ['s3:*'],
+      resources: [arn, `${arn}/*`],
+    };
+    const policy = new DataAwsIamPolicyDocument(this, 'policy-document', {
+      statement: [
+        {
+          sid: 'DenyInsecureTransport',
+          effect: 'Deny',
+          ...everywhere,
+          condition: [{ test: 'Bool', variable: 'aws:SecureTransport', values: ['false'] }],
+        },
+        {
+          sid: 'DenyTlsBelow12',
+          effect: 'Deny',
+          ...everywhere,
+          condition: [{ test: 'NumericLessThan', variable: 's3:TlsVersion', values: ['1.2'] }],
+        },
+        ...(props.extraStatements?.(arn) ?? []),
+      ],
+    });
+    // After the public-access block, so the policy is never briefly public.
+    new S3BucketPolicy(this, 'policy', { bucket: bucketId, policy: policy.json, dependsOn: [publicAccess] });
+  }
+}
