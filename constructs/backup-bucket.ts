@@ -1,6 +1,4 @@
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
-import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
-import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
 import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
@@ -29,7 +27,10 @@ export interface BackupBucketProps {
    * @default 0
    */
   readonly objectLockDays?: number;
-  /** Write S3 server access logs to a separate `<bucketName>-logs` bucket. @default false */
+  /**
+   * Write S3 server access logs to a separate `<bucketName>-logs` bucket,
+   * which other buckets of the account may log to as well. @default false
+   */
   readonly accessLogging?: boolean;
   /** Refuse destroy of the bucket and key through Terraform (`prevent_destroy`). @default true */
   readonly protect?: boolean;
@@ -46,6 +47,8 @@ export class BackupBucket extends Construct {
   public readonly kmsKeyArn: string;
   /** The bucket resource, for dependencies. */
   public readonly bucket: S3Bucket;
+  /** Bucket that receives server access logs (for other buckets too), when `accessLogging` is on. */
+  public readonly accessLogBucketId?: string;
 
   constructor(scope: Construct, id: string, props: BackupBucketProps) {
     super(scope, id);
@@ -63,23 +66,12 @@ export class BackupBucket extends Construct {
       );
     }
 
-    const partition = new DataAwsPartition(this, 'partition');
-    const account = new DataAwsCallerIdentity(this, 'account');
-    const keyPolicy = new DataAwsIamPolicyDocument(this, 'key-policy', {
-      statement: [
-        {
-          sid: 'AccountAdministersKey',
-          principals: [{ type: 'AWS', identifiers: [`arn:${partition.partition}:iam::${account.accountId}:root`] }],
-          actions: ['kms:*'],
-          resources: ['*'],
-        },
-      ],
-    });
     const key = new KmsKey(this, 'key', {
       description: `Encrypts backups in s3://${props.bucketName}`,
       enableKeyRotation: true,
       deletionWindowInDays: 30,
-      policy: keyPolicy.json,
+      // No explicit policy: AWS's default key policy gives the account
+      // control and IAM policies (scoped to this key's ARN) grant use.
       lifecycle: { preventDestroy: protect },
     });
     new KmsAlias(this, 'alias', { name: `alias/${props.keyAlias ?? props.bucketName}`, targetKeyId: key.keyId });
@@ -127,6 +119,7 @@ export class BackupBucket extends Construct {
 
     if (props.accessLogging) {
       // Server access logs can only be delivered with SSE-S3, not SSE-KMS.
+      const account = new DataAwsCallerIdentity(this, 'account');
       const logs = new SecureBucket(this, 'log-bucket', {
         bucketName: `${props.bucketName}-logs`,
         protect,
@@ -137,18 +130,28 @@ export class BackupBucket extends Construct {
             principals: [{ type: 'Service', identifiers: ['logging.s3.amazonaws.com'] }],
             actions: ['s3:PutObject'],
             resources: [`${arn}/*`],
-            condition: [
-              { test: 'ArnLike', variable: 'aws:SourceArn', values: [main.bucketArn] },
-              { test: 'StringEquals', variable: 'aws:SourceAccount', values: [account.accountId] },
-            ],
+            condition: [{ test: 'StringEquals', variable: 'aws:SourceAccount', values: [account.accountId] }],
           },
         ],
       });
       new S3BucketLifecycleConfiguration(this, 'log-lifecycle', {
         bucket: logs.bucketId,
-        rule: [{ id: 'expire-access-logs', status: 'Enabled', filter: [{}], expiration: [{ days: 90 }] }],
+        rule: [
+          { id: 'expire-access-logs', status: 'Enabled', filter: [{}], expiration: [{ days: 90 }] },
+          {
+            id: 'abort-incomplete-multipart-uploads',
+            status: 'Enabled',
+            filter: [{}],
+            abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
+          },
+        ],
       });
-      new S3BucketLoggingA(this, 'logging', { bucket: bucketId, targetBucket: logs.bucketId, targetPrefix: 'access/' });
+      new S3BucketLoggingA(this, 'logging', {
+        bucket: bucketId,
+        targetBucket: logs.bucketId,
+        targetPrefix: 'access/backups/',
+      });
+      this.accessLogBucketId = logs.bucketId;
     }
 
     this.bucketName = this.bucket.bucket;

@@ -111,7 +111,8 @@ export class ColourDeployment extends Construct {
               {
                 name: props.service,
                 image: props.image,
-                imagePullPolicy: 'IfNotPresent',
+                // Re-pull on every start, so a re-pushed tag cannot run stale code.
+                imagePullPolicy: 'Always',
                 port: [{ name: 'http', containerPort: port, protocol: 'TCP' }],
                 env: [
                   ...Object.entries(props.env ?? {}).map(([envName, value]) => ({ name: envName, value })),

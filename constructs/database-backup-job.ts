@@ -114,6 +114,7 @@ export class DatabaseBackupJob extends Construct {
                   {
                     name: 'pg-dump',
                     image: props.pgDumpImage ?? 'postgres:16.4-alpine',
+                    imagePullPolicy: 'Always',
                     command: ['/bin/sh', '-c', dump],
                     env: [
                       {
@@ -130,6 +131,7 @@ export class DatabaseBackupJob extends Construct {
                   {
                     name: 'upload',
                     image: props.awsCliImage ?? 'amazon/aws-cli:2.22.0',
+                    imagePullPolicy: 'Always',
                     command: ['/bin/sh', '-c', upload],
                     env: [
                       { name: 'BUCKET', value: props.bucketName },

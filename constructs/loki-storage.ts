@@ -1,4 +1,6 @@
+import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { S3BucketLifecycleConfiguration } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration';
+import { S3BucketLoggingA } from '@cdktf/provider-aws/lib/s3-bucket-logging';
 import { Construct } from 'constructs';
 import { IrsaRole } from './irsa-role';
 import { SecureBucket } from './secure-bucket';
@@ -13,6 +15,8 @@ export interface LokiStorageProps {
   readonly serviceAccount?: string;
   /** Refuse destroy through Terraform. @default true */
   readonly protect?: boolean;
+  /** Bucket for S3 server access logs. @default no access logging */
+  readonly accessLogBucketId?: string;
 }
 
 /**
@@ -26,7 +30,24 @@ export class LokiStorage extends Construct {
 
   constructor(scope: Construct, id: string, props: LokiStorageProps) {
     super(scope, id);
-    const bucket = new SecureBucket(this, 'bucket', { bucketName: props.bucketName, protect: props.protect });
+    const key = new KmsKey(this, 'key', {
+      description: `Encrypts Loki's data in s3://${props.bucketName}`,
+      enableKeyRotation: true,
+      deletionWindowInDays: 30,
+      lifecycle: { preventDestroy: props.protect ?? true },
+    });
+    const bucket = new SecureBucket(this, 'bucket', {
+      bucketName: props.bucketName,
+      kmsKeyArn: key.arn,
+      protect: props.protect,
+    });
+    if (props.accessLogBucketId) {
+      new S3BucketLoggingA(this, 'logging', {
+        bucket: bucket.bucketId,
+        targetBucket: props.accessLogBucketId,
+        targetPrefix: 'access/loki/',
+      });
+    }
     new S3BucketLifecycleConfiguration(this, 'lifecycle', {
       bucket: bucket.bucketId,
       rule: [
@@ -60,6 +81,7 @@ export class LokiStorage extends Construct {
           actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
           resources: [`${bucket.bucketArn}/*`],
         },
+        { sid: 'UseKey', effect: 'Allow', actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [key.arn] },
       ],
     });
     this.bucketName = bucket.bucketName;

@@ -57,7 +57,7 @@ export const staging: EnvironmentInput = {
     schedule: '0 2 * * *',
     objectLockDays: 0,
     databaseUrl: { secret: 'mls-secrets', key: 'database-url' },
-    accessLogging: false,
+    accessLogging: true,
   },
   monitoring: {
     enabled: true,

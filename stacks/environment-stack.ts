@@ -94,6 +94,7 @@ export class EnvironmentStack extends TerraformStack {
         oidcProviderArn: env.kubernetes.oidcProviderArn,
         namespace: env.monitoringNamespace,
         protect: env.protect,
+        accessLogBucketId: this.backupBucket.accessLogBucketId,
       });
     const monitoring = new MonitoringStack(this, 'monitoring', {
       namespace: namespace.namespaceName,

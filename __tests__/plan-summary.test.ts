@@ -1,0 +1,115 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runPlanSummary, stackName } from '../bin/plan-summary-command';
+
+const FIXTURES = join(__dirname, 'fixtures/plans');
+
+/** Runs the command on fixtures, each read as the plan of the given stack. */
+function run(...files: [stack: string, fixture: string][]) {
+  let out = '';
+  const errors: string[] = [];
+  const fixtureOf = new Map(files.map(([stack, fixture]) => [`/plans/${stack}.json`, fixture]));
+  const code = runPlanSummary([...fixtureOf.keys()], {
+    out: (t) => (out += t),
+    err: (l) => errors.push(l),
+    read: (file) => readFileSync(join(FIXTURES, `${fixtureOf.get(file)}.json`), 'utf8'),
+  });
+  return { code, out, err: errors.join('\n') };
+}
+
+describe('plan summary', () => {
+  it('says a plan with no changes in one line', () => {
+    expect(run(['production', 'no-op'])).toEqual({ code: 0, out: '**production**: no changes.\n', err: '' });
+  });
+
+  it('counts a create-only plan and lists the resources', () => {
+    const { out } = run(['staging', 'create-only']);
+    expect(out.split('\n')[0]).toBe('staging: `ghcr.io/catbird/mls-server:1.4.2` staged to mls-server-blue');
+    expect(out).toContain('**staging**: 4 to add, 0 to change, 0 to replace, 0 to destroy.');
+    expect(out).toContain('| `aws_s3_bucket` | 1 | 0 | 0 | 0 |');
+    expect(out).toContain('<details><summary>staging: all 4 changes</summary>');
+    expect(out).toContain('- `+` `kubernetes_namespace_v1.service-namespace_DF13CA93`');
+    expect(out).not.toContain('CAUTION');
+  });
+
+  it('puts a traffic switch first, and not for the preview Service', () => {
+    const { out } = run(['production', 'colour-switch']);
+    const lines = out.split('\n');
+    expect(lines[0]).toBe('**production: mls-server traffic blue → green**');
+    expect(lines[1]).toBe('**production**: 0 to add, 3 to change, 0 to replace, 0 to destroy.');
+    expect(out).not.toContain('mls-server-preview traffic');
+  });
+
+  it('names a new image staged to a colour, with the old one', () => {
+    const { out } = run(['production', 'staged-image']);
+    expect(out.split('\n')[0]).toBe(
+      'production: `ghcr.io/catbird/mls-server:1.5.0` staged to mls-server-green (was `ghcr.io/catbird/mls-server:1.4.1`)',
+    );
+    expect(out).toContain('**production**: 1 to add, 1 to change, 0 to replace, 1 to destroy.');
+    // A snapshot rotated out is a destroy of a protected type: flagged.
+    expect(out).toContain(
+      '> - **production**: destroys `aws_db_snapshot.release-snapshots_mls-production-pre-deploy-1-3-0_43670D3C`',
+    );
+  });
+
+  it('counts replaces and flags a replaced Secret', () => {
+    const { out } = run(['production', 'replace']);
+    expect(out).toContain('**production**: 0 to add, 1 to change, 2 to replace, 0 to destroy.');
+    expect(out).toContain('> - **production**: replaces `kubernetes_secret_v1.mls-server-secrets_secret_9B729C5D`');
+    expect(out).not.toContain('replaces `kubernetes_deployment_v1');
+    expect(out).toContain('- `-/+` `kubernetes_deployment_v1.mls-server_blue_deployment_ACE09260`');
+  });
+
+  it('warns about every destroy of a protected resource, and only those', () => {
+    const { out } = run(['staging', 'protected-destroy']);
+    expect(out).toContain(
+      [
+        '> [!CAUTION]',
+        '> Destructive changes to protected resources:',
+        '> - **staging**: destroys `aws_s3_bucket.backup-bucket_FA4F306F`',
+        '> - **staging**: destroys `aws_kms_key.backup-bucket_key_3268F83E`',
+        '> - **staging**: destroys `kubernetes_namespace_v1.service-namespace_DF13CA93`',
+      ].join('\n'),
+    );
+    expect(out).not.toContain('destroys `helm_release');
+  });
+
+  it('summarizes several stacks, headlines before tables', () => {
+    const { out, code } = run(['staging', 'no-op'], ['production', 'colour-switch']);
+    expect(code).toBe(0);
+    expect(out.indexOf('**staging**: no changes.')).toBeLessThan(out.indexOf('#### production'));
+    expect(out.indexOf('traffic blue → green')).toBeLessThan(out.indexOf('#### production'));
+  });
+
+  it('reports a failed plan and exits non-zero', () => {
+    const { out, code } = run(['production', 'failed']);
+    expect(code).toBe(1);
+    expect(out).toBe('⛔ **production: the plan failed**; see the job log.\n');
+  });
+
+  it.each([
+    ['empty', /empty file, expected the output of terraform show -json/],
+    ['not-json', /not JSON \(/],
+    ['not-a-plan', /not a Terraform plan \(no format_version\)/],
+  ])('refuses %s input with a clear error and exit 1', (fixture, message) => {
+    const { code, out, err } = run(['production', fixture]);
+    expect(code).toBe(1);
+    expect(out).toBe('');
+    expect(err).toMatch(new RegExp(`^error: /plans/production\\.json: ${message.source}`));
+  });
+
+  it('refuses a missing file and prints usage without arguments', () => {
+    const errs: string[] = [];
+    expect(runPlanSummary(['/nope/x.json'], { err: (l) => errs.push(l) })).toBe(1);
+    expect(errs[0]).toMatch(/^error: \/nope\/x\.json: cannot read/);
+    expect(runPlanSummary([], { err: (l) => errs.push(l) })).toBe(2);
+  });
+
+  it.each([
+    ['plans/production.json', 'production'],
+    ['plans/staging.plan.json', 'staging'],
+    ['cdktf.out/stacks/production/plan.json', 'production'],
+  ])('names the stack of %s', (file, stack) => {
+    expect(stackName(file)).toBe(stack);
+  });
+});

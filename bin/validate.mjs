@@ -1,0 +1,107 @@
+#!/usr/bin/env node
+// npm run validate: the policy gate. Synthesizes both stacks, scans them with
+// checkov (zero failed checks; skips are listed in policy/checkov.yaml), runs
+// `terraform validate` where the providers can be installed, and lints the
+// GitHub workflows with actionlint. Tools are installed into the project
+// (.venv, .tools), never globally.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, copyFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { root } from './load-ts.mjs';
+
+const CHECKOV = join(root, '.venv/bin/checkov');
+const ACTIONLINT_VERSION = 'v1.7.12';
+const ACTIONLINT = join(root, '.tools/bin/actionlint');
+const OUT = join(root, 'cdktf.out');
+
+let failed = false;
+const step = (title) => console.log(`\n== ${title}`);
+const run = (cmd, args, opts = {}) => spawnSync(cmd, args, { cwd: root, encoding: 'utf8', ...opts });
+const has = (cmd) => run('sh', ['-c', `command -v ${cmd}`]).status === 0;
+
+step('synth');
+rmSync(join(OUT, 'stacks'), { recursive: true, force: true });
+const synth = run(process.execPath, ['bin/synth.mjs'], {
+  env: { ...process.env, CDKTF_OUTDIR: OUT },
+  stdio: 'inherit',
+});
+if (synth.status !== 0) process.exit(1);
+const stacks = readdirSync(join(OUT, 'stacks')).sort();
+console.log(`stacks: ${stacks.join(', ')}`);
+
+step('checkov');
+const pinned = /checkov==(\S+)/.exec(run('cat', ['policy/requirements.txt']).stdout)?.[1];
+const installed = existsSync(CHECKOV) ? run(CHECKOV, ['--version']).stdout.trim() : '';
+if (installed !== pinned) {
+  console.log(`installing checkov ${pinned} into .venv`);
+  execFileSync('python3', ['-m', 'venv', '.venv'], { cwd: root, stdio: 'inherit' });
+  execFileSync(
+    join(root, '.venv/bin/pip'),
+    ['install', '--quiet', '--disable-pip-version-check', '-r', 'policy/requirements.txt'],
+    {
+      cwd: root,
+      stdio: 'inherit',
+    },
+  );
+}
+const checkov = run(CHECKOV, ['-d', join(OUT, 'stacks'), '--config-file', 'policy/checkov.yaml'], { stdio: 'inherit' });
+if (checkov.status !== 0) {
+  console.log('checkov: failed checks (fix them, or skip with a reason in policy/checkov.yaml)');
+  failed = true;
+} else {
+  console.log('checkov: no failed checks');
+}
+
+step('terraform validate');
+if (!has('terraform')) {
+  console.log('terraform is not installed: skipping terraform validate');
+} else {
+  for (const stack of stacks) {
+    const dir = mkdtempSync(join(tmpdir(), `validate-${stack}-`));
+    copyFileSync(join(OUT, 'stacks', stack, 'cdk.tf.json'), join(dir, 'cdk.tf.json'));
+    const init = run('terraform', ['init', '-backend=false', '-input=false', '-no-color'], { cwd: dir });
+    if (init.status !== 0) {
+      const output = `${init.stdout}\n${init.stderr}`;
+      if (/could not connect to registry\.terraform\.io|Failed to query available provider packages/.test(output)) {
+        console.log(
+          `${stack}: SKIPPED — providers cannot be installed here (the Terraform registry is unreachable), so terraform validate did not run`,
+        );
+      } else {
+        console.log(`${stack}: terraform init failed:\n${output}`);
+        failed = true;
+      }
+    } else {
+      const validate = run('terraform', ['validate', '-json', '-no-color'], { cwd: dir });
+      const result = JSON.parse(validate.stdout || '{}');
+      for (const d of result.diagnostics ?? []) console.log(`${stack}: ${d.severity}: ${d.summary} ${d.detail ?? ''}`);
+      console.log(`${stack}: terraform validate ${result.valid ? 'passed' : 'FAILED'}`);
+      if (!result.valid) failed = true;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+step('actionlint');
+if (!existsSync(ACTIONLINT)) {
+  if (!has('go')) {
+    console.log('actionlint is not installed and Go is not available to build it: cannot lint the workflows');
+    failed = true;
+  } else {
+    console.log(`installing actionlint ${ACTIONLINT_VERSION} into .tools/bin`);
+    execFileSync('go', ['install', `github.com/rhysd/actionlint/cmd/actionlint@${ACTIONLINT_VERSION}`], {
+      cwd: root,
+      stdio: 'inherit',
+      env: { ...process.env, GOBIN: join(root, '.tools/bin') },
+    });
+  }
+}
+if (existsSync(ACTIONLINT)) {
+  const workflows = readdirSync(join(root, '.github/workflows')).map((f) => `.github/workflows/${f}`);
+  const lint = run(ACTIONLINT, workflows, { stdio: 'inherit' });
+  console.log(lint.status === 0 ? `actionlint: ${workflows.length} workflows clean` : 'actionlint: problems found');
+  if (lint.status !== 0) failed = true;
+}
+
+console.log(failed ? '\nvalidate: FAILED' : '\nvalidate: passed');
+process.exitCode = failed ? 1 : 0;
