@@ -112,7 +112,7 @@ describe('BackupBucket', () => {
         .map((b) => b.bucket)
         .sort(),
     ).toEqual(['acme-backups', 'acme-backups-logs']);
-    expect(one(logged, 'aws_s3_bucket_logging')).toMatchObject({ target_prefix: 'access/' });
+    expect(one(logged, 'aws_s3_bucket_logging')).toMatchObject({ target_prefix: 'access/backups/' });
     expect(resourcesOf(logged, 'aws_s3_bucket_public_access_block')).toHaveLength(2);
     expect(resourcesOf(logged, 'aws_s3_bucket_versioning')).toHaveLength(2);
     expect(resourcesOf(logged, 'aws_s3_bucket_policy')).toHaveLength(2);
@@ -134,7 +134,11 @@ describe('backup buckets in the stacks', () => {
     expect(bucket.lifecycle).toEqual({ prevent_destroy: true });
     expect(resourcesOf(json, 'aws_kms_key')[0].lifecycle).toEqual({ prevent_destroy: true });
     expect(resourcesOf(json, 'aws_s3_bucket_object_lock_configuration')[0].rule.default_retention.days).toBe(30);
-    expect(resourcesOf(json, 'aws_s3_bucket_logging')).toHaveLength(1);
+    // The backup bucket and Loki's bucket both log to the log bucket.
+    expect(resourcesOf(json, 'aws_s3_bucket_logging').map((l) => l.target_prefix).sort()).toEqual([
+      'access/backups/',
+      'access/loki/',
+    ]);
   });
 
   it('keeps staging destroyable and retains dumps 30 days', () => {
