@@ -116,6 +116,10 @@ describe('BackupBucket', () => {
     expect(resourcesOf(logged, 'aws_s3_bucket_public_access_block')).toHaveLength(2);
     expect(resourcesOf(logged, 'aws_s3_bucket_versioning')).toHaveLength(2);
     expect(resourcesOf(logged, 'aws_s3_bucket_policy')).toHaveLength(2);
+    const logRules = resourcesOf(logged, 'aws_s3_bucket_lifecycle_configuration')
+      .map((l) => l.rule.map((r: { id: string }) => r.id))
+      .find((ids: string[]) => ids.includes('expire-access-logs'));
+    expect(logRules).toEqual(['expire-access-logs', 'expire-noncurrent-versions', 'abort-incomplete-multipart-uploads']);
   });
 
   it('outputs the bucket name and ARN and the key ARN', () => {

@@ -8,7 +8,7 @@ import { S3BucketObjectLockConfigurationA } from '@cdktf/provider-aws/lib/s3-buc
 import { TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
 import { PropsError } from './props-error';
-import { SecureBucket } from './secure-bucket';
+import { SecureBucket, housekeepingRules } from './secure-bucket';
 
 export interface BackupBucketProps {
   /** Bucket name; must be globally unique. */
@@ -94,19 +94,7 @@ export class BackupBucket extends Construct {
           filter: [{ prefix }],
           expiration: [{ days: retentionDays }],
         },
-        {
-          id: 'expire-noncurrent-versions',
-          status: 'Enabled',
-          filter: [{}],
-          noncurrentVersionExpiration: [{ noncurrentDays }],
-          expiration: [{ expiredObjectDeleteMarker: true }],
-        },
-        {
-          id: 'abort-incomplete-multipart-uploads',
-          status: 'Enabled',
-          filter: [{}],
-          abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
-        },
+        ...housekeepingRules(noncurrentDays),
       ],
     });
 
@@ -138,12 +126,7 @@ export class BackupBucket extends Construct {
         bucket: logs.bucketId,
         rule: [
           { id: 'expire-access-logs', status: 'Enabled', filter: [{}], expiration: [{ days: 90 }] },
-          {
-            id: 'abort-incomplete-multipart-uploads',
-            status: 'Enabled',
-            filter: [{}],
-            abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
-          },
+          ...housekeepingRules(noncurrentDays),
         ],
       });
       new S3BucketLoggingA(this, 'logging', {

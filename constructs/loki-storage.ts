@@ -3,7 +3,7 @@ import { S3BucketLifecycleConfiguration } from '@cdktf/provider-aws/lib/s3-bucke
 import { S3BucketLoggingA } from '@cdktf/provider-aws/lib/s3-bucket-logging';
 import { Construct } from 'constructs';
 import { IrsaRole } from './irsa-role';
-import { SecureBucket } from './secure-bucket';
+import { SecureBucket, housekeepingRules } from './secure-bucket';
 
 export interface LokiStorageProps {
   readonly bucketName: string;
@@ -50,21 +50,7 @@ export class LokiStorage extends Construct {
     }
     new S3BucketLifecycleConfiguration(this, 'lifecycle', {
       bucket: bucket.bucketId,
-      rule: [
-        {
-          id: 'expire-noncurrent-versions',
-          status: 'Enabled',
-          filter: [{}],
-          noncurrentVersionExpiration: [{ noncurrentDays: 7 }],
-          expiration: [{ expiredObjectDeleteMarker: true }],
-        },
-        {
-          id: 'abort-incomplete-multipart-uploads',
-          status: 'Enabled',
-          filter: [{}],
-          abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
-        },
-      ],
+      rule: housekeepingRules(7),
     });
     const serviceAccount = props.serviceAccount ?? 'loki';
     const role = new IrsaRole(this, 'role', {

@@ -3,6 +3,7 @@ import {
   DataAwsIamPolicyDocumentStatement,
 } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
+import { S3BucketLifecycleConfigurationRule } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration';
 import { S3BucketOwnershipControls } from '@cdktf/provider-aws/lib/s3-bucket-ownership-controls';
 import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy';
 import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
@@ -96,4 +97,27 @@ export class SecureBucket extends Construct {
     // After the public-access block, so the policy is never briefly public.
     new S3BucketPolicy(this, 'policy', { bucket: bucketId, policy: policy.json, dependsOn: [publicAccess] });
   }
+}
+
+/**
+ * Lifecycle rules every versioned bucket here needs: replaced or deleted
+ * versions expire after `noncurrentDays`, leftover delete markers go, and
+ * incomplete multipart uploads are aborted after 7 days.
+ */
+export function housekeepingRules(noncurrentDays: number): S3BucketLifecycleConfigurationRule[] {
+  return [
+    {
+      id: 'expire-noncurrent-versions',
+      status: 'Enabled',
+      filter: [{}],
+      noncurrentVersionExpiration: [{ noncurrentDays }],
+      expiration: [{ expiredObjectDeleteMarker: true }],
+    },
+    {
+      id: 'abort-incomplete-multipart-uploads',
+      status: 'Enabled',
+      filter: [{}],
+      abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
+    },
+  ];
 }
