@@ -119,7 +119,11 @@ describe('BackupBucket', () => {
     const logRules = resourcesOf(logged, 'aws_s3_bucket_lifecycle_configuration')
       .map((l) => l.rule.map((r: { id: string }) => r.id))
       .find((ids: string[]) => ids.includes('expire-access-logs'));
-    expect(logRules).toEqual(['expire-access-logs', 'expire-noncurrent-versions', 'abort-incomplete-multipart-uploads']);
+    expect(logRules).toEqual([
+      'expire-access-logs',
+      'expire-noncurrent-versions',
+      'abort-incomplete-multipart-uploads',
+    ]);
   });
 
   it('outputs the bucket name and ARN and the key ARN', () => {
@@ -139,10 +143,11 @@ describe('backup buckets in the stacks', () => {
     expect(resourcesOf(json, 'aws_kms_key')[0].lifecycle).toEqual({ prevent_destroy: true });
     expect(resourcesOf(json, 'aws_s3_bucket_object_lock_configuration')[0].rule.default_retention.days).toBe(30);
     // The backup bucket and Loki's bucket both log to the log bucket.
-    expect(resourcesOf(json, 'aws_s3_bucket_logging').map((l) => l.target_prefix).sort()).toEqual([
-      'access/backups/',
-      'access/loki/',
-    ]);
+    expect(
+      resourcesOf(json, 'aws_s3_bucket_logging')
+        .map((l) => l.target_prefix)
+        .sort(),
+    ).toEqual(['access/backups/', 'access/loki/']);
   });
 
   it('keeps staging destroyable and retains dumps 30 days', () => {
