@@ -16,8 +16,6 @@ export interface ServicePort {
 
 /** Egress from pods to address ranges on one TCP port. */
 export interface CidrEgress {
-  /** What the rule is for; part of the policy name. */
-  readonly name: string;
   readonly cidrs: readonly string[];
   readonly port: number;
 }

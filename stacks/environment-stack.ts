@@ -169,8 +169,8 @@ export class EnvironmentStack extends TerraformStack {
       monitoringNamespace: env.monitoringNamespace,
       services: env.services.map((svc) => ({ app: svc.name, port: svc.containerPort })),
       egress: [
-        { name: 'database', cidrs: env.database.cidrs, port: env.database.port },
-        { name: 'redis', cidrs: env.redis.cidrs, port: env.redis.port },
+        { cidrs: env.database.cidrs, port: env.database.port },
+        { cidrs: env.redis.cidrs, port: env.redis.port },
       ],
     });
   }
