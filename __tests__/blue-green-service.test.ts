@@ -1,17 +1,10 @@
 import { Testing } from 'cdktf';
 import { BlueGreenService, BlueGreenServiceProps } from '../constructs/blue-green-service';
 import { imageTag } from '../constructs/colour-deployment';
-import { resourceNamed, resourcesOf, synthJson, SynthJson } from './helpers';
+import { API_SERVICE, resourceNamed, resourcesOf, synthJson, SynthJson } from './helpers';
 
 const BASE: BlueGreenServiceProps = {
-  service: 'api',
-  namespace: 'apps',
-  live: 'blue',
-  blue: { image: 'registry.example/api:1.0.0', replicas: 3 },
-  green: { image: 'registry.example/api:1.1.0', replicas: 3 },
-  fullReplicas: 3,
-  resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
-  autoscaling: { minReplicas: 3, maxReplicas: 10 },
+  ...API_SERVICE,
   ingress: { host: 'api.example.com', previewHost: 'preview.api.example.com', tlsSecretName: 'api-tls' },
 };
 

@@ -1,4 +1,5 @@
 import { Testing } from 'cdktf';
+import type { BlueGreenServiceProps } from '../constructs/blue-green-service';
 import { production } from '../environments/production';
 import productionRelease from '../environments/production.release.json';
 import { staging } from '../environments/staging';
@@ -74,3 +75,15 @@ export function referenced(json: SynthJson, ref: string): any {
   if (!body) throw new Error(`dangling reference: ${ref}`);
   return body;
 }
+
+/** A service with two staged colours at full size and an HPA, for construct tests. */
+export const API_SERVICE: BlueGreenServiceProps = {
+  service: 'api',
+  namespace: 'apps',
+  live: 'blue',
+  blue: { image: 'registry.example/api:1.0.0', replicas: 3 },
+  green: { image: 'registry.example/api:1.1.0', replicas: 3 },
+  fullReplicas: 3,
+  resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
+  autoscaling: { minReplicas: 3, maxReplicas: 10 },
+};

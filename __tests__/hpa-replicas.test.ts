@@ -17,27 +17,17 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Testing } from 'cdktf';
-import { BlueGreenService, BlueGreenServiceProps } from '../constructs/blue-green-service';
+import { BlueGreenService } from '../constructs/blue-green-service';
 import type { Colour } from '../environments/colours';
+import { API_SERVICE } from './helpers';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const hasTerraform = spawnSync('terraform', ['version'], { stdio: 'ignore' }).status === 0;
 const ENV = { ...process.env, CHECKPOINT_DISABLE: '1', TF_IN_AUTOMATION: '1' };
 
-const PROPS: BlueGreenServiceProps = {
-  service: 'api',
-  namespace: 'apps',
-  live: 'blue',
-  blue: { image: 'registry.example/api:1.0.0', replicas: 3 },
-  green: { image: 'registry.example/api:1.1.0', replicas: 3 },
-  fullReplicas: 3,
-  resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
-  autoscaling: { minReplicas: 3, maxReplicas: 10 },
-};
-
 /** The construct's Deployments and main Service, keyed by colour / 'service'. */
 function synthesized(live: Colour) {
-  const json = JSON.parse(Testing.synthScope((s) => new BlueGreenService(s, 'api', { ...PROPS, live })));
+  const json = JSON.parse(Testing.synthScope((s) => new BlueGreenService(s, 'api', { ...API_SERVICE, live })));
   const deployments = Object.entries(json.resource.kubernetes_deployment_v1 as Record<string, any>);
   const byColour = (c: Colour) => deployments.find(([, d]) => d.metadata.name === `api-${c}`)!;
   const service = Object.values(json.resource.kubernetes_service_v1 as Record<string, any>).find(
