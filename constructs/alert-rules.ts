@@ -5,6 +5,7 @@
  * numbers in expressions.
  */
 import type { Colour } from '../environments/colours';
+import { colourNamePattern, colourPodPattern } from './labels';
 
 export type Severity = 'critical' | 'warning';
 
@@ -72,7 +73,7 @@ export function serviceAlertRules(props: ServiceAlertProps): RuleGroup {
   const status = props.statusLabel ?? 'status';
   // Scraped series carry `app` and `colour` (see the PodMonitor relabelling).
   const live = `namespace="${ns}", app="${svc}", colour="${props.live}"`;
-  const pods = `namespace="${ns}", pod=~"${svc}-(blue|green)-.*"`;
+  const pods = `namespace="${ns}", pod=~"${colourPodPattern(svc)}"`;
   const rule = (
     alert: string,
     severity: Severity,
@@ -165,7 +166,7 @@ export function serviceAlertRules(props: ServiceAlertProps): RuleGroup {
       'MlsDeploymentReplicasUnavailable',
       'warning',
       '10m',
-      `kube_deployment_status_replicas_unavailable{namespace="${ns}", deployment=~"${svc}-(blue|green)"} > 0`,
+      `kube_deployment_status_replicas_unavailable{namespace="${ns}", deployment=~"${colourNamePattern(svc)}"} > 0`,
       `${svc} deployment {{ $labels.deployment }} has unavailable replicas`,
       `Some replicas of {{ $labels.deployment }} have been unavailable for 10 minutes.`,
     ),

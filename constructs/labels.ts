@@ -2,7 +2,7 @@
  * Kubernetes names, labels and selectors, derived in one place so a Service
  * can never drift from the pods it selects.
  */
-import type { Colour } from '../environments/colours';
+import { COLOURS, Colour } from '../environments/colours';
 
 export const MANAGED_BY = 'cdktf';
 
@@ -49,4 +49,14 @@ export function colourLabels(
 /** Object name of one colour's Deployment. */
 export function colourName(service: string, colour: Colour): string {
   return `${service}-${colour}`;
+}
+
+/** A PromQL regex matching both colours' Deployment names, e.g. `api-(blue|green)`. */
+export function colourNamePattern(service: string): string {
+  return `${service}-(${COLOURS.join('|')})`;
+}
+
+/** A PromQL regex matching both colours' pod names. */
+export function colourPodPattern(service: string): string {
+  return `${colourNamePattern(service)}-.*`;
 }

@@ -3,6 +3,7 @@
  * ratio, latency percentiles, pods and traffic by colour, CPU and memory,
  * database connections and the MLS business metrics from the seeds.
  */
+import { colourPodPattern } from './labels';
 
 interface Panel {
   readonly title: string;
@@ -22,7 +23,7 @@ export function serviceDashboard(props: ServiceDashboardProps): Record<string, u
   const { service: svc, namespace: ns } = props;
   const status = props.statusLabel ?? 'status';
   const sel = `namespace="${ns}", app="${svc}"`;
-  const pods = `namespace="${ns}", pod=~"${svc}-(blue|green)-.*", container="${svc}"`;
+  const pods = `namespace="${ns}", pod=~"${colourPodPattern(svc)}", container="${svc}"`;
   const quantile = (q: number) => ({
     expr: `histogram_quantile(${q}, sum by (le) (rate(http_request_duration_seconds_bucket{${sel}}[5m])))`,
     legendFormat: `p${Math.round(q * 100)}`,
