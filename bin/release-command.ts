@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { ENVIRONMENTS } from '../environments';
 import { ConfigError } from '../environments/errors';
 import { ReleaseError, VERBS, Verb, applyMove } from '../environments/release';
-import { EnvironmentSource, validateEnvironment } from '../environments/validate';
+import { EnvironmentSource, environmentName, validateEnvironment } from '../environments/validate';
 
 const USAGE = `usage: npm run release -- <environment> <verb> [image] [--service <name>]
 verbs:
@@ -61,7 +61,7 @@ export function runRelease(args: readonly string[], options: ReleaseOptions): nu
     err(USAGE);
     return 2;
   }
-  const source = (options.sources ?? ENVIRONMENTS).find((s) => (s.settings as { name?: string }).name === envName);
+  const source = (options.sources ?? ENVIRONMENTS).find((s) => environmentName(s.settings) === envName);
   if (!source) {
     err(`error: no environment "${envName}" in environments/index.ts`);
     return 2;

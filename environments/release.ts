@@ -78,8 +78,7 @@ export function applyMove(env: Environment, move: ReleaseMove): ReleaseResult {
       state.phase = 'staged';
       const name = releaseName(move.image);
       const kept = env.database.snapshotsToKeep;
-      release.history = [...release.history.filter((r) => r !== name), name].slice(-Math.max(kept, 1));
-      if (kept === 0) release.history = [];
+      release.history = kept === 0 ? [] : [...release.history.filter((r) => r !== name), name].slice(-kept);
       return {
         release,
         summary: `${where}: staged ${move.image} on ${idle} at ${svc.replicas} replicas; ${live} stays live`,

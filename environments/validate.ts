@@ -40,7 +40,8 @@ function issuesOf(environment: string, error: z.ZodError, prefix: PropertyKey[])
   );
 }
 
-function nameOf(settings: unknown): string {
+/** The name an environment file gives itself, before validation. */
+export function environmentName(settings: unknown): string {
   const name = (settings as { name?: unknown } | null)?.name;
   return typeof name === 'string' && name !== '' ? name : '<unnamed>';
 }
@@ -91,7 +92,7 @@ function crossCheck(settings: EnvironmentSettings, release: ReleaseState): Confi
  * problem found (not only the first), each with its field path.
  */
 export function validateEnvironment(source: EnvironmentSource): Environment {
-  const env = nameOf(source.settings);
+  const env = environmentName(source.settings);
   const settings = environmentSchema.safeParse(source.settings, { reportInput: true });
   const release = releaseSchema.safeParse(source.release, { reportInput: true });
   const issues = [
