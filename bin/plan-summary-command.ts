@@ -64,11 +64,16 @@ function path(value: unknown, ...keys: string[]): unknown {
 
 const metadataName = (value: unknown) => path(value, 'metadata', 'name') as string | undefined;
 
+/** A resource change that does something, with what it does. */
+interface Classified {
+  readonly rc: ResourceChange;
+  readonly kind: Kind;
+}
+
 /** Headline lines for one stack: traffic switches and staged images. */
-function headlines(stack: string, changes: readonly ResourceChange[]): string[] {
+function headlines(stack: string, changes: readonly Classified[]): string[] {
   const lines: string[] = [];
-  for (const rc of changes) {
-    const kind = kindOf(rc.change.actions);
+  for (const { rc, kind } of changes) {
     if (rc.type === 'kubernetes_service_v1' && kind === 'change') {
       const name = metadataName(rc.change.after) ?? rc.address;
       const from = path(rc.change.before, 'spec', 'selector', 'version');
@@ -131,15 +136,17 @@ export function summarize(plans: readonly StackPlan[]): string {
       top.push(`⛔ **${stack}: the plan failed**; see the job log.`);
       continue;
     }
-    const changes = (plan.resource_changes ?? []).filter((rc) => kindOf(rc.change.actions));
+    const changes = (plan.resource_changes ?? []).flatMap((rc): Classified[] => {
+      const kind = kindOf(rc.change.actions);
+      return kind ? [{ rc, kind }] : [];
+    });
     if (changes.length === 0) {
       top.push(`**${stack}**: no changes.`);
       continue;
     }
     const counts: Record<Kind, number> = { add: 0, change: 0, replace: 0, destroy: 0 };
     const byType = new Map<string, Record<Kind, number>>();
-    for (const rc of changes) {
-      const kind = kindOf(rc.change.actions)!;
+    for (const { rc, kind } of changes) {
       counts[kind]++;
       const row = byType.get(rc.type) ?? { add: 0, change: 0, replace: 0, destroy: 0 };
       row[kind]++;
@@ -167,7 +174,7 @@ export function summarize(plans: readonly StackPlan[]): string {
       [
         `<details><summary>${stack}: all ${changes.length} changes</summary>`,
         '',
-        ...changes.map((rc) => `- \`${SYMBOL[kindOf(rc.change.actions)!]}\` \`${rc.address}\``),
+        ...changes.map(({ rc, kind }) => `- \`${SYMBOL[kind]}\` \`${rc.address}\``),
         '',
         '</details>',
       ].join('\n'),
