@@ -5,7 +5,7 @@
 // GitHub workflows with actionlint. Tools are installed into the project
 // (.venv, .tools), never globally.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, copyFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { root } from './load-ts.mjs';
@@ -31,7 +31,7 @@ const stacks = readdirSync(join(OUT, 'stacks')).sort();
 console.log(`stacks: ${stacks.join(', ')}`);
 
 step('checkov');
-const pinned = /checkov==(\S+)/.exec(run('cat', ['policy/requirements.txt']).stdout)?.[1];
+const pinned = /checkov==(\S+)/.exec(readFileSync(join(root, 'policy/requirements.txt'), 'utf8'))?.[1];
 const installed = existsSync(CHECKOV) ? run(CHECKOV, ['--version']).stdout.trim() : '';
 if (installed !== pinned) {
   console.log(`installing checkov ${pinned} into .venv`);
