@@ -6,6 +6,10 @@ module.exports = {
   // Transpile only (tsconfig's isolatedModules): `npm run typecheck` is the type check.
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
   reporters: ['default', '<rootDir>/__tests__/summary-reporter.js'],
-  setupFilesAfterEnv: ['<rootDir>/__tests__/setup.ts'],
+  // The committed environments are synthesized once per run, not once per file.
+  globalSetup: '<rootDir>/__tests__/global-setup.ts',
+  globalTeardown: '<rootDir>/__tests__/global-teardown.ts',
+  // Both cores: jest's default leaves one for its parent, which mostly waits.
+  maxWorkers: '100%',
   snapshotFormat: { escapeString: false, printBasicPrototype: false },
 };

@@ -1,24 +1,21 @@
-import { Testing } from 'cdktf';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { BlueGreenServiceProps } from '../constructs/blue-green-service';
-import { production } from '../environments/production';
-import productionRelease from '../environments/production.release.json';
-import { staging } from '../environments/staging';
-import stagingRelease from '../environments/staging.release.json';
-import { Environment, EnvironmentSource, validateEnvironment } from '../environments/validate';
-import { EnvironmentStack } from '../stacks/environment-stack';
+import { ENVIRONMENTS } from '../environments';
+import { Environment, EnvironmentSource, environmentName, validateEnvironment } from '../environments/validate';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- tests edit raw, untyped copies on purpose */
 export type Edit = (settings: any, release: any) => void;
 
-const SOURCES = {
-  staging: { settings: staging, release: stagingRelease },
-  production: { settings: production, release: productionRelease },
-};
-export type EnvName = keyof typeof SOURCES;
+/** The names of the committed environments, in ENVIRONMENTS order. */
+export const ENV_NAMES: readonly string[] = ENVIRONMENTS.map((s) => environmentName(s.settings));
+export type EnvName = string;
 
 /** A deep copy of a committed environment, optionally edited. */
 export function source(name: EnvName, edit?: Edit): EnvironmentSource {
-  const copy = structuredClone(SOURCES[name]) as { settings: any; release: any };
+  const found = ENVIRONMENTS.find((s) => environmentName(s.settings) === name);
+  if (!found) throw new Error(`no environment "${name}" in ENVIRONMENTS (${ENV_NAMES.join(', ')})`);
+  const copy = structuredClone(found) as { settings: any; release: any };
   edit?.(copy.settings, copy.release);
   return copy;
 }
@@ -27,14 +24,41 @@ export function environment(name: EnvName, edit?: Edit): Environment {
   return validateEnvironment(source(name, edit));
 }
 
+/** Drops cdktf's `//` metadata keys, which say nothing about resources. */
+function withoutMetadata(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutMetadata);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([k]) => k !== '//')
+        .map(([k, v]) => [k, withoutMetadata(v)]),
+    );
+  }
+  return value;
+}
+
 const unedited = new Map<EnvName, string>();
 
-/** The stack's synthesized JSON as a string; the committed environments are synthesized once per test file. */
+/**
+ * The stack's synthesized JSON as a string, without cdktf's metadata. The
+ * committed environments come from the run's one synth (global-setup.ts);
+ * an edited environment is synthesized here, loading cdktf only then.
+ */
 export function synthString(name: EnvName, edit?: Edit): string {
-  const synth = () => Testing.synth(new EnvironmentStack(Testing.app(), environment(name, edit)));
-  if (edit) return synth();
-  if (!unedited.has(name)) unedited.set(name, synth());
-  return unedited.get(name)!;
+  const dir = process.env.JEST_SYNTH_DIR;
+  if (!edit && dir) {
+    if (!unedited.has(name)) {
+      const raw = JSON.parse(readFileSync(join(dir, 'stacks', name, 'cdk.tf.json'), 'utf8'));
+      unedited.set(name, JSON.stringify(withoutMetadata(raw), null, 2));
+    }
+    return unedited.get(name)!;
+  }
+  // Loaded on demand: most test files never need cdktf or the providers.
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { Testing } = require('cdktf') as typeof import('cdktf');
+  const { EnvironmentStack } = require('../stacks/environment-stack') as typeof import('../stacks/environment-stack');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  return Testing.synth(new EnvironmentStack(Testing.app(), environment(name, edit)));
 }
 
 export interface SynthJson {

@@ -25,8 +25,15 @@ import { API_SERVICE } from './helpers';
 const hasTerraform = spawnSync('terraform', ['version'], { stdio: 'ignore' }).status === 0;
 const ENV = { ...process.env, CHECKPOINT_DISABLE: '1', TF_IN_AUTOMATION: '1' };
 
-/** The construct's Deployments and main Service, keyed by colour / 'service'. */
+const synthCache = new Map<Colour, ReturnType<typeof synthesizeFor>>();
+
+/** The construct's Deployments and main Service, keyed by colour / 'service' (synthesized once per live colour). */
 function synthesized(live: Colour) {
+  if (!synthCache.has(live)) synthCache.set(live, synthesizeFor(live));
+  return synthCache.get(live)!;
+}
+
+function synthesizeFor(live: Colour) {
   const json = JSON.parse(Testing.synthScope((s) => new BlueGreenService(s, 'api', { ...API_SERVICE, live })));
   const deployments = Object.entries(json.resource.kubernetes_deployment_v1 as Record<string, any>);
   const byColour = (c: Colour) => deployments.find(([, d]) => d.metadata.name === `api-${c}`)!;
@@ -72,6 +79,7 @@ const tf = (...args: string[]) => spawnSync('terraform', args, { cwd: dir, env: 
 
 /** Applies `initial`, sets the replica counts the cluster would report, then plans `next`. */
 function planAfterDrift(initial: object, reported: Partial<Record<Colour, string>>, next: object) {
+  rmSync(join(dir, 'terraform.tfstate'), { force: true });
   writeFileSync(join(dir, 'main.tf.json'), JSON.stringify(initial));
   execFileSync('terraform', ['apply', '-auto-approve', '-input=false', '-no-color'], {
     cwd: dir,
@@ -91,12 +99,14 @@ function planAfterDrift(initial: object, reported: Partial<Record<Colour, string
 }
 
 (hasTerraform ? describe : describe.skip)('replicas under an HPA, through terraform plan', () => {
-  beforeEach(() => {
+  // One init for every case: the stand-ins use only Terraform's built-in
+  // provider, so each case needs nothing but a fresh state file.
+  beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'hpa-'));
     writeFileSync(join(dir, 'main.tf.json'), '{}');
     execFileSync('terraform', ['init', '-input=false', '-no-color'], { cwd: dir, env: ENV, stdio: 'pipe' });
   });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('shows no change after the HPA scaled the live colour', () => {
     const config = standIns('blue', { blue: '3', green: '3' });

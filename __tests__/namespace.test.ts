@@ -1,23 +1,34 @@
+import { LimitRangeV1 } from '@cdktf/provider-kubernetes/lib/limit-range-v1';
+import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
+import { ResourceQuotaV1 } from '@cdktf/provider-kubernetes/lib/resource-quota-v1';
 import { Testing } from 'cdktf';
 import { Namespace } from '../constructs/namespace';
 
-function synth(props: ConstructorParameters<typeof Namespace>[2]) {
-  return JSON.parse(Testing.synthScope((scope) => new Namespace(scope, 'ns', props)));
+Testing.setupJest();
+
+function synth(props: ConstructorParameters<typeof Namespace>[2]): string {
+  return Testing.synthScope((scope) => new Namespace(scope, 'ns', props));
 }
+
+// cdktf's jest matchers compare the top level as a subset; nested objects
+// match exactly unless wrapped in expect.objectContaining.
+const enforced = (level: string) =>
+  expect.objectContaining({ labels: expect.objectContaining({ 'pod-security.kubernetes.io/enforce': level }) });
 
 describe('Namespace', () => {
   it('defaults to restricted, unprotected, with no quota or limits', () => {
-    const json = synth({ name: 'apps' });
-    const ns = Object.values(json.resource.kubernetes_namespace_v1)[0] as any; // eslint-disable-line @typescript-eslint/no-explicit-any
-    expect(ns.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
-    expect(ns.lifecycle).toEqual({ prevent_destroy: false });
-    expect(json.resource.kubernetes_resource_quota_v1).toBeUndefined();
-    expect(json.resource.kubernetes_limit_range_v1).toBeUndefined();
+    const out = synth({ name: 'apps' });
+    expect(out).toHaveResourceWithProperties(NamespaceV1, {
+      metadata: enforced('restricted'),
+      lifecycle: { prevent_destroy: false },
+    });
+    expect(out).not.toHaveResource(ResourceQuotaV1);
+    expect(out).not.toHaveResource(LimitRangeV1);
   });
 
   it('does not let extra labels override the Pod Security labels', () => {
-    const json = synth({ name: 'apps', labels: { 'pod-security.kubernetes.io/enforce': 'privileged' } });
-    const ns = Object.values(json.resource.kubernetes_namespace_v1)[0] as any; // eslint-disable-line @typescript-eslint/no-explicit-any
-    expect(ns.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
+    const out = synth({ name: 'apps', labels: { 'pod-security.kubernetes.io/enforce': 'privileged' } });
+    expect(out).toHaveResourceWithProperties(NamespaceV1, { metadata: enforced('restricted') });
+    expect(out).not.toHaveResourceWithProperties(NamespaceV1, { metadata: enforced('privileged') });
   });
 });
