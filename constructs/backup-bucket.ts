@@ -3,12 +3,11 @@ import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { S3BucketLifecycleConfiguration } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration';
-import { S3BucketLoggingA } from '@cdktf/provider-aws/lib/s3-bucket-logging';
 import { S3BucketObjectLockConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-object-lock-configuration';
 import { TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
 import { PropsError } from './props-error';
-import { SecureBucket, housekeepingRules } from './secure-bucket';
+import { SecureBucket, housekeepingRules, logAccess } from './secure-bucket';
 
 export interface BackupBucketProps {
   /** Bucket name; must be globally unique. */
@@ -48,7 +47,7 @@ export class BackupBucket extends Construct {
   /** The bucket resource, for dependencies. */
   public readonly bucket: S3Bucket;
   /** Bucket that receives server access logs (for other buckets too), when `accessLogging` is on. */
-  public readonly accessLogBucketId?: string;
+  public readonly accessLogBucket?: SecureBucket;
 
   constructor(scope: Construct, id: string, props: BackupBucketProps) {
     super(scope, id);
@@ -129,12 +128,8 @@ export class BackupBucket extends Construct {
           ...housekeepingRules(noncurrentDays),
         ],
       });
-      new S3BucketLoggingA(this, 'logging', {
-        bucket: bucketId,
-        targetBucket: logs.bucketId,
-        targetPrefix: 'access/backups/',
-      });
-      this.accessLogBucketId = logs.bucketId;
+      logAccess(this, 'logging', { from: main, to: logs, prefix: 'access/backups/' });
+      this.accessLogBucket = logs;
     }
 
     this.bucketName = this.bucket.bucket;

@@ -72,6 +72,7 @@ export class DatabaseBackupJob extends Construct {
     this.roleArn = role.roleArn;
 
     const account = new ServiceAccountV1(this, 'service-account', {
+      dependsOn: [role.policy],
       metadata: {
         name,
         namespace: props.namespace,

@@ -23,6 +23,11 @@ export interface IrsaRoleProps {
 /** An IAM role for one Kubernetes service account (IAM Roles for Service Accounts). */
 export class IrsaRole extends Construct {
   public readonly roleArn: string;
+  /**
+   * The role's permissions. A workload that assumes the role depends on it,
+   * so it never starts with a role that may do nothing yet.
+   */
+  public readonly policy: IamRolePolicy;
 
   constructor(scope: Construct, id: string, props: IrsaRoleProps) {
     super(scope, id);
@@ -58,7 +63,7 @@ export class IrsaRole extends Construct {
       maxSessionDuration: 3600,
     });
     const permissions = new DataAwsIamPolicyDocument(this, 'permissions', { statement: props.statements });
-    new IamRolePolicy(this, 'policy', {
+    this.policy = new IamRolePolicy(this, 'policy', {
       name: `${props.serviceAccount}-access`,
       role: role.id,
       policy: permissions.json,

@@ -1,9 +1,9 @@
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { S3BucketLifecycleConfiguration } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration';
-import { S3BucketLoggingA } from '@cdktf/provider-aws/lib/s3-bucket-logging';
+import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { IrsaRole } from './irsa-role';
-import { SecureBucket, housekeepingRules } from './secure-bucket';
+import { SecureBucket, housekeepingRules, logAccess } from './secure-bucket';
 
 export interface LokiStorageProps {
   readonly bucketName: string;
@@ -16,7 +16,7 @@ export interface LokiStorageProps {
   /** Refuse destroy through Terraform. @default true */
   readonly protect?: boolean;
   /** Bucket for S3 server access logs. @default no access logging */
-  readonly accessLogBucketId?: string;
+  readonly accessLogBucket?: SecureBucket;
 }
 
 /**
@@ -27,6 +27,8 @@ export interface LokiStorageProps {
 export class LokiStorage extends Construct {
   public readonly bucketName: string;
   public readonly roleArn: string;
+  /** What Loki must not start before: the role's permissions. */
+  public readonly grants: ITerraformDependable[];
 
   constructor(scope: Construct, id: string, props: LokiStorageProps) {
     super(scope, id);
@@ -41,12 +43,8 @@ export class LokiStorage extends Construct {
       kmsKeyArn: key.arn,
       protect: props.protect,
     });
-    if (props.accessLogBucketId) {
-      new S3BucketLoggingA(this, 'logging', {
-        bucket: bucket.bucketId,
-        targetBucket: props.accessLogBucketId,
-        targetPrefix: 'access/loki/',
-      });
+    if (props.accessLogBucket) {
+      logAccess(this, 'logging', { from: bucket, to: props.accessLogBucket, prefix: 'access/loki/' });
     }
     new S3BucketLifecycleConfiguration(this, 'lifecycle', {
       bucket: bucket.bucketId,
@@ -72,5 +70,6 @@ export class LokiStorage extends Construct {
     });
     this.bucketName = bucket.bucketName;
     this.roleArn = role.roleArn;
+    this.grants = [role.policy];
   }
 }

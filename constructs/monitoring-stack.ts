@@ -48,6 +48,8 @@ export interface LokiObjectStorage {
   readonly region: string;
   /** IAM role for Loki's service account (IRSA). */
   readonly roleArn: string;
+  /** Resources Loki must not start before, such as the role's policy. @default none */
+  readonly grants?: ITerraformDependable[];
 }
 
 export interface MonitoringStackProps {
@@ -184,7 +186,7 @@ export class MonitoringStack extends Construct {
 
     const s3 = props.lokiObjectStorage;
     const store = s3 ? 's3' : 'filesystem';
-    const loki = this.release('loki', charts.loki, ns, [], {
+    const loki = this.release('loki', charts.loki, ns, s3?.grants ?? [], {
       deploymentMode: 'SingleBinary',
       loki: {
         auth_enabled: false,

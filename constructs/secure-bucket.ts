@@ -4,11 +4,13 @@ import {
 } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { S3BucketLifecycleConfigurationRule } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration';
+import { S3BucketLoggingA } from '@cdktf/provider-aws/lib/s3-bucket-logging';
 import { S3BucketOwnershipControls } from '@cdktf/provider-aws/lib/s3-bucket-ownership-controls';
 import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy';
 import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
 import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
+import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 
 export interface SecureBucketProps {
@@ -35,6 +37,12 @@ export class SecureBucket extends Construct {
   public readonly bucketArn: string;
   /** The bucket id, for the bucket's sub-resources. */
   public readonly bucketId: string;
+  /**
+   * What must exist before another bucket may log to this one: with ACLs
+   * disabled, S3 checks the target's policy (and its public-access block and
+   * ownership) when logging is turned on.
+   */
+  public readonly logDeliveryReady: ITerraformDependable[];
 
   constructor(scope: Construct, id: string, props: SecureBucketProps) {
     super(scope, id);
@@ -67,7 +75,7 @@ export class SecureBucket extends Construct {
       ignorePublicAcls: true,
       restrictPublicBuckets: true,
     });
-    new S3BucketOwnershipControls(this, 'ownership', {
+    const ownership = new S3BucketOwnershipControls(this, 'ownership', {
       bucket: bucketId,
       rule: { objectOwnership: 'BucketOwnerEnforced' },
     });
@@ -95,8 +103,32 @@ export class SecureBucket extends Construct {
       ],
     });
     // After the public-access block, so the policy is never briefly public.
-    new S3BucketPolicy(this, 'policy', { bucket: bucketId, policy: policy.json, dependsOn: [publicAccess] });
+    const bucketPolicy = new S3BucketPolicy(this, 'policy', {
+      bucket: bucketId,
+      policy: policy.json,
+      dependsOn: [publicAccess],
+    });
+    this.logDeliveryReady = [bucketPolicy, publicAccess, ownership];
   }
+}
+
+/**
+ * Sends `from`'s server access logs to `to` under `prefix`. The logging waits
+ * for the target's policy, so a first apply cannot fail with
+ * InvalidTargetBucketForLogging. A function rather than a method, so the
+ * logging resource lives in the caller's scope (its address stays put).
+ */
+export function logAccess(
+  scope: Construct,
+  id: string,
+  props: { readonly from: SecureBucket; readonly to: SecureBucket; readonly prefix: string },
+): S3BucketLoggingA {
+  return new S3BucketLoggingA(scope, id, {
+    bucket: props.from.bucketId,
+    targetBucket: props.to.bucketId,
+    targetPrefix: props.prefix,
+    dependsOn: props.to.logDeliveryReady,
+  });
 }
 
 /**

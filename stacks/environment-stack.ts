@@ -94,7 +94,7 @@ export class EnvironmentStack extends TerraformStack {
         oidcProviderArn: env.kubernetes.oidcProviderArn,
         namespace: env.monitoringNamespace,
         protect: env.protect,
-        accessLogBucketId: this.backupBucket.accessLogBucketId,
+        accessLogBucket: this.backupBucket.accessLogBucket,
       });
     const monitoring = new MonitoringStack(this, 'monitoring', {
       namespace: namespace.namespaceName,
@@ -109,7 +109,12 @@ export class EnvironmentStack extends TerraformStack {
       prometheusStorage: m.prometheus.storage,
       lokiStorage: m.loki.storage,
       lokiObjectStorage: lokiStorage
-        ? { bucketName: lokiStorage.bucketName, region: env.aws.region, roleArn: lokiStorage.roleArn }
+        ? {
+            bucketName: lokiStorage.bucketName,
+            region: env.aws.region,
+            roleArn: lokiStorage.roleArn,
+            grants: lokiStorage.grants,
+          }
         : undefined,
       logShipper: m.logShipper,
       grafanaAdminSecretId: m.grafanaAdminSecretId,
