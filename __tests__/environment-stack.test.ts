@@ -20,8 +20,16 @@ describe('EnvironmentStack', () => {
       expect(json.provider.helm).toEqual([{ kubernetes: { config_path: '~/.kube/config', config_context: name } }]);
     });
 
-    it('keeps local state in the project root, outside cdktf.out, by a relative path', () => {
-      expect(json.terraform.backend).toEqual({ local: { path: `../../../terraform.${name}.tfstate` } });
+    it('keeps state in S3, encrypted, with the native lock file, under <env>/terraform.tfstate', () => {
+      expect(json.terraform.backend).toEqual({
+        s3: {
+          bucket: 'catbird-terraform-state',
+          key: `${name}/terraform.tfstate`,
+          region: 'us-east-1',
+          encrypt: true,
+          use_lockfile: true,
+        },
+      });
     });
 
     it('creates the service namespace with restricted Pod Security Admission', () => {
@@ -75,20 +83,5 @@ describe('EnvironmentStack', () => {
       Object.values(synthJson(name).resource.kubernetes_namespace_v1!).map((ns) => ns.lifecycle?.prevent_destroy);
     expect(prevent('production')).toEqual([true, true]);
     expect(prevent('staging')).toEqual([false, false]);
-  });
-
-  it('uses an encrypted S3 backend with the native lock file when the environment names a bucket', () => {
-    const json = synthJson('production', (s) => {
-      s.stateBackend = { type: 's3', bucket: 'catbird-tf-state', region: 'us-east-1' };
-    });
-    expect(json.terraform.backend).toEqual({
-      s3: {
-        bucket: 'catbird-tf-state',
-        key: 'production/terraform.tfstate',
-        region: 'us-east-1',
-        encrypt: true,
-        use_lockfile: true,
-      },
-    });
   });
 });

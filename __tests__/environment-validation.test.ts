@@ -84,10 +84,17 @@ describe('environment validation', () => {
     ],
     [
       'an unknown backend',
-      (s) => (s.stateBackend = { type: 'consul' }),
+      (s) => (s.stateBackend = { type: 'consul', bucket: 'catbird-terraform-state', region: 'us-east-1' }),
       'stateBackend.type',
-      /Expected 'local' \| 's3'/,
+      /must be "s3"/,
     ],
+    [
+      'local state in a committed file',
+      (s) => (s.stateBackend = { type: 'local', bucket: 'catbird-terraform-state', region: 'us-east-1' }),
+      'stateBackend.type',
+      /must be "s3": local state is an opt-in for experiments \(LOCAL_STATE=1\), not a file setting/,
+    ],
+    ['no state backend', (s) => delete s.stateBackend, 'stateBackend', /expected object/],
     ['an unknown AWS region', (s) => (s.aws.region = 'mars-1'), 'aws.region', /AWS region/],
     ['an invalid CIDR', (s) => (s.database.cidrs = ['10.0.0.0/33']), 'database.cidrs[0]', /valid IPv4 CIDR/],
     [

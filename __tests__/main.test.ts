@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { synthesize } from '../main';
+import { localStateRequested, synthesize } from '../main';
 import { ENV_NAMES, source } from './helpers';
 
 const ROOT = join(__dirname, '..');
@@ -41,6 +41,38 @@ describe('synthesize', () => {
     expect(code).toBe(1);
     expect(existsSync(outdir)).toBe(false);
     expect(lines.join('\n')).toMatch(/^error: environment "production": services\[0\]\.replicas: /);
+  });
+});
+
+describe('local state (LOCAL_STATE=1)', () => {
+  it('puts every stack on a local state file in the project root, by a relative path', () => {
+    const outdir = tempDir();
+    expect(synthesize(undefined, { outdir, vars: { LOCAL_STATE: '1' } })).toBe(0);
+    for (const name of ENV_NAMES) {
+      const json = JSON.parse(readFileSync(join(outdir, 'stacks', name, 'cdk.tf.json'), 'utf8'));
+      expect(json.terraform.backend).toEqual({ local: { path: `../../../terraform.${name}.tfstate` } });
+    }
+    rmSync(outdir, { recursive: true });
+  });
+
+  it('is refused when CI is set, naming each environment, and writes nothing', () => {
+    const outdir = join(tempDir(), 'out');
+    const lines: string[] = [];
+    const code = synthesize(undefined, { outdir, vars: { LOCAL_STATE: '1', CI: 'true' }, log: (l) => lines.push(l) });
+    expect(code).toBe(1);
+    expect(existsSync(outdir)).toBe(false);
+    const errors = lines.join('\n').split('\n');
+    expect(errors).toHaveLength(ENV_NAMES.length);
+    ENV_NAMES.forEach((name, i) =>
+      expect(errors[i]).toBe(
+        `error: environment "${name}": stateBackend: local state (LOCAL_STATE) is refused when CI is set: the runner's disk, and the state on it, is thrown away after the run; use the S3 backend`,
+      ),
+    );
+  });
+
+  it('is off unless asked for', () => {
+    expect(localStateRequested([], {})).toBe(false);
+    expect(localStateRequested([], { LOCAL_STATE: '0', CI: 'true' })).toBe(false);
   });
 });
 

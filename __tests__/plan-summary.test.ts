@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runPlanSummary, stackName } from '../bin/plan-summary-command';
+import { MAX_SUMMARY_CHARS, runPlanSummary, stackName } from '../bin/plan-summary-command';
 
 const FIXTURES = join(__dirname, 'fixtures/plans');
 
@@ -96,6 +96,97 @@ describe('plan summary', () => {
     expect(code).toBe(1);
     expect(out).toBe('');
     expect(err).toMatch(new RegExp(`^error: /plans/production\\.json: ${message.source}`));
+  });
+
+  /** Runs the command on inline JSON texts, each as one stack's plan. */
+  function runTexts(...texts: [stack: string, text: string][]) {
+    let out = '';
+    const errors: string[] = [];
+    const byFile = new Map(texts.map(([stack, text]) => [`/plans/${stack}.json`, text]));
+    const code = runPlanSummary([...byFile.keys()], {
+      out: (t) => (out += t),
+      err: (l) => errors.push(l),
+      read: (file) => byFile.get(file)!,
+    });
+    return { code, out, err: errors.join('\n') };
+  }
+  const change = (address: string, actions: unknown) => ({
+    address,
+    type: address.split('.')[0],
+    change: { actions, before: null, after: {} },
+  });
+  const plan = (resourceChanges: unknown[]) =>
+    JSON.stringify({ format_version: '1.2', resource_changes: resourceChanges });
+
+  it.each([
+    [
+      'a state file',
+      '{"format_version":"1.0","terraform_version":"1.11.4","values":{"root_module":{}}}',
+      /not a Terraform plan \(no resource_changes or planned_values: a state file or a provider schema\?\)/,
+    ],
+    [
+      'a provider schema',
+      '{"format_version":"1.0","provider_schemas":{}}',
+      /not a Terraform plan \(no resource_changes or planned_values/,
+    ],
+    ['a JSON list', '[]', /not a Terraform plan \(no format_version\)/],
+    ['a null entry', plan([null]), /malformed plan:\n {2}resource_changes\[0\] is null, not an object/],
+    [
+      'actions as a string',
+      plan([change('aws_s3_bucket.a', ['create']), change('aws_s3_bucket.b', 'create')]),
+      /malformed plan:\n {2}resource_changes\[1\] \(aws_s3_bucket\.b\) change\.actions must be a list of strings \(got "create"\)/,
+    ],
+    [
+      'an unknown action',
+      plan([change('aws_s3_bucket.a', ['explode'])]),
+      /malformed plan:\n {2}resource_changes\[0\] \(aws_s3_bucket\.a\) change\.actions has an unknown action "explode"/,
+    ],
+    [
+      'an entry with no address',
+      plan([{ type: 'x', change: { actions: ['create'] } }]),
+      /malformed plan:\n {2}resource_changes\[0\] has no address/,
+    ],
+    [
+      'an entry with no change',
+      plan([{ address: 'a.b', type: 'a' }]),
+      /malformed plan:\n {2}resource_changes\[0\] \(a\.b\) has no change object/,
+    ],
+  ])('refuses %s with a clear error, exit 1, no stack trace', (_what, text, message) => {
+    const { code, out, err } = runTexts(['production', text]);
+    expect(code).toBe(1);
+    expect(out).toBe('');
+    expect(err).toMatch(new RegExp(`^error: /plans/production\\.json: ${message.source}`));
+    expect(err).not.toMatch(/\n\s+at /);
+  });
+
+  it('reports at most 20 malformed entries and counts the rest', () => {
+    const { err } = runTexts(['production', plan(Array.from({ length: 25 }, () => null))]);
+    expect(err.split('\n').filter((l) => /resource_changes\[\d+\]/.test(l))).toHaveLength(20);
+    expect(err).toContain('…and 5 more malformed entries');
+  });
+
+  it('summarizes the good plan and reports the bad one, exit 1', () => {
+    const good = readFileSync(join(FIXTURES, 'colour-switch.json'), 'utf8');
+    const { code, out, err } = runTexts(['production', good], ['staging', plan([null])]);
+    expect(code).toBe(1);
+    expect(out.split('\n')[0]).toBe('⛔ **staging: the plan could not be read**: malformed plan:');
+    expect(out).toContain('**production: mls-server traffic blue → green**');
+    expect(err).toMatch(/^error: \/plans\/staging\.json: malformed plan/);
+  });
+
+  it(`fits a 20,000-change plan in ${MAX_SUMMARY_CHARS} characters, keeping headline, counts and caution`, () => {
+    const changes = Array.from({ length: 20_000 }, (_, i) =>
+      change(`${i % 10 === 0 ? 'aws_s3_bucket' : 'kubernetes_config_map_v1'}.resource_number_${i}`, ['delete']),
+    );
+    const { code, out } = runTexts(['production', plan(changes)]);
+    expect(code).toBe(0);
+    expect(out.length).toBeLessThanOrEqual(MAX_SUMMARY_CHARS);
+    expect(out).toContain('**production**: 0 to add, 0 to change, 0 to replace, 20000 to destroy.');
+    expect(out).toContain('> [!CAUTION]');
+    expect(out).toContain('…and 1900 more destructive changes to protected resources in production');
+    expect(out).toContain('| `kubernetes_config_map_v1` | 0 | 0 | 0 | 18000 |');
+    expect(out).toMatch(/…and \d+ more changes not listed here \(the comment's size limit\)/);
+    expect(out.trimEnd().endsWith('</details>')).toBe(true);
   });
 
   it('refuses a missing file and prints usage without arguments', () => {

@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadTs } from './load-ts.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
@@ -81,6 +82,25 @@ console.log(
   `\nnpx jest                             median ${jestMedian.toFixed(0).padStart(6)} ms   = ${jestRatio.toFixed(1)}x one synth of both stacks (target <= ${JEST_TARGET_RATIO}x)`,
 );
 
+// plan:summary on a generated plan of 20,000 changes: it must fit a GitHub comment, fast.
+const { runPlanSummary, MAX_SUMMARY_CHARS } = await loadTs('bin/plan-summary-command.ts');
+const bigPlan = JSON.stringify({
+  format_version: '1.2',
+  resource_changes: Array.from({ length: 20000 }, (_, i) => ({
+    address: `kubernetes_config_map_v1.generated_${i}`,
+    type: 'kubernetes_config_map_v1',
+    change: { actions: [i % 3 === 0 ? 'delete' : 'update'], before: {}, after: {} },
+  })),
+});
+let summaryText = '';
+const summaryStart = process.hrtime.bigint();
+runPlanSummary(['/generated/production.json'], { read: () => bigPlan, out: (t) => (summaryText += t) });
+const summaryMs = Number(process.hrtime.bigint() - summaryStart) / 1e6;
+const summaryOk = summaryText.length <= MAX_SUMMARY_CHARS && summaryMs < 3000;
+console.log(
+  `plan:summary of 20,000 changes          ${summaryMs.toFixed(0).padStart(6)} ms   ${summaryText.length} characters (limits: 3000 ms, ${MAX_SUMMARY_CHARS})`,
+);
+
 console.log('\ngrowth: one environment with N services');
 for (const n of [1, 10, 50]) measure(`${n} service(s)`, ['bin/bench-services.mjs', String(n)], 3);
 
@@ -90,5 +110,6 @@ console.log(
   `\ntarget: median <= ${TARGET_MS} ms and peak <= ${TARGET_MB} MB for both stacks: ${synthOk ? 'met' : 'NOT MET'}`,
 );
 console.log(`target: npx jest <= ${JEST_TARGET_RATIO}x one synth: ${jestOk ? 'met' : 'NOT MET'}`);
-const ok = synthOk && jestOk;
+console.log(`target: plan:summary of 20,000 changes fits and takes < 3 s: ${summaryOk ? 'met' : 'NOT MET'}`);
+const ok = synthOk && jestOk && summaryOk;
 process.exitCode = ok ? 0 : 1;

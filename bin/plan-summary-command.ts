@@ -92,7 +92,34 @@ function headlines(stack: string, changes: readonly Classified[]): string[] {
   return lines;
 }
 
-/** Parses and checks one plan file's text. */
+const ACTIONS = new Set(['no-op', 'create', 'read', 'update', 'delete', 'forget']);
+
+/** What is wrong with one `resource_changes` entry, or undefined when it is well formed. */
+function entryProblem(rc: unknown): string | undefined {
+  if (!rc || typeof rc !== 'object' || Array.isArray(rc))
+    return `is ${rc === null ? 'null' : typeof rc}, not an object`;
+  const r = rc as Record<string, unknown>;
+  if (typeof r.address !== 'string' || r.address === '') return 'has no address';
+  if (typeof r.type !== 'string' || r.type === '') return 'has no type';
+  const change = r.change as Record<string, unknown> | null | undefined;
+  if (!change || typeof change !== 'object') return 'has no change object';
+  const actions = change.actions;
+  if (!Array.isArray(actions) || actions.length === 0 || !actions.every((a) => typeof a === 'string')) {
+    return `change.actions must be a list of strings (got ${JSON.stringify(actions)?.slice(0, 40)})`;
+  }
+  const unknown = actions.find((a) => !ACTIONS.has(a));
+  return unknown === undefined ? undefined : `change.actions has an unknown action "${unknown}"`;
+}
+
+/** Malformed entries reported at most, per file; the rest are counted. */
+const MAX_REPORTED = 20;
+
+/**
+ * Parses and checks one plan file's text: it must be the JSON of a plan
+ * (not a state file or a provider schema), and every resource change must
+ * be well formed. Throws a PlanInputError naming the file, and for a bad
+ * entry its index and address.
+ */
 export function parsePlan(file: string, text: string): Plan {
   if (text.trim() === '') throw new PlanInputError(`${file}: empty file, expected the output of terraform show -json`);
   let json: unknown;
@@ -101,21 +128,43 @@ export function parsePlan(file: string, text: string): Plan {
   } catch (e) {
     throw new PlanInputError(`${file}: not JSON (${(e as Error).message})`);
   }
-  const plan = json as Partial<Plan>;
-  if (!plan || typeof plan !== 'object' || typeof plan.format_version !== 'string') {
+  const plan = json as Partial<Plan> & { planned_values?: unknown };
+  if (!plan || typeof plan !== 'object' || Array.isArray(plan) || typeof plan.format_version !== 'string') {
     throw new PlanInputError(
       `${file}: not a Terraform plan (no format_version); pass the output of terraform show -json`,
+    );
+  }
+  if (plan.resource_changes === undefined && plan.planned_values === undefined && plan.errored !== true) {
+    throw new PlanInputError(
+      `${file}: not a Terraform plan (no resource_changes or planned_values: a state file or a provider schema?); pass the output of terraform show -json <planfile>`,
     );
   }
   if (plan.resource_changes !== undefined && !Array.isArray(plan.resource_changes)) {
     throw new PlanInputError(`${file}: not a Terraform plan (resource_changes is not a list)`);
   }
+  const problems: string[] = [];
+  (plan.resource_changes ?? []).forEach((rc: unknown, i: number) => {
+    const problem = entryProblem(rc);
+    if (problem === undefined) return;
+    const address = (rc as { address?: unknown } | null)?.address;
+    problems.push(`resource_changes[${i}]${typeof address === 'string' ? ` (${address})` : ''} ${problem}`);
+  });
+  if (problems.length > 0) {
+    const more =
+      problems.length > MAX_REPORTED ? [`…and ${problems.length - MAX_REPORTED} more malformed entries`] : [];
+    throw new PlanInputError(
+      `${file}: malformed plan:\n${[...problems.slice(0, MAX_REPORTED), ...more].map((p) => `  ${p}`).join('\n')}`,
+    );
+  }
   return plan as Plan;
 }
 
-/** The stack name of a plan file: `production.json`, `production.plan.json` or `<stack>/plan.json`. */
+/**
+ * The stack name of a plan file: `production.json`, `production.plan.json`,
+ * or `<stack>/plan.json` and `<stack>/plan.redacted.json` (in cdktf.out/stacks/<stack>).
+ */
 export function stackName(file: string): string {
-  const base = basename(file).replace(/(\.plan)?\.json$/, '');
+  const base = basename(file).replace(/(\.plan)?(\.redacted)?\.json$/, '');
   return base === 'plan' || base === 'tfplan' ? basename(dirname(file)) : base;
 }
 
@@ -124,13 +173,35 @@ export interface StackPlan {
   readonly plan: Plan;
 }
 
-/** The Markdown summary of one or more stacks' plans. */
-export function summarize(plans: readonly StackPlan[]): string {
+/** GitHub refuses a comment over 65,536 characters; this leaves room for a header. */
+export const MAX_SUMMARY_CHARS = 65_000;
+/** Headline and caution lines shown per stack before they are counted instead. */
+const MAX_LISTED_LINES = 100;
+
+/** At most `max` of `lines`, then one line saying how many were left out. */
+function capped(lines: string[], max: number, what: string): string[] {
+  return lines.length <= max ? lines : [...lines.slice(0, max), `…and ${lines.length - max} more ${what}`];
+}
+
+/** A stack whose plan could not be read: its problem is shown in place of its summary. */
+export interface UnreadablePlan {
+  readonly stack: string;
+  readonly problem: string;
+}
+
+/**
+ * The Markdown summary of one or more stacks' plans, at most
+ * MAX_SUMMARY_CHARS long: the headlines, counts, caution block and tables
+ * always stay; the list of every change is cut first, with a line saying how
+ * many entries were left out and where the full list is.
+ */
+export function summarize(plans: readonly StackPlan[], unreadable: readonly UnreadablePlan[] = []): string {
   const top: string[] = [];
   const warnings: string[] = [];
   const tables: string[] = [];
-  const details: string[] = [];
+  const details: { stack: string; lines: string[] }[] = [];
 
+  for (const { stack, problem } of unreadable) top.push(`⛔ **${stack}: the plan could not be read**: ${problem}`);
   for (const { stack, plan } of plans) {
     if (plan.errored) {
       top.push(`⛔ **${stack}: the plan failed**; see the job log.`);
@@ -146,16 +217,18 @@ export function summarize(plans: readonly StackPlan[]): string {
     }
     const counts: Record<Kind, number> = { add: 0, change: 0, replace: 0, destroy: 0 };
     const byType = new Map<string, Record<Kind, number>>();
+    const stackWarnings: string[] = [];
     for (const { rc, kind } of changes) {
       counts[kind]++;
       const row = byType.get(rc.type) ?? { add: 0, change: 0, replace: 0, destroy: 0 };
       row[kind]++;
       byType.set(rc.type, row);
       if ((kind === 'destroy' || kind === 'replace') && PROTECTED_TYPES.has(rc.type)) {
-        warnings.push(`- **${stack}**: ${kind === 'destroy' ? 'destroys' : 'replaces'} \`${rc.address}\``);
+        stackWarnings.push(`- **${stack}**: ${kind === 'destroy' ? 'destroys' : 'replaces'} \`${rc.address}\``);
       }
     }
-    top.push(...headlines(stack, changes));
+    warnings.push(...capped(stackWarnings, MAX_LISTED_LINES, `destructive changes to protected resources in ${stack}`));
+    top.push(...capped(headlines(stack, changes), MAX_LISTED_LINES, `traffic or image changes in ${stack}`));
     top.push(
       `**${stack}**: ${counts.add} to add, ${counts.change} to change, ${counts.replace} to replace, ${counts.destroy} to destroy.`,
     );
@@ -170,23 +243,42 @@ export function summarize(plans: readonly StackPlan[]): string {
           .map(([type, c]) => `| \`${type}\` | ${c.add} | ${c.change} | ${c.replace} | ${c.destroy} |`),
       ].join('\n'),
     );
-    details.push(
-      [
-        `<details><summary>${stack}: all ${changes.length} changes</summary>`,
-        '',
-        ...changes.map(({ rc, kind }) => `- \`${SYMBOL[kind]}\` \`${rc.address}\``),
-        '',
-        '</details>',
-      ].join('\n'),
-    );
+    details.push({ stack, lines: changes.map(({ rc, kind }) => `- \`${SYMBOL[kind]}\` \`${rc.address}\``) });
   }
 
   const out = [...top];
   if (warnings.length > 0) {
     out.push('', '> [!CAUTION]', '> Destructive changes to protected resources:', ...warnings.map((w) => `> ${w}`));
   }
-  if (tables.length > 0) out.push('', ...tables.flatMap((t) => [t, '']), ...details.flatMap((d) => [d, '']));
-  return `${out.join('\n').trimEnd()}\n`;
+  if (tables.length > 0) out.push('', ...tables.flatMap((t) => [t, '']));
+  const head = out.join('\n');
+  return `${[head, ...detailBlocks(details, MAX_SUMMARY_CHARS - head.length - 1)].join('\n').trimEnd()}\n`;
+}
+
+/** The collapsed per-stack change lists, cut to fit `budget` characters. */
+function detailBlocks(details: { stack: string; lines: string[] }[], budget: number): string[] {
+  const blocks: string[] = [];
+  let left = budget;
+  for (const { stack, lines } of details) {
+    const open = `<details><summary>${stack}: all ${lines.length} changes</summary>\n`;
+    const close = '\n</details>\n';
+    // Room for the cut notice, whatever the counts are.
+    const notice = (n: number) =>
+      `…and ${n} more changes not listed here (the comment's size limit): the plan job's log and its redacted plan artifact have them all.`;
+    let room = left - open.length - close.length - notice(lines.length).length - 2;
+    const kept: string[] = [];
+    for (const line of lines) {
+      if (line.length + 1 > room) break;
+      kept.push(line);
+      room -= line.length + 1;
+    }
+    if (kept.length === 0 && lines.length > 0 && room < 0) break;
+    const cut = lines.length - kept.length;
+    const block = [open, ...kept, ...(cut > 0 ? ['', notice(cut)] : []), close].join('\n');
+    blocks.push(block);
+    left -= block.length + 1;
+  }
+  return blocks;
 }
 
 export interface PlanSummaryOptions {
@@ -204,21 +296,24 @@ export function runPlanSummary(args: readonly string[], options: PlanSummaryOpti
     err('usage: npm run plan:summary -- <plan.json> [more plan files]   (each from terraform show -json)');
     return 2;
   }
-  try {
-    const plans = args.map((file) => {
+  const plans: StackPlan[] = [];
+  const unreadable: UnreadablePlan[] = [];
+  for (const file of args) {
+    try {
       let text: string;
       try {
         text = read(file);
       } catch (e) {
         throw new PlanInputError(`${file}: cannot read (${(e as Error).message})`);
       }
-      return { stack: stackName(file), plan: parsePlan(file, text) };
-    });
-    out(summarize(plans));
-    return plans.some((p) => p.plan.errored) ? 1 : 0;
-  } catch (e) {
-    if (!(e instanceof PlanInputError)) throw e;
-    err(`error: ${e.message}`);
-    return 1;
+      plans.push({ stack: stackName(file), plan: parsePlan(file, text) });
+    } catch (e) {
+      if (!(e instanceof PlanInputError)) throw e;
+      err(`error: ${e.message}`);
+      unreadable.push({ stack: stackName(file), problem: e.message.split('\n')[0]!.replace(`${file}: `, '') });
+    }
   }
+  // Nothing readable at all: no summary to print, only the errors.
+  if (plans.length > 0) out(summarize(plans, unreadable));
+  return unreadable.length > 0 || plans.some((p) => p.plan.errored) ? 1 : 0;
 }

@@ -21,7 +21,7 @@ export const production: EnvironmentInput = {
     oidcProviderArn:
       'arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/PRODUCTION0000000000000000000000',
   },
-  stateBackend: { type: 'local' },
+  stateBackend: { type: 's3', bucket: 'catbird-terraform-state', region: 'us-east-1' },
   quota: { requestsCpu: '8', requestsMemory: '16Gi', limitsCpu: '16', limitsMemory: '32Gi', pods: 60 },
   limitRange: {
     defaultRequest: { cpu: '100m', memory: '128Mi' },

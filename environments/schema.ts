@@ -176,20 +176,18 @@ const limitRange = z.strictObject({
   max: z.strictObject({ cpu, memory }),
 });
 
-const stateBackend = z.discriminatedUnion('type', [
-  z.strictObject({
-    type: z.literal('local'),
-    /** State file path, relative to the stack's directory `cdktf.out/stacks/<name>`. @default `terraform.<name>.tfstate` in the project root */
-    path: z.string().min(1).optional(),
-  }),
-  z.strictObject({
-    type: z.literal('s3'),
-    bucket: bucketName,
-    /** @default `<environment>/terraform.tfstate` */
-    key: z.string().min(1).optional(),
-    region: awsRegion,
-  }),
-]);
+/**
+ * Where Terraform keeps the environment's state: always S3 (encrypted, with
+ * Terraform's lock file). Local state is an opt-in for experiments at synth
+ * time (`LOCAL_STATE=1`, see the README), never a setting of a committed file.
+ */
+const stateBackend = z.strictObject({
+  type: z.literal('s3', 'must be "s3": local state is an opt-in for experiments (LOCAL_STATE=1), not a file setting'),
+  bucket: bucketName,
+  /** @default `<environment>/terraform.tfstate` */
+  key: z.string().min(1).optional(),
+  region: awsRegion,
+});
 
 const database = z.strictObject({
   /** RDS instance identifier (the database being protected). */
@@ -268,6 +266,11 @@ export const environmentSchema = z
     ingressNamespace: dnsLabel().default('ingress-nginx'),
     /** Protected resources refuse destroy (`prevent_destroy`). */
     protect: z.boolean(),
+    /**
+     * The deploy workflow applies this environment on every merge to main;
+     * otherwise only by a manual dispatch naming it. @default false
+     */
+    deployOnMerge: z.boolean().default(false),
     aws: z.strictObject({
       region: awsRegion,
       tags: z.record(z.string().min(1).max(128), z.string().max(256)),
@@ -280,7 +283,7 @@ export const environmentSchema = z
         .string()
         .regex(/^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/.+$/, 'must be an IAM OIDC provider ARN'),
     }),
-    stateBackend: stateBackend.default({ type: 'local' }),
+    stateBackend,
     quota,
     limitRange,
     services: z.array(service).min(1),

@@ -8,6 +8,7 @@ export const staging: EnvironmentInput = {
   name: 'staging',
   namespace: 'staging',
   protect: false,
+  deployOnMerge: true,
   aws: {
     region: 'us-east-1',
     tags: { project: 'catbird-mls', environment: 'staging', 'managed-by': 'cdktf', owner: 'devops' },
@@ -18,7 +19,7 @@ export const staging: EnvironmentInput = {
     oidcProviderArn:
       'arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/STAGING000000000000000000000000',
   },
-  stateBackend: { type: 'local' },
+  stateBackend: { type: 's3', bucket: 'catbird-terraform-state', region: 'us-east-1' },
   quota: { requestsCpu: '2', requestsMemory: '4Gi', limitsCpu: '4', limitsMemory: '8Gi', pods: 20 },
   limitRange: {
     defaultRequest: { cpu: '100m', memory: '128Mi' },

@@ -21,6 +21,15 @@ import type { Environment } from '../environments/validate';
  * service, data-protection and monitoring constructs. The only place where
  * environment data meets Terraform.
  */
+export interface EnvironmentStackOptions {
+  /**
+   * Keep state in `terraform.<env>.tfstate` in the project root instead of
+   * the environment's S3 backend: for experiments only (LOCAL_STATE=1).
+   * @default false
+   */
+  readonly localState?: boolean;
+}
+
 export class EnvironmentStack extends TerraformStack {
   /** The namespace the services run in. */
   public readonly serviceNamespace: Namespace;
@@ -32,9 +41,9 @@ export class EnvironmentStack extends TerraformStack {
   public readonly backupBucket: BackupBucket;
   public readonly snapshots: ReleaseSnapshots;
 
-  constructor(scope: Construct, env: Environment) {
+  constructor(scope: Construct, env: Environment, options: EnvironmentStackOptions = {}) {
     super(scope, env.name);
-    this.configureBackend(env);
+    this.configureBackend(env, options.localState ?? false);
     this.configureProviders(env);
 
     this.serviceNamespace = new Namespace(this, 'service-namespace', {
@@ -180,10 +189,11 @@ export class EnvironmentStack extends TerraformStack {
     });
   }
 
-  private configureBackend(env: Environment): void {
+  private configureBackend(env: Environment, local: boolean): void {
     const backend = env.stateBackend;
-    if (backend.type === 'local') {
-      new LocalBackend(this, { path: backend.path ?? `../../../terraform.${env.name}.tfstate` });
+    if (local) {
+      // Relative to cdktf.out/stacks/<env>: the project root, the same in every clone.
+      new LocalBackend(this, { path: `../../../terraform.${env.name}.tfstate` });
       return;
     }
     new S3Backend(this, {
