@@ -5,7 +5,13 @@ import { API_SERVICE, resourceNamed, resourcesOf, synthJson, SynthJson } from '.
 
 const BASE: BlueGreenServiceProps = {
   ...API_SERVICE,
-  ingress: { host: 'api.example.com', previewHost: 'preview.api.example.com', tlsSecretName: 'api-tls' },
+  ingress: {
+    host: 'api.example.com',
+    previewHost: 'preview.api.example.com',
+    previewAllowedCidrs: ['10.0.0.0/8'],
+    tlsSecretName: 'api-tls',
+    clusterIssuer: 'letsencrypt-prod',
+  },
 };
 
 function synth(overrides: Partial<BlueGreenServiceProps> = {}): SynthJson {
@@ -42,7 +48,11 @@ describe('BlueGreenService', () => {
         .sort(),
     ).toEqual(['api', 'api-preview']);
     expect(resourcesOf(json, 'kubernetes_horizontal_pod_autoscaler_v2')).toHaveLength(1);
-    expect(resourcesOf(json, 'kubernetes_ingress_v1')).toHaveLength(1);
+    expect(
+      resourcesOf(json, 'kubernetes_ingress_v1')
+        .map((i) => i.metadata.name)
+        .sort(),
+    ).toEqual(['api-preview', 'api-public', 'api-xrpc']);
   });
 
   it('points the Service at the live colour and the preview Service at the idle one', () => {
@@ -177,13 +187,6 @@ describe('BlueGreenService', () => {
     ]);
   });
 
-  it('routes the live host to the Service and the preview host to the preview Service over TLS', () => {
-    const ing = resourcesOf(synth(), 'kubernetes_ingress_v1')[0];
-    expect(ing.spec.ingress_class_name).toBe('nginx');
-    expect(ing.spec.tls).toEqual([{ hosts: ['api.example.com', 'preview.api.example.com'], secret_name: 'api-tls' }]);
-    expect(ing.spec.rule.map((r: { host: string }) => r.host)).toEqual(['api.example.com', 'preview.api.example.com']);
-  });
-
   it('creates no Deployment for a colour that has no image', () => {
     const json = synth({ green: { replicas: 0 } });
     expect(resourcesOf(json, 'kubernetes_deployment_v1').map((d) => d.metadata.name)).toEqual(['api-blue']);
@@ -211,7 +214,8 @@ describe('services in the environment stacks', () => {
     const deployments = resourcesOf(synthJson(name), 'kubernetes_deployment_v1');
 
     it('has the blue/green pair', () => {
-      expect(deployments.map((d) => d.metadata.name).sort()).toEqual(['mls-server-blue', 'mls-server-green']);
+      const colours = deployments.filter((d) => d.metadata.labels.version);
+      expect(colours.map((d) => d.metadata.name).sort()).toEqual(['mls-server-blue', 'mls-server-green']);
     });
 
     it.each(['blue', 'green'])(
@@ -233,14 +237,14 @@ describe('services in the environment stacks', () => {
 
   it('runs several services, each with its own pair', () => {
     const json = synthJson('production', (s, r) => {
-      s.services.push({ ...structuredClone(s.services[0]), name: 'agent-manager', ingress: undefined });
+      s.services.push({ ...structuredClone(s.services[0]), name: 'agent-manager', ingress: undefined, did: undefined });
       r.services['agent-manager'] = structuredClone(r.services['mls-server']);
     });
     expect(
       resourcesOf(json, 'kubernetes_deployment_v1')
         .map((d) => d.metadata.name)
         .sort(),
-    ).toEqual(['agent-manager-blue', 'agent-manager-green', 'mls-server-blue', 'mls-server-green']);
+    ).toEqual(['agent-manager-blue', 'agent-manager-green', 'mls-server-blue', 'mls-server-did', 'mls-server-green']);
     expect(
       resourcesOf(json, 'kubernetes_network_policy_v1')
         .map((p) => p.metadata.name)
@@ -250,6 +254,7 @@ describe('services in the environment stacks', () => {
       'allow-agent-manager-ingress',
       'allow-db-backup-egress',
       'allow-dns-egress',
+      'allow-mls-server-did-ingress',
       'allow-mls-server-egress',
       'allow-mls-server-ingress',
       'default-deny-all',

@@ -291,8 +291,14 @@ describe('monitoring in the stacks', () => {
   it('disabling monitoring removes every release, its Secrets and the monitoring namespace', () => {
     const json = synthJson('staging', (s) => (s.monitoring.enabled = false));
     expect(resourcesOf(json, 'helm_release')).toEqual([]);
-    expect(resourcesOf(json, 'kubernetes_config_map_v1')).toEqual([]);
-    expect(resourcesOf(json, 'kubernetes_secret_v1').map((s) => s.metadata.name)).toEqual(['mls-secrets']);
+    expect(resourcesOf(json, 'kubernetes_config_map_v1').filter((c) => c.metadata.labels.grafana_dashboard)).toEqual(
+      [],
+    );
+    expect(
+      resourcesOf(json, 'kubernetes_secret_v1')
+        .map((s) => s.metadata.name)
+        .sort(),
+    ).toEqual(['mls-secrets', 'mls-server-registry']);
     expect(resourcesOf(json, 'kubernetes_namespace_v1').map((n) => n.metadata.name)).toEqual(['staging']);
   });
 });

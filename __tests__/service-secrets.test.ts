@@ -79,7 +79,16 @@ describe('no secret value in the synthesized output', () => {
   it.each(['staging', 'production'] as const)('%s: every Secret value is a Secrets Manager reference', (name) => {
     const values = secretData(synthJson(name));
     expect(values.length).toBeGreaterThan(0);
-    for (const v of values) expect(v).toMatch(/^\$\{data\.aws_secretsmanager_secret_version\.[^.]+\.secret_string\}$/);
+    for (const v of values) {
+      // A registry pull secret is an expression over Secrets Manager values:
+      // beside the references it may hold only the JSON keys and the registry.
+      const literals = [
+        ...v.replace(/data\.aws_secretsmanager_secret_version\.[^.]+\.secret_string/g, '').matchAll(/"([^"]*)"/g),
+      ].map((m) => m[1]);
+      expect(v).toMatch(/^\$\{(jsonencode\(.*|data\.aws_secretsmanager_secret_version\.[^.]+\.secret_string)\}$/);
+      expect(v).toContain('data.aws_secretsmanager_secret_version.');
+      for (const l of literals) expect(['auths', 'ghcr.io', 'username', 'password', 'auth', ':']).toContain(l);
+    }
   });
 
   it.each(['staging', 'production'] as const)('%s: scanning the whole stack finds no secret-shaped literal', (name) => {

@@ -52,6 +52,8 @@ export interface ServiceAlertProps {
   readonly thresholds?: AlertThresholds;
   /** Whether the service has an HPA (adds "HPA at its maximum"). @default false */
   readonly autoscaled?: boolean;
+  /** Deployment name of the service's DID responder (adds "DID document unavailable"). @default none */
+  readonly didResponder?: string;
 }
 
 const DEFAULTS: Required<AlertThresholds> = {
@@ -180,6 +182,18 @@ export function serviceAlertRules(props: ServiceAlertProps): RuleGroup {
         `kube_horizontalpodautoscaler_status_current_replicas{namespace="${ns}", horizontalpodautoscaler="${svc}"} >= kube_horizontalpodautoscaler_spec_max_replicas{namespace="${ns}", horizontalpodautoscaler="${svc}"}`,
         `${svc} has been at its HPA maximum for 15 minutes`,
         `The HPA cannot add replicas: raise maxReplicas or find what drives the load.`,
+      ),
+    );
+  }
+  if (props.didResponder) {
+    rules.push(
+      rule(
+        'MlsDidDocumentUnavailable',
+        'critical',
+        '5m',
+        `(kube_deployment_status_replicas_available{namespace="${ns}", deployment="${props.didResponder}"} or vector(0)) < 1`,
+        `${svc}'s DID document is not served in ${ns}`,
+        `No replica of ${props.didResponder} is available: clients cannot resolve the service's did:web document.`,
       ),
     );
   }

@@ -1,5 +1,4 @@
 import { HorizontalPodAutoscalerV2 } from '@cdktf/provider-kubernetes/lib/horizontal-pod-autoscaler-v2';
-import { IngressV1 } from '@cdktf/provider-kubernetes/lib/ingress-v1';
 import { ServiceV1 } from '@cdktf/provider-kubernetes/lib/service-v1';
 import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
@@ -7,6 +6,7 @@ import { COLOURS, Colour, otherColour } from '../environments/colours';
 import { ColourDeployment, PodTemplateProps } from './colour-deployment';
 import { colourSelector, serviceLabels } from './labels';
 import { PropsError } from './props-error';
+import { ServiceIngress, ServiceIngressProps } from './service-ingress';
 
 export interface ColourSpec {
   /** Image this colour runs. @default none: the colour has no Deployment */
@@ -26,16 +26,11 @@ export interface Autoscaling {
   readonly scaleDownStabilizationSeconds?: number;
 }
 
-export interface IngressSpec {
-  /** Host that serves the live colour. */
-  readonly host: string;
-  /** Host that serves the idle colour, for smoke tests before a switch. */
-  readonly previewHost: string;
-  /** IngressClass. @default 'nginx' */
-  readonly className?: string;
-  /** TLS Secret for both hosts. */
-  readonly tlsSecretName: string;
-}
+/** The service's edge: ServiceIngress's props less what the service itself knows. */
+export type IngressSpec = Omit<
+  ServiceIngressProps,
+  'service' | 'namespace' | 'liveBackend' | 'previewBackend' | 'partOf'
+>;
 
 export interface BlueGreenServiceProps extends PodTemplateProps {
   /** The colour that receives traffic. */
@@ -52,7 +47,7 @@ export interface BlueGreenServiceProps extends PodTemplateProps {
   readonly servicePort?: number;
   /** HPA on the live colour. @default no autoscaling */
   readonly autoscaling?: Autoscaling;
-  /** Ingress for the live and preview hosts. @default no Ingress */
+  /** The public routes and the private preview host (ServiceIngress). @default no Ingress */
   readonly ingress?: IngressSpec;
   /**
    * Resources a colour's rollout must wait for, such as the pre-deploy
@@ -80,6 +75,7 @@ export class BlueGreenService extends Construct {
   public readonly service: ServiceV1;
   public readonly previewService: ServiceV1;
   public readonly hpa?: HorizontalPodAutoscalerV2;
+  public readonly ingress?: ServiceIngress;
 
   constructor(scope: Construct, id: string, props: BlueGreenServiceProps) {
     super(scope, id);
@@ -140,20 +136,13 @@ export class BlueGreenService extends Construct {
     }
 
     if (props.ingress) {
-      const ing = props.ingress;
-      const rule = (host: string, backend: string) => ({
-        host,
-        http: {
-          path: [{ path: '/', pathType: 'Prefix', backend: { service: { name: backend, port: { name: 'http' } } } }],
-        },
-      });
-      new IngressV1(this, 'ingress', {
-        metadata: { name, namespace: props.namespace, labels },
-        spec: {
-          ingressClassName: ing.className ?? 'nginx',
-          tls: [{ hosts: [ing.host, ing.previewHost], secretName: ing.tlsSecretName }],
-          rule: [rule(ing.host, this.serviceName), rule(ing.previewHost, this.previewServiceName)],
-        },
+      this.ingress = new ServiceIngress(this, 'ingress', {
+        ...props.ingress,
+        service: name,
+        namespace: props.namespace,
+        partOf: props.partOf,
+        liveBackend: this.serviceName,
+        previewBackend: this.previewServiceName,
       });
     }
   }

@@ -48,6 +48,8 @@ export interface PodTemplateProps {
   readonly runAsUser?: number;
   /** `app.kubernetes.io/part-of` label. @default none */
   readonly partOf?: string;
+  /** Secrets with registry credentials for pulling the image. @default none (public pulls) */
+  readonly imagePullSecrets?: readonly string[];
 }
 
 export interface ColourDeploymentProps extends PodTemplateProps {
@@ -100,6 +102,7 @@ export class ColourDeployment extends Construct {
             automountServiceAccountToken: false,
             enableServiceLinks: false,
             terminationGracePeriodSeconds: 30,
+            imagePullSecrets: props.imagePullSecrets?.map((name) => ({ name })),
             securityContext: restrictedPodSecurityContext(props.runAsUser ?? 10001),
             topologySpreadConstraint: ['kubernetes.io/hostname', 'topology.kubernetes.io/zone'].map((key) => ({
               maxSkew: 1,

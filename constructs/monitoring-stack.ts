@@ -41,6 +41,8 @@ export interface MonitoredService {
   readonly metricsPath?: string;
   /** Whether the service has an HPA. @default false */
   readonly autoscaled?: boolean;
+  /** Deployment name of the service's DID responder. @default none */
+  readonly didResponder?: string;
 }
 
 export interface LokiObjectStorage {
@@ -157,6 +159,7 @@ export class MonitoringStack extends Construct {
                 live: svc.live,
                 runbookBaseUrl: props.runbookBaseUrl,
                 autoscaled: svc.autoscaled,
+                didResponder: svc.didResponder,
               }),
             ],
           },

@@ -45,7 +45,21 @@ export const production: EnvironmentInput = {
           'jwt-secret': { env: 'JWT_SECRET', awsSecretId: 'mls-server/production/jwt-secret' },
         },
       },
-      ingress: { host: 'mls.catbird.blue', previewHost: 'green.mls.catbird.blue', tlsSecretName: 'mls-server-tls' },
+      ingress: {
+        host: 'mls.catbird.blue',
+        previewHost: 'preview.mls.catbird.blue',
+        // The team's VPN: the idle colour runs unreleased builds.
+        previewAllowedCidrs: ['10.100.0.0/16'],
+        tlsSecretName: 'mls-server-tls',
+        clusterIssuer: 'letsencrypt-prod',
+      },
+      did: {
+        id: 'did:web:mls.catbird.blue',
+        // A placeholder, syntactically valid; set the real public key before the first deploy.
+        publicKeyMultibase: 'z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK',
+        replicas: 2,
+      },
+      imagePullSecret: { awsSecretId: 'mls-server/production/ghcr-pull' },
     },
   ],
   database: { instanceIdentifier: 'mls-production', cidrs: ['10.20.32.0/20'], snapshotsToKeep: 7 },

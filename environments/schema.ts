@@ -154,12 +154,46 @@ const service = z.strictObject({
     .optional(),
   ingress: z
     .strictObject({
+      /** Public host: `/xrpc/`, `/health` and the DID document, to the live colour. */
       host: hostname,
+      /** Host that always serves the idle colour (colour-neutral, e.g. `preview.<host>`). */
       previewHost: hostname,
+      /** CIDRs that may reach the preview host; unreleased builds are never public. */
+      previewAllowedCidrs: z
+        .array(cidr)
+        .min(1, 'must list at least one CIDR: an empty allow-list would open unreleased builds to all'),
       className: z.string().min(1).default('nginx'),
+      /** TLS Secret of the public host (the preview host's is `<name>-preview`); cert-manager issues both. */
       tlsSecretName: dnsLabel(253),
+      /** cert-manager ClusterIssuer, e.g. a Let's Encrypt issuer. */
+      clusterIssuer: dnsLabel(253),
+      /** XRPC proxy timeouts in seconds. @default the seeds': connect 60, read and send 3600 */
+      timeouts: z
+        .strictObject({
+          connect: z.number().int().min(1).max(3600).optional(),
+          read: z.number().int().min(1).max(86400).optional(),
+          send: z.number().int().min(1).max(86400).optional(),
+        })
+        .optional(),
     })
     .optional(),
+  /** The service's did:web document, served at `https://<ingress.host>/.well-known/did.json`. */
+  did: z
+    .strictObject({
+      /** `did:web:<ingress.host>`, the same as the service's SERVICE_DID. */
+      id: z.string().regex(/^did:web:[a-z0-9.-]+$/, 'must be a did:web identifier such as "did:web:mls.catbird.blue"'),
+      /** The public key, multibase base58btc (starts with "z"). Public data. */
+      publicKeyMultibase: z
+        .string()
+        .min(1, 'must not be empty')
+        .regex(/^z/, { message: 'must be a multibase base58btc key, starting with "z"', abort: true })
+        .regex(/^z[1-9A-HJ-NP-Za-km-z]+$/, 'must hold only base58btc characters after the "z"'),
+      /** Responder replicas. @default 1 */
+      replicas: z.number().int().min(1).max(10).optional(),
+    })
+    .optional(),
+  /** Pull the image with credentials from Secrets Manager (`{"username","password"}`). @default public pulls */
+  imagePullSecret: z.strictObject({ awsSecretId: z.string().min(1) }).optional(),
 });
 
 const quota = z.strictObject({
@@ -322,6 +356,29 @@ export const environmentSchema = z
           path: ['services', i, 'replicas'],
           message: `must be within autoscaling.minReplicas..maxReplicas (${hpa.minReplicas}..${hpa.maxReplicas})`,
         });
+      }
+      if (svc.did) {
+        const expected = svc.ingress && `did:web:${svc.ingress.host}`;
+        if (!expected) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['services', i, 'did'],
+            message: 'needs ingress: the document is served on the public host',
+          });
+        } else if (svc.did.id !== expected) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['services', i, 'did', 'id'],
+            message: `must be "${expected}", the DID of ingress.host (got "${svc.did.id}")`,
+          });
+        }
+        if (svc.env.SERVICE_DID !== svc.did.id) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['services', i, 'did', 'id'],
+            message: `must equal env.SERVICE_DID (got "${svc.did.id}", SERVICE_DID is ${JSON.stringify(svc.env.SERVICE_DID ?? null)})`,
+          });
+        }
       }
       if (svc.idleReplicas > svc.replicas) {
         ctx.addIssue({

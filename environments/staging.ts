@@ -46,8 +46,17 @@ export const staging: EnvironmentInput = {
       ingress: {
         host: 'staging.mls.catbird.blue',
         previewHost: 'preview.staging.mls.catbird.blue',
+        // The team's VPN: the idle colour runs unreleased builds.
+        previewAllowedCidrs: ['10.100.0.0/16'],
         tlsSecretName: 'mls-server-tls',
+        clusterIssuer: 'letsencrypt-staging',
       },
+      did: {
+        id: 'did:web:staging.mls.catbird.blue',
+        // A placeholder, syntactically valid; set the real public key before the first deploy.
+        publicKeyMultibase: 'z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK',
+      },
+      imagePullSecret: { awsSecretId: 'mls-server/staging/ghcr-pull' },
     },
   ],
   database: { instanceIdentifier: 'mls-staging', cidrs: ['10.10.32.0/20'], snapshotsToKeep: 0 },

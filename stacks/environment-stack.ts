@@ -6,15 +6,20 @@ import { Construct } from 'constructs';
 import { BackupBucket } from '../constructs/backup-bucket';
 import { BlueGreenService } from '../constructs/blue-green-service';
 import { DatabaseBackupJob } from '../constructs/database-backup-job';
+import { DidResponder } from '../constructs/did-responder';
 import { LokiStorage } from '../constructs/loki-storage';
 import { MonitoringStack } from '../constructs/monitoring-stack';
 import { Namespace } from '../constructs/namespace';
 import { NamespaceNetworkPolicies } from '../constructs/network-policies';
+import { RegistryPullSecret } from '../constructs/registry-pull-secret';
 import { ReleaseSnapshots } from '../constructs/release-snapshots';
 import { ServiceSecrets } from '../constructs/service-secrets';
 import { COLOURS } from '../environments/colours';
 import { releaseName } from '../environments/release';
 import type { Environment } from '../environments/validate';
+
+/** Object name of a service's DID responder. */
+const didResponderName = (service: string) => `${service}-did`;
 
 /**
  * One environment: providers, state backend and namespaces, then the
@@ -113,6 +118,7 @@ export class EnvironmentStack extends TerraformStack {
         live: env.release.services[svc.name]!.live,
         metricsPath: svc.metricsPath,
         autoscaled: svc.autoscaling !== undefined,
+        didResponder: svc.did && svc.ingress ? didResponderName(svc.name) : undefined,
       })),
       prometheusRetention: m.prometheus.retention,
       prometheusStorage: m.prometheus.storage,
@@ -154,6 +160,29 @@ export class EnvironmentStack extends TerraformStack {
           return snapshot ? [[colour, [snapshot]]] : [];
         }),
       );
+      const pullSecret =
+        svc.imagePullSecret &&
+        new RegistryPullSecret(this, `${svc.name}-registry`, {
+          name: `${svc.name}-registry`,
+          namespace,
+          registry: svc.imageRepository.split('/')[0]!,
+          awsSecretId: svc.imagePullSecret.awsSecretId,
+        });
+      const did =
+        svc.did &&
+        svc.ingress &&
+        new DidResponder(this, `${svc.name}-did`, {
+          name: didResponderName(svc.name),
+          namespace,
+          partOf: 'mls',
+          ingressNamespace: env.ingressNamespace,
+          replicas: svc.did.replicas,
+          document: {
+            id: svc.did.id,
+            publicKeyMultibase: svc.did.publicKeyMultibase,
+            serviceEndpoint: `https://${svc.ingress.host}`,
+          },
+        });
       this.services[svc.name] = new BlueGreenService(this, svc.name, {
         service: svc.name,
         namespace,
@@ -174,7 +203,8 @@ export class EnvironmentStack extends TerraformStack {
         podAnnotations: secrets && { 'checksum/secrets': secrets.versionChecksum },
         colourDependencies,
         autoscaling: svc.autoscaling,
-        ingress: svc.ingress,
+        imagePullSecrets: pullSecret ? [pullSecret.secretName] : undefined,
+        ingress: svc.ingress && { ...svc.ingress, didBackend: did ? did.serviceName : undefined },
       });
     }
     new NamespaceNetworkPolicies(this, 'network-policies', {

@@ -1,0 +1,262 @@
+/**
+ * The edge as the seeds run it, on the synthesized stacks: exactly the public
+ * routes, the XRPC streaming annotations, a private colour-neutral preview
+ * host, certificates from cert-manager, the DID document and pull secrets.
+ */
+import { Testing } from 'cdktf';
+import { ServiceIngress } from '../constructs/service-ingress';
+import { applyMove } from '../environments/release';
+import { ConfigError } from '../environments/errors';
+import { ENV_NAMES, Edit, SynthJson, environment, resourceNamed, resourcesOf, synthJson } from './helpers';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+const NGINX = 'nginx.ingress.kubernetes.io';
+
+/** host → "path pathType → backend Service name" lines, over every Ingress. */
+function routeTable(json: SynthJson): Record<string, string[]> {
+  const services = Object.fromEntries(
+    Object.entries(json.resource.kubernetes_service_v1 ?? {}).map(([id, s]) => [id, s.metadata.name]),
+  );
+  const table: Record<string, string[]> = {};
+  for (const ing of resourcesOf(json, 'kubernetes_ingress_v1')) {
+    for (const rule of ing.spec.rule) {
+      for (const p of rule.http.path) {
+        const ref = /kubernetes_service_v1\.([^.]+)\./.exec(p.backend.service.name)?.[1];
+        (table[rule.host] ??= []).push(`${p.path} ${p.path_type} → ${services[ref!]}`);
+      }
+    }
+  }
+  for (const host of Object.keys(table)) table[host]!.sort();
+  return table;
+}
+
+const ingressNamed = (json: SynthJson, name: string) => resourceNamed(json, 'kubernetes_ingress_v1', name);
+
+describe.each(ENV_NAMES)('%s edge', (name) => {
+  const json = synthJson(name);
+  const env = environment(name);
+
+  it('routes exactly the public paths: never / and never /metrics', () => {
+    for (const svc of env.services.filter((s) => s.ingress)) {
+      const { host, previewHost } = svc.ingress!;
+      const table = routeTable(json);
+      expect(table[host]).toEqual([
+        `/.well-known/did.json Exact → ${svc.name}-did`,
+        `/health Exact → ${svc.name}`,
+        `/xrpc/ Prefix → ${svc.name}`,
+      ]);
+      expect(table[previewHost]).toEqual([
+        `/health Exact → ${svc.name}-preview`,
+        `/xrpc/ Prefix → ${svc.name}-preview`,
+      ]);
+      for (const routes of Object.values(table)) {
+        for (const route of routes) expect(route).not.toMatch(/^\/ |^\/metrics/);
+      }
+    }
+  });
+
+  it('gives the XRPC route the seeds’ streaming behaviour', () => {
+    expect(ingressNamed(json, 'mls-server-xrpc').metadata.annotations).toEqual({
+      [`${NGINX}/force-ssl-redirect`]: 'true',
+      [`${NGINX}/proxy-http-version`]: '1.1',
+      [`${NGINX}/proxy-buffering`]: 'off',
+      [`${NGINX}/proxy-request-buffering`]: 'off',
+      [`${NGINX}/proxy-connect-timeout`]: '60',
+      [`${NGINX}/proxy-read-timeout`]: '3600',
+      [`${NGINX}/proxy-send-timeout`]: '3600',
+    });
+  });
+
+  it('keeps the preview host to the allowed CIDRs', () => {
+    const annotations = ingressNamed(json, 'mls-server-preview').metadata.annotations;
+    expect(annotations[`${NGINX}/whitelist-source-range`]).toBe(
+      env.services[0]!.ingress!.previewAllowedCidrs.join(','),
+    );
+  });
+
+  it('has cert-manager issue each host’s certificate once, from the environment’s issuer', () => {
+    const issuer = env.services[0]!.ingress!.clusterIssuer;
+    const issuing = resourcesOf(json, 'kubernetes_ingress_v1').filter(
+      (i) => i.metadata.annotations['cert-manager.io/cluster-issuer'],
+    );
+    expect(issuing.map((i) => [i.metadata.name, i.metadata.annotations['cert-manager.io/cluster-issuer']])).toEqual(
+      expect.arrayContaining([
+        ['mls-server-public', issuer],
+        ['mls-server-preview', issuer],
+      ]),
+    );
+    const secrets = issuing.flatMap((i) => i.spec.tls.map((t: any) => t.secret_name));
+    expect(new Set(secrets).size).toBe(secrets.length);
+    for (const ing of resourcesOf(json, 'kubernetes_ingress_v1')) {
+      expect(ing.metadata.annotations[`${NGINX}/force-ssl-redirect`]).toBe('true');
+      expect(ing.spec.tls[0].hosts).toEqual([ing.spec.rule[0].host]);
+    }
+    expect(issuer).toBe(name === 'production' ? 'letsencrypt-prod' : 'letsencrypt-staging');
+  });
+
+  it('serves the DID document from a ConfigMap, with the right id, key and service', () => {
+    const svc = env.services[0]!;
+    const config = resourceNamed(json, 'kubernetes_config_map_v1', 'mls-server-did');
+    const doc = JSON.parse(config.data['did.json']);
+    expect(doc.id).toBe(`did:web:${svc.ingress!.host}`);
+    expect(doc.id).toBe(svc.env.SERVICE_DID);
+    expect(doc.verificationMethod).toEqual([
+      {
+        id: `${doc.id}#atproto`,
+        type: 'Multikey',
+        controller: doc.id,
+        publicKeyMultibase: svc.did!.publicKeyMultibase,
+      },
+    ]);
+    expect(doc.service).toEqual([
+      { id: '#atproto_mls', type: 'AtprotoMlsService', serviceEndpoint: `https://${svc.ingress!.host}` },
+    ]);
+    const conf: string = config.data['default.conf'];
+    expect(conf).toContain('location = /.well-known/did.json {');
+    expect(conf).toContain('default_type application/json;');
+    expect(conf).toContain('add_header Access-Control-Allow-Origin "*" always;');
+    expect(conf).not.toContain('${');
+  });
+
+  it('runs the responder under the same restricted profile as the service’s pods', () => {
+    const pod = (n: string) => resourceNamed(json, 'kubernetes_deployment_v1', n).spec.template.spec;
+    const [service, responder] = [pod('mls-server-blue'), pod('mls-server-did')];
+    const c = responder.container[0];
+    expect(c.security_context).toEqual(service.container[0].security_context);
+    expect(responder.security_context.run_as_non_root).toBe(true);
+    expect(responder.security_context.seccomp_profile).toEqual(service.security_context.seccomp_profile);
+    expect(responder.automount_service_account_token).toBe(false);
+    expect(c.image).toMatch(/^nginxinc\/nginx-unprivileged:\d+\.\d+\.\d+-alpine$/);
+    expect(c.liveness_probe.http_get.path).toBe('/healthz');
+    expect(c.readiness_probe.http_get.path).toBe('/healthz');
+    expect(Object.keys(c.resources.limits).sort()).toEqual(['cpu', 'memory']);
+    expect(Object.keys(c.resources.requests).sort()).toEqual(['cpu', 'memory']);
+  });
+
+  it('runs the responder with a PDB when it has two replicas (production), and admits only the ingress namespace', () => {
+    const replicas = resourceNamed(json, 'kubernetes_deployment_v1', 'mls-server-did').spec.replicas;
+    const pdbs = resourcesOf(json, 'kubernetes_pod_disruption_budget_v1').filter(
+      (p) => p.metadata.name === 'mls-server-did',
+    );
+    expect([replicas, pdbs.length]).toEqual(name === 'production' ? ['2', 1] : ['1', 0]);
+    const policy = resourceNamed(json, 'kubernetes_network_policy_v1', 'allow-mls-server-did-ingress');
+    expect(policy.spec.pod_selector).toEqual({ match_labels: { app: 'mls-server-did' } });
+    expect(policy.spec.ingress).toEqual([
+      {
+        from: [{ namespace_selector: { match_labels: { 'kubernetes.io/metadata.name': env.ingressNamespace } } }],
+        ports: [{ port: '8080', protocol: 'TCP' }],
+      },
+    ]);
+  });
+
+  it('pulls both colours with the ghcr.io pull secret, filled from Secrets Manager', () => {
+    const secret = resourceNamed(json, 'kubernetes_secret_v1', 'mls-server-registry');
+    expect(secret.type).toBe('kubernetes.io/dockerconfigjson');
+    expect(secret.data['.dockerconfigjson']).toMatch(/^\$\{jsonencode\(\{"auths" = \{"ghcr\.io" = /);
+    expect(secret.data['.dockerconfigjson']).toContain('data.aws_secretsmanager_secret_version.');
+    for (const colour of ['blue', 'green']) {
+      const spec = resourceNamed(json, 'kubernetes_deployment_v1', `mls-server-${colour}`).spec.template.spec;
+      expect(spec.image_pull_secrets).toEqual([
+        { name: expect.stringMatching(/^\$\{kubernetes_secret_v1\..*\.metadata\[0\]\.name\}$/) },
+      ]);
+    }
+  });
+});
+
+describe('the preview host serves the idle colour', () => {
+  const previewSelector = (json: SynthJson) =>
+    resourceNamed(json, 'kubernetes_service_v1', 'mls-server-preview').spec.selector.version;
+
+  it('before and after release promote', () => {
+    const env = environment('production');
+    expect(env.release.services['mls-server']!.live).toBe('blue');
+    expect(previewSelector(synthJson('production'))).toBe('green');
+    const staged = applyMove(env, { verb: 'stage', image: 'ghcr.io/catbird/mls-server:1.5.0' }).release;
+    const promoted = applyMove({ ...env, release: staged as any }, { verb: 'promote' }).release;
+    const json = synthJson('production', (_s, r) => Object.assign(r, structuredClone(promoted)));
+    expect(resourceNamed(json, 'kubernetes_service_v1', 'mls-server').spec.selector.version).toBe('green');
+    expect(previewSelector(json)).toBe('blue');
+    expect(routeTable(json)['preview.mls.catbird.blue']).toEqual([
+      '/health Exact → mls-server-preview',
+      '/xrpc/ Prefix → mls-server-preview',
+    ]);
+  });
+});
+
+describe('bad edge input is refused with the environment and field', () => {
+  const issues = (edit: Edit) => {
+    try {
+      environment('production', edit);
+    } catch (e) {
+      if (e instanceof ConfigError) return e.issues.map((i) => `${i.environment}: ${i.path}: ${i.message}`);
+      throw e;
+    }
+    throw new Error('expected a ConfigError');
+  };
+
+  it.each<[string, Edit, string]>([
+    [
+      'an empty preview allow-list',
+      (s) => (s.services[0].ingress.previewAllowedCidrs = []),
+      'production: services[0].ingress.previewAllowedCidrs: must list at least one CIDR: an empty allow-list would open unreleased builds to all',
+    ],
+    [
+      'a DID that does not match the host',
+      (s) => {
+        s.services[0].did.id = 'did:web:other.catbird.blue';
+        s.services[0].env.SERVICE_DID = 'did:web:other.catbird.blue';
+      },
+      'production: services[0].did.id: must be "did:web:mls.catbird.blue", the DID of ingress.host (got "did:web:other.catbird.blue")',
+    ],
+    [
+      'a DID that is not the service’s SERVICE_DID',
+      (s) => (s.services[0].env.SERVICE_DID = 'did:web:old.catbird.blue'),
+      'production: services[0].did.id: must equal env.SERVICE_DID (got "did:web:mls.catbird.blue", SERVICE_DID is "did:web:old.catbird.blue")',
+    ],
+    [
+      'an empty key',
+      (s) => (s.services[0].did.publicKeyMultibase = ''),
+      'production: services[0].did.publicKeyMultibase: must not be empty',
+    ],
+    [
+      'a key without the multibase z',
+      (s) => (s.services[0].did.publicKeyMultibase = '6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK'),
+      'production: services[0].did.publicKeyMultibase: must be a multibase base58btc key, starting with "z"',
+    ],
+    [
+      'a DID without an ingress',
+      (s) => delete s.services[0].ingress,
+      'production: services[0].did: needs ingress: the document is served on the public host',
+    ],
+  ])('%s', (_what, edit, message) => {
+    expect(issues(edit)).toContainEqual(expect.stringContaining(message));
+  });
+});
+
+describe('ServiceIngress', () => {
+  it('refuses an empty preview allow-list rather than opening the preview to all', () => {
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const { Testing } = require('cdktf') as typeof import('cdktf');
+    const { ServiceIngress } =
+      require('../constructs/service-ingress') as typeof import('../constructs/service-ingress');
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    expect(() =>
+      Testing.synthScope(
+        (scope) =>
+          new ServiceIngress(scope, 'edge', {
+            service: 'api',
+            namespace: 'apps',
+            host: 'api.example.com',
+            previewHost: 'preview.api.example.com',
+            previewAllowedCidrs: [],
+            liveBackend: 'api',
+            previewBackend: 'api-preview',
+            clusterIssuer: 'letsencrypt-prod',
+            tlsSecretName: 'api-tls',
+          }),
+      ),
+    ).toThrow(
+      'ServiceIngress api: previewAllowedCidrs must list at least one CIDR: an empty list would be open to all',
+    );
+  });
+});
