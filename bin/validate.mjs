@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 // npm run validate: the policy gate. Synthesizes both stacks, scans them with
 // checkov (zero failed checks; skips are listed in policy/checkov.yaml), runs
-// `terraform validate` where the providers can be installed, and lints the
-// GitHub workflows with actionlint. Tools are installed into the project
+// `terraform validate` where the providers can be installed, serves the DID
+// responder's config with a real nginx, and lints the GitHub workflows with
+// actionlint. Tools are installed into the project
 // (.venv, .tools), never globally.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { checkDidResponders, ensureNginx } from './check-did-responder.mjs';
 import { root } from './load-ts.mjs';
 
 const CHECKOV = join(root, '.venv/bin/checkov');
@@ -79,6 +81,34 @@ if (!has('terraform')) {
       if (!result.valid) failed = true;
     }
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+step('DID responder (real nginx)');
+const nginx = ensureNginx();
+if (!nginx) {
+  console.log('nginx is not installed and cannot be installed here (not root): cannot check the DID responder');
+  failed = true;
+} else {
+  for (const stack of stacks) {
+    const problems = await checkDidResponders(nginx, stack, join(OUT, 'stacks', stack, 'cdk.tf.json'));
+    for (const p of problems) console.log(`problem: ${p}`);
+    if (problems.length > 0) failed = true;
+  }
+  // The check must be able to fail: a responder without the CORS header.
+  const dir = mkdtempSync(join(tmpdir(), 'did-planted-'));
+  const planted = readFileSync(join(OUT, 'stacks', stacks[0], 'cdk.tf.json'), 'utf8').replace(
+    /add_header Access-Control-Allow-Origin[^\n]*?\\n/,
+    '',
+  );
+  writeFileSync(join(dir, 'cdk.tf.json'), planted);
+  const caught = await checkDidResponders(nginx, 'planted', join(dir, 'cdk.tf.json'));
+  rmSync(dir, { recursive: true, force: true });
+  if (caught.some((p) => p.includes('Access-Control-Allow-Origin'))) {
+    console.log('planted responder without CORS: caught');
+  } else {
+    console.log('planted responder without CORS: NOT caught, the check is broken');
+    failed = true;
   }
 }
 

@@ -1,0 +1,112 @@
+// Policy gate step: serves each stack's DID responder ConfigMap with a real
+// nginx on loopback and checks what a client sees: the document as
+// application/json with CORS *, a health path, 404 for anything else.
+// Exported for validate.mjs; nginx comes from Debian's package.
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const freePort = () =>
+  new Promise((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+
+/** Installs nginx from Debian's packages if it is missing (root only). Returns the binary or undefined. */
+export function ensureNginx() {
+  const found = ['/usr/sbin/nginx', '/usr/local/sbin/nginx'].find(
+    (p) => spawnSync(p, ['-v'], { stdio: 'ignore' }).status === 0,
+  );
+  if (found) return found;
+  if (process.getuid?.() !== 0) return undefined;
+  console.log('installing nginx (Debian package) to check the DID responder');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  spawnSync('apt-get', ['update', '-qq'], { stdio: 'ignore', env });
+  const res = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'nginx-light'], {
+    stdio: 'ignore',
+    env,
+  });
+  return res.status === 0 ? '/usr/sbin/nginx' : undefined;
+}
+
+/** The ConfigMaps of `stack` that hold a DID responder (did.json + default.conf). */
+function responders(stackFile) {
+  const json = JSON.parse(readFileSync(stackFile, 'utf8'));
+  return Object.values(json.resource?.kubernetes_config_map_v1 ?? {}).filter(
+    (c) => c.data?.['did.json'] && c.data?.['default.conf'],
+  );
+}
+
+/** Checks every responder of `stackFile`; returns a list of problems (empty when all is well). */
+export async function checkDidResponders(nginx, stack, stackFile) {
+  const problems = [];
+  for (const config of responders(stackFile)) {
+    const name = `${stack}/${config.metadata.name}`;
+    const dir = mkdtempSync(join(tmpdir(), 'did-'));
+    const port = await freePort();
+    // Readable by nginx's worker user, as a ConfigMap mount is by the pod's.
+    chmodSync(dir, 0o755);
+    mkdirSync(join(dir, 'conf.d'));
+    writeFileSync(join(dir, 'did.json'), config.data['did.json']);
+    // The committed server block, only moved to loopback and a scratch directory.
+    writeFileSync(
+      join(dir, 'conf.d/default.conf'),
+      config.data['default.conf']
+        .replace(/listen \d+;/, `listen 127.0.0.1:${port};`)
+        .replace('/usr/share/nginx/did/did.json', join(dir, 'did.json')),
+    );
+    writeFileSync(
+      join(dir, 'nginx.conf'),
+      [
+        'daemon off;',
+        'worker_processes 1;',
+        `pid ${dir}/nginx.pid;`,
+        `error_log ${dir}/error.log;`,
+        'events {}',
+        'http {',
+        '  include /etc/nginx/mime.types;',
+        `  access_log off; client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy;`,
+        `  fastcgi_temp_path ${dir}/fcgi; uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;`,
+        `  include ${dir}/conf.d/*.conf;`,
+        '}',
+        '',
+      ].join('\n'),
+    );
+    const server = spawn(nginx, ['-c', join(dir, 'nginx.conf'), '-p', dir], { stdio: 'ignore' });
+    try {
+      const get = async (path) => {
+        for (let i = 0; i < 50; i++) {
+          try {
+            return await fetch(`http://127.0.0.1:${port}${path}`);
+          } catch {
+            await new Promise((r) => setTimeout(r, 100));
+          }
+        }
+        throw new Error(`nginx did not answer on port ${port}`);
+      };
+      const doc = await get('/.well-known/did.json');
+      const body = await doc.text();
+      if (doc.status !== 200) problems.push(`${name}: /.well-known/did.json answered ${doc.status}`);
+      if (doc.headers.get('content-type') !== 'application/json')
+        problems.push(`${name}: Content-Type is ${doc.headers.get('content-type')}, not application/json`);
+      if (doc.headers.get('access-control-allow-origin') !== '*')
+        problems.push(`${name}: Access-Control-Allow-Origin is ${doc.headers.get('access-control-allow-origin')}`);
+      if (body !== config.data['did.json']) problems.push(`${name}: the body is not the ConfigMap's did.json`);
+      if ((await get('/healthz')).status !== 200) problems.push(`${name}: /healthz is not 200`);
+      if ((await get('/metrics')).status !== 404) problems.push(`${name}: /metrics is not 404`);
+      console.log(
+        `${name}: nginx serves did.json (${doc.status}, ${doc.headers.get('content-type')}, CORS ${doc.headers.get('access-control-allow-origin')}), /healthz 200, anything else 404`,
+      );
+    } catch (e) {
+      problems.push(`${name}: ${e.message}`);
+    } finally {
+      server.kill();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  return problems;
+}
