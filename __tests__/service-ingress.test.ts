@@ -235,11 +235,6 @@ describe('bad edge input is refused with the environment and field', () => {
 
 describe('ServiceIngress', () => {
   it('refuses an empty preview allow-list rather than opening the preview to all', () => {
-    /* eslint-disable @typescript-eslint/no-require-imports */
-    const { Testing } = require('cdktf') as typeof import('cdktf');
-    const { ServiceIngress } =
-      require('../constructs/service-ingress') as typeof import('../constructs/service-ingress');
-    /* eslint-enable @typescript-eslint/no-require-imports */
     expect(() =>
       Testing.synthScope(
         (scope) =>
