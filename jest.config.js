@@ -1,15 +1,25 @@
 /** @type {import('jest').Config} */
-module.exports = {
+const base = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/__tests__'],
   testMatch: ['**/*.test.ts'],
   // Transpile only (tsconfig's isolatedModules): `npm run typecheck` is the type check.
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
   reporters: ['default', '<rootDir>/__tests__/summary-reporter.js'],
-  // The committed environments are synthesized once per run, not once per file.
-  globalSetup: '<rootDir>/__tests__/global-setup.ts',
-  globalTeardown: '<rootDir>/__tests__/global-teardown.ts',
   // Both cores: jest's default leaves one for its parent, which mostly waits.
   maxWorkers: '100%',
   snapshotFormat: { escapeString: false, printBasicPrototype: false },
+};
+
+/**
+ * `npx jest`: the unit suite. The committed environments are synthesized
+ * once per run (global-setup.ts), not once per file. The end-to-end suite
+ * (__tests__/e2e: commands run as a user runs them, in temporary copies)
+ * has its own config, jest.e2e.config.js; `npm test` runs both.
+ */
+module.exports = {
+  ...base,
+  roots: ['<rootDir>/__tests__'],
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/__tests__/e2e/'],
+  globalSetup: '<rootDir>/__tests__/global-setup.ts',
+  globalTeardown: '<rootDir>/__tests__/global-teardown.ts',
 };

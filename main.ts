@@ -1,9 +1,12 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { App } from 'cdktf';
 import { PropsError } from './constructs/props-error';
 import { ENVIRONMENTS } from './environments';
 import { ConfigError } from './environments/errors';
 import { Environment, EnvironmentSource, validateAll } from './environments/validate';
-import { EnvironmentStack } from './stacks/environment-stack';
+import { EnvironmentStack, EnvironmentStackOptions } from './stacks/environment-stack';
 
 export interface SynthOptions {
   /** Where to write; cdktf's CLI passes it through CDKTF_OUTDIR. @default cdktf's default */
@@ -35,6 +38,43 @@ export function localStateRequested(environments: readonly Environment[], vars: 
 }
 
 /**
+ * Builds one stack per environment. A construct that refuses its props
+ * (PropsError) becomes a ConfigError naming the environment, so every error
+ * a user can cause says which environment caused it.
+ */
+export function buildStacks(
+  app: App,
+  environments: readonly Environment[],
+  options: EnvironmentStackOptions = {},
+): void {
+  for (const env of environments) {
+    try {
+      new EnvironmentStack(app, env, options);
+    } catch (e) {
+      if (!(e instanceof PropsError)) throw e;
+      throw new ConfigError([{ environment: env.name, path: `(construct) ${e.construct}`, message: e.problem }]);
+    }
+  }
+}
+
+/**
+ * Every check synth runs, without writing anything: validation of every
+ * environment (each alone and across them), then the constructs of the
+ * environments named in `build` (all by default). Throws a ConfigError. The
+ * release command runs it before it writes a release file.
+ */
+export function checkEnvironments(sources: readonly EnvironmentSource[], build?: readonly string[]): void {
+  const environments = validateAll(sources).filter((env) => !build || build.includes(env.name));
+  // cdktf's App creates its outdir; nothing is synthesized into it.
+  const outdir = mkdtempSync(join(tmpdir(), 'cdktf-check-'));
+  try {
+    buildStacks(new App({ stackTraces: false, outdir }), environments);
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+/**
  * Builds one stack per environment and synthesizes them. Every environment
  * is validated first, so a bad file produces an error and no output at all.
  * Returns the process exit code.
@@ -46,7 +86,7 @@ export function synthesize(sources: readonly EnvironmentSource[] = ENVIRONMENTS,
     const localState = localStateRequested(environments, options.vars ?? process.env);
     // Construct stack traces (cdktf's default) cost time and are never read here.
     const app = new App({ stackTraces: false, ...(options.outdir ? { outdir: options.outdir } : {}) });
-    for (const env of environments) new EnvironmentStack(app, env, { localState });
+    buildStacks(app, environments, { localState });
     app.synth();
     return 0;
   } catch (e) {

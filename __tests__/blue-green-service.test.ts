@@ -1,7 +1,7 @@
 import { Testing } from 'cdktf';
 import { BlueGreenService, BlueGreenServiceProps } from '../constructs/blue-green-service';
 import { imageTag } from '../constructs/colour-deployment';
-import { API_SERVICE, resourceNamed, resourcesOf, synthJson, SynthJson } from './helpers';
+import { API_SERVICE, ENV_NAMES, resourceNamed, resourcesOf, synthJson, SynthJson } from './helpers';
 
 const BASE: BlueGreenServiceProps = {
   ...API_SERVICE,
@@ -210,7 +210,7 @@ describe('BlueGreenService', () => {
 });
 
 describe('services in the environment stacks', () => {
-  describe.each(['staging', 'production'] as const)('%s', (name) => {
+  describe.each(ENV_NAMES)('%s', (name) => {
     const deployments = resourcesOf(synthJson(name), 'kubernetes_deployment_v1');
 
     it('has the blue/green pair', () => {
@@ -237,7 +237,14 @@ describe('services in the environment stacks', () => {
 
   it('runs several services, each with its own pair', () => {
     const json = synthJson('production', (s, r) => {
-      s.services.push({ ...structuredClone(s.services[0]), name: 'agent-manager', ingress: undefined, did: undefined });
+      const copy = structuredClone(s.services[0]);
+      s.services.push({
+        ...copy,
+        name: 'agent-manager',
+        ingress: undefined,
+        did: undefined,
+        secret: { ...copy.secret, name: 'agent-manager-secrets' },
+      });
       r.services['agent-manager'] = structuredClone(r.services['mls-server']);
     });
     expect(

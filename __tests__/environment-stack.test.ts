@@ -1,31 +1,27 @@
-import { resourceNamed, synthJson } from './helpers';
+import { ENV_NAMES, environment, resourceNamed, synthJson } from './helpers';
 
 describe('EnvironmentStack', () => {
-  describe.each(['staging', 'production'] as const)('%s', (name) => {
+  describe.each(ENV_NAMES)('%s', (name) => {
     const json = synthJson(name);
+    const env = environment(name);
 
     it('configures the AWS provider with region and default tags', () => {
-      expect(json.provider.aws).toEqual([
-        {
-          region: 'us-east-1',
-          default_tags: [
-            { tags: { project: 'catbird-mls', environment: name, 'managed-by': 'cdktf', owner: 'devops' } },
-          ],
-        },
-      ]);
+      expect(json.provider.aws).toEqual([{ region: env.aws.region, default_tags: [{ tags: env.aws.tags }] }]);
+      expect(env.aws.tags.environment).toBe(name);
     });
 
     it('points kubernetes and helm (3.x attribute syntax) at the kubeconfig context', () => {
-      expect(json.provider.kubernetes).toEqual([{ config_path: '~/.kube/config', config_context: name }]);
-      expect(json.provider.helm).toEqual([{ kubernetes: { config_path: '~/.kube/config', config_context: name } }]);
+      const kube = { config_path: env.kubernetes.configPath, config_context: env.kubernetes.context };
+      expect(json.provider.kubernetes).toEqual([kube]);
+      expect(json.provider.helm).toEqual([{ kubernetes: kube }]);
     });
 
     it('keeps state in S3, encrypted, with the native lock file, under <env>/terraform.tfstate', () => {
       expect(json.terraform.backend).toEqual({
         s3: {
-          bucket: 'catbird-terraform-state',
+          bucket: env.stateBackend.bucket,
           key: `${name}/terraform.tfstate`,
-          region: 'us-east-1',
+          region: env.stateBackend.region,
           encrypt: true,
           use_lockfile: true,
         },
@@ -33,7 +29,7 @@ describe('EnvironmentStack', () => {
     });
 
     it('creates the service namespace with restricted Pod Security Admission', () => {
-      const ns = resourceNamed(json, 'kubernetes_namespace_v1', name);
+      const ns = resourceNamed(json, 'kubernetes_namespace_v1', env.namespace);
       expect(ns.metadata.labels).toMatchObject({
         'pod-security.kubernetes.io/enforce': 'restricted',
         'pod-security.kubernetes.io/audit': 'restricted',
@@ -42,16 +38,19 @@ describe('EnvironmentStack', () => {
       });
     });
 
-    it('creates the monitoring namespace, privileged for node-exporter, warning at baseline', () => {
-      const ns = resourceNamed(json, 'kubernetes_namespace_v1', 'monitoring');
-      expect(ns.metadata.labels).toMatchObject({
-        'pod-security.kubernetes.io/enforce': 'privileged',
-        'pod-security.kubernetes.io/warn': 'baseline',
-      });
-    });
+    (env.monitoring.enabled ? it : it.skip)(
+      'creates the monitoring namespace, privileged for node-exporter, warning at baseline',
+      () => {
+        const ns = resourceNamed(json, 'kubernetes_namespace_v1', env.monitoringNamespace);
+        expect(ns.metadata.labels).toMatchObject({
+          'pod-security.kubernetes.io/enforce': 'privileged',
+          'pod-security.kubernetes.io/warn': 'baseline',
+        });
+      },
+    );
 
     it('puts a quota and container limits on the service namespace', () => {
-      const quota = resourceNamed(json, 'kubernetes_resource_quota_v1', `${name}-quota`);
+      const quota = resourceNamed(json, 'kubernetes_resource_quota_v1', `${env.namespace}-quota`);
       expect(quota.metadata.namespace).toMatch(/^\$\{kubernetes_namespace_v1\..*\.metadata\[0\]\.name\}$/);
       expect(Object.keys(quota.spec.hard).sort()).toEqual([
         'limits.cpu',
@@ -60,13 +59,13 @@ describe('EnvironmentStack', () => {
         'requests.cpu',
         'requests.memory',
       ]);
-      const limits = resourceNamed(json, 'kubernetes_limit_range_v1', `${name}-limits`);
+      const limits = resourceNamed(json, 'kubernetes_limit_range_v1', `${env.namespace}-limits`);
       expect(limits.spec.limit[0].type).toBe('Container');
     });
   });
 
   it('sizes quotas per environment', () => {
-    const hard = (name: 'staging' | 'production') =>
+    const hard = (name: string) =>
       resourceNamed(synthJson(name), 'kubernetes_resource_quota_v1', `${name}-quota`).spec.hard;
     expect(hard('staging')).toEqual({
       'requests.cpu': '2',
@@ -79,7 +78,7 @@ describe('EnvironmentStack', () => {
   });
 
   it('protects production namespaces from destroy, not staging ones', () => {
-    const prevent = (name: 'staging' | 'production') =>
+    const prevent = (name: string) =>
       Object.values(synthJson(name).resource.kubernetes_namespace_v1!).map((ns) => ns.lifecycle?.prevent_destroy);
     expect(prevent('production')).toEqual([true, true]);
     expect(prevent('staging')).toEqual([false, false]);

@@ -1,7 +1,9 @@
 import { ENVIRONMENTS } from '../environments';
 import { ConfigError } from '../environments/errors';
 import { validateAll, validateEnvironment } from '../environments/validate';
-import { Edit, source } from './helpers';
+import { Testing } from 'cdktf';
+import { buildStacks } from '../main';
+import { ENV_NAMES, Edit, source } from './helpers';
 
 function issues(edit: Edit) {
   try {
@@ -15,7 +17,7 @@ function issues(edit: Edit) {
 
 describe('environment validation', () => {
   it('accepts the committed environments', () => {
-    expect(validateAll(ENVIRONMENTS).map((e) => e.name)).toEqual(['staging', 'production']);
+    expect(validateAll(ENVIRONMENTS).map((e) => e.name)).toEqual(ENV_NAMES);
   });
 
   it('fills documented defaults', () => {
@@ -52,7 +54,7 @@ describe('environment validation', () => {
     ],
     [
       'requests above limits',
-      (s) => (s.services[0].resources.requests.cpu = '1'),
+      (s) => (s.services[0].resources.requests.cpu = '600m'),
       'services[0].resources.requests.cpu',
       /must not exceed limits.cpu \(500m\)/,
     ],
@@ -71,7 +73,8 @@ describe('environment validation', () => {
     ['a mistyped field', (s) => (s.services[0].replcas = 3), 'services[0].replcas', /not a known field/],
     [
       'duplicate services',
-      (s) => s.services.push(structuredClone(s.services[0])),
+      (s) =>
+        s.services.push({ ...structuredClone(s.services[0]), ingress: undefined, did: undefined, secret: undefined }),
       'services[1].name',
       /duplicates service "mls-server"/,
     ],
@@ -158,6 +161,79 @@ describe('environment validation', () => {
       /not a service of this environment/,
     ],
     [
+      'a LimitRange max.cpu below a container limit',
+      (s) =>
+        Object.assign(s.limitRange, { max: { cpu: '450m', memory: '4Gi' }, default: { cpu: '400m', memory: '512Mi' } }),
+      'services[0].resources.limits.cpu',
+      /exceeds limitRange\.max\.cpu \(450m\): the namespace would refuse the pods/,
+    ],
+    [
+      'defaultRequest above default',
+      (s) => (s.limitRange.defaultRequest.memory = '1Gi'),
+      'limitRange.defaultRequest.memory',
+      /must not exceed limitRange\.default\.memory \(512Mi\)/,
+    ],
+    [
+      'default above max',
+      (s) => (s.limitRange.default.cpu = '3'),
+      'limitRange.default.cpu',
+      /must not exceed limitRange\.max\.cpu \(2\)/,
+    ],
+    [
+      'a pod quota below both colours at full size plus the HPA maximum',
+      (s) => (s.quota.pods = 12),
+      'quota.pods',
+      /\(12\) is below what the services need at their peak, 13 pods \(mls-server 13: HPA maximum plus the other colour at full size\)/,
+    ],
+    [
+      'a CPU request quota below the peak',
+      (s) => (s.quota.requestsCpu = '3'),
+      'quota.requestsCpu',
+      /\(3\) is below the services' requests\.cpu at their peak, 3250m for 13 pods/,
+    ],
+    [
+      'an impossible cron schedule',
+      (s) => (s.backups.schedule = '99 99 * * *'),
+      'backups.schedule',
+      /minute field "99": 99 is out of range 0-59/,
+    ],
+    [
+      'a four-field cron schedule',
+      (s) => (s.backups.schedule = '0 2 * *'),
+      'backups.schedule',
+      /must have five fields/,
+    ],
+    [
+      "a second service reusing the first one's Secret",
+      (s) => s.services.push({ ...structuredClone(s.services[0]), name: 'agent', ingress: undefined, did: undefined }),
+      'services[1].secret.name',
+      /"mls-secrets" is also the Secret of service "mls-server": give each its own, or mark both shared: true/,
+    ],
+    [
+      'Object Lock longer than retention',
+      (s) => (s.backups.objectLockDays = 31),
+      'backups.objectLockDays',
+      /must not exceed backups\.retentionDays \(30\)/,
+    ],
+    [
+      'a backup database URL key no Secret has',
+      (s) => (s.backups.databaseUrl.key = 'db-url'),
+      'backups.databaseUrl.key',
+      /"db-url" is not a key of Secret "mls-secrets"/,
+    ],
+    [
+      'a history where nothing keeps snapshots',
+      (s) => (s.database.snapshotsToKeep = 0),
+      'release.history',
+      /must be empty: database\.snapshotsToKeep is 0/,
+    ],
+    [
+      'two releases naming one snapshot',
+      (_s, r) => (r.history = ['1.4.2', '1-4-2']),
+      'release.history[1]',
+      /"1-4-2" names the same snapshot as "1\.4\.2" \(mls-production-pre-deploy-1-4-2\)/,
+    ],
+    [
       'a service without release entry',
       (_s, r) => delete r.services['mls-server'],
       'release.services.mls-server',
@@ -188,6 +264,68 @@ describe('environment validation', () => {
   it('rejects a file that is not an object', () => {
     expect(() => validateEnvironment({ settings: null, release: {} })).toThrow(
       /environment "<unnamed>": \(the whole file\): .*expected object/,
+    );
+  });
+
+  describe('across environments', () => {
+    const crossIssues = (edit: Edit) => {
+      try {
+        validateAll([source('staging'), source('production', edit)]);
+      } catch (e) {
+        if (e instanceof ConfigError) return e.issues.map((i) => `${i.environment}: ${i.path}: ${i.message}`);
+        throw e;
+      }
+      throw new Error('expected a ConfigError');
+    };
+
+    it.each<[string, Edit, string]>([
+      [
+        'a namespace in the same kube context',
+        (s) => {
+          s.kubernetes.context = 'staging';
+          s.namespace = 'staging';
+        },
+        'production: namespace: namespace "staging" in kube context "staging" is also used by environment "staging" (namespace)',
+      ],
+      [
+        'the monitoring namespace in the same kube context',
+        (s) => (s.kubernetes.context = 'staging'),
+        'production: monitoringNamespace: namespace "monitoring" in kube context "staging" is also used by environment "staging" (monitoringNamespace)',
+      ],
+      [
+        'a host',
+        (s) => (s.services[0].ingress.previewHost = 'preview.staging.mls.catbird.blue'),
+        'production: services[0].ingress.previewHost: host "preview.staging.mls.catbird.blue" is also used by environment "staging" (services[0].ingress.previewHost)',
+      ],
+      [
+        'a bucket',
+        (s) => (s.backups.bucketName = 'catbird-mls-backups-staging'),
+        'production: backups.bucketName: bucket "catbird-mls-backups-staging" is also used by environment "staging" (backups.bucketName)',
+      ],
+      [
+        'a Secrets Manager id',
+        (s) => (s.monitoring.grafanaAdminSecretId = 'monitoring/staging/grafana-admin-password'),
+        'production: monitoring.grafanaAdminSecretId: Secrets Manager id "monitoring/staging/grafana-admin-password" is also used by environment "staging" (monitoring.grafanaAdminSecretId)',
+      ],
+      [
+        'a state file',
+        (s) => (s.stateBackend.key = 'staging/terraform.tfstate'),
+        'production: stateBackend: state file s3://catbird-terraform-state/staging/terraform.tfstate is also used by environment "staging" (stateBackend)',
+      ],
+    ])('refuses sharing %s', (_what, edit, message) => {
+      expect(crossIssues(edit)).toContain(message);
+    });
+
+    it('accepts the committed environments together', () => {
+      expect(() => validateAll(ENVIRONMENTS)).not.toThrow();
+    });
+  });
+
+  it('maps a construct error to the environment that caused it', () => {
+    const env = validateAll([source('production')])[0]!;
+    const broken = { ...env, backups: { ...env.backups, objectLockDays: 60 } };
+    expect(() => buildStacks(Testing.app(), [broken])).toThrow(
+      'environment "production": (construct) BackupBucket catbird-mls-backups-production: objectLockDays (60) must not exceed retentionDays (30)',
     );
   });
 

@@ -1,15 +1,9 @@
-import * as fs from 'node:fs';
-import { mkdtempSync, mkdirSync, readFileSync, copyFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ReleaseError, applyMove, releaseName } from '../environments/release';
-import { validateEnvironment } from '../environments/validate';
-import { ReleaseFs, releaseFile, runRelease } from '../bin/release-command';
-import { Edit, environment, source } from './helpers';
+import { ReleaseError, Verb, applyMove, legalMoves, releaseName } from '../environments/release';
+import { Edit, environment } from './helpers';
 
 const NEXT = 'ghcr.io/catbird/mls-server:1.5.0';
 
-function move(edit: Edit | undefined, verb: 'stage' | 'promote' | 'rollback' | 'finish', image?: string) {
+function move(edit: Edit | undefined, verb: Verb, image?: string) {
   return applyMove(environment('production', edit), { verb, image });
 }
 
@@ -130,93 +124,27 @@ describe('release moves', () => {
   });
 });
 
-describe('the release command', () => {
-  function copyRepo(): string {
-    const root = mkdtempSync(join(tmpdir(), 'release-'));
-    mkdirSync(join(root, 'environments'));
-    for (const env of ['staging', 'production']) {
-      copyFileSync(releaseFile(join(__dirname, '..'), env), releaseFile(root, env));
+describe('legal moves', () => {
+  it('every phase has a way forward', () => {
+    for (const phase of ['stable', 'staged', 'switched'] as const) {
+      expect(legalMoves({ phase } as never).length).toBeGreaterThan(0);
     }
-    return root;
-  }
-
-  function run(root: string, args: string[], fsImpl?: ReleaseFs) {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = runRelease(args, { root, fs: fsImpl, out: (l) => out.push(l), err: (l) => err.push(l) });
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  }
-
-  const read = (root: string, env: string) => JSON.parse(readFileSync(releaseFile(root, env), 'utf8'));
-
-  it('walks a release end to end: stage, promote, finish; each result synthesizes', () => {
-    const root = copyRepo();
-    const stage = run(root, ['production', 'stage', NEXT]);
-    expect(stage).toMatchObject({ code: 0, err: '' });
-    expect(stage.out).toContain('next: review the diff, then run: npx cdktf plan production');
-    expect(run(root, ['production', 'promote']).code).toBe(0);
-    expect(read(root, 'production').services['mls-server']).toMatchObject({ live: 'green', phase: 'switched' });
-    expect(run(root, ['production', 'finish']).code).toBe(0);
-    const final = read(root, 'production');
-    expect(final.services['mls-server']).toEqual({
-      live: 'green',
-      phase: 'stable',
-      blue: { image: 'ghcr.io/catbird/mls-server:1.4.2', replicas: 1 },
-      green: { image: NEXT, replicas: 3 },
-    });
-    expect(() => validateEnvironment({ settings: source('production').settings, release: final })).not.toThrow();
   });
 
-  it('refuses an impossible move with a message and leaves the file alone', () => {
-    const root = copyRepo();
-    const before = readFileSync(releaseFile(root, 'production'), 'utf8');
-    const result = run(root, ['production', 'finish']);
-    expect(result).toMatchObject({ code: 1, out: '' });
-    expect(result.err).toBe('error: production/mls-server: finish comes after promote (phase "stable")');
-    expect(readFileSync(releaseFile(root, 'production'), 'utf8')).toBe(before);
-  });
-
-  it('leaves the file as it was, and no temp file, when the write fails', () => {
-    const root = copyRepo();
-    const before = readFileSync(releaseFile(root, 'production'), 'utf8');
-    const failingFs: ReleaseFs = {
-      ...fs,
-      renameSync: () => {
-        throw new Error('disk full');
-      },
+  it('abandon drops a staged or rolled-back release, and only that', () => {
+    const rolledBack: Edit = (s, r) => {
+      switched(s, r);
+      Object.assign(r.services['mls-server'], { phase: 'staged', live: 'blue' });
     };
-    const result = run(root, ['production', 'stage', NEXT], failingFs);
-    expect(result.code).toBe(1);
-    expect(result.err).toMatch(/could not write .*production\.release\.json: disk full; the file is unchanged/);
-    expect(readFileSync(releaseFile(root, 'production'), 'utf8')).toBe(before);
-    expect(fs.readdirSync(join(root, 'environments')).sort()).toEqual([
-      'production.release.json',
-      'staging.release.json',
-    ]);
-  });
-
-  it('refuses a release file that synth would refuse', () => {
-    const root = copyRepo();
-    fs.writeFileSync(releaseFile(root, 'production'), JSON.stringify({ ...read(root, 'production'), history: 'x' }));
-    expect(run(root, ['production', 'promote']).err).toMatch(/^error: environment "production": release\.history: /);
-  });
-
-  it.each([
-    [[]],
-    [['production']],
-    [['production', 'deploy']],
-    [['production', 'stage']],
-    [['production', 'promote', 'x']],
-  ])('prints usage for %j', (args) => {
-    const result = run(copyRepo(), args);
-    expect(result.code).toBe(2);
-    expect(result.err).toMatch(/^usage: npm run release -- <environment> <verb>/);
-  });
-
-  it('refuses an unknown environment', () => {
-    expect(run(copyRepo(), ['qa', 'promote'])).toMatchObject({
-      code: 2,
-      err: 'error: no environment "qa" in environments/index.ts',
+    expect(move(rolledBack, 'abandon').release.services['mls-server']).toEqual({
+      live: 'blue',
+      phase: 'stable',
+      blue: { image: 'ghcr.io/catbird/mls-server:1.4.2', replicas: 3 },
+      green: { replicas: 0 },
     });
+    expect(() => move(undefined, 'abandon')).toThrow('nothing is staged to abandon (phase "stable"); stage comes next');
+    expect(() => move(switched, 'abandon')).toThrow(
+      /nothing is staged to abandon \(phase "switched"\); finish or rollback/,
+    );
   });
 });

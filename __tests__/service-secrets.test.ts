@@ -1,6 +1,6 @@
 import { Testing } from 'cdktf';
 import { ServiceSecrets } from '../constructs/service-secrets';
-import { SynthJson, dataOf, resourceNamed, resourcesOf, synthJson, synthString } from './helpers';
+import { ENV_NAMES, SynthJson, dataOf, resourceNamed, resourcesOf, synthJson, synthString } from './helpers';
 
 /** Strings in synthesized JSON that look like a secret value rather than a reference. */
 const SECRET_SHAPES: [string, RegExp][] = [
@@ -76,7 +76,7 @@ describe('ServiceSecrets', () => {
 });
 
 describe('no secret value in the synthesized output', () => {
-  it.each(['staging', 'production'] as const)('%s: every Secret value is a Secrets Manager reference', (name) => {
+  it.each(ENV_NAMES)('%s: every Secret value is a Secrets Manager reference', (name) => {
     const values = secretData(synthJson(name));
     expect(values.length).toBeGreaterThan(0);
     for (const v of values) {
@@ -91,7 +91,7 @@ describe('no secret value in the synthesized output', () => {
     }
   });
 
-  it.each(['staging', 'production'] as const)('%s: scanning the whole stack finds no secret-shaped literal', (name) => {
+  it.each(ENV_NAMES)('%s: scanning the whole stack finds no secret-shaped literal', (name) => {
     expect(findSecretLiterals(JSON.parse(synthString(name)))).toEqual([]);
   });
 

@@ -1,24 +1,41 @@
 /**
- * The release command: edits environments/<env>.release.json by one move,
- * validating before it writes and writing atomically (temp file + rename),
- * so the file is either the old state or the new one, never half of each.
+ * The release command: edits environments/<env>.release.json by one move.
+ *
+ * - An exclusive lock (`<file>.lock`, created exclusively, holding the pid
+ *   and start time) surrounds read-modify-write, so two runs never lose each
+ *   other's move. A second run waits a bounded time, then fails saying who
+ *   holds the lock. A lock left by a process that is gone is reported, never
+ *   silently broken.
+ * - Before writing, every environment is checked with exactly the checks
+ *   synth runs (validation, then the constructs), the changed release file
+ *   included; nothing is written when any check fails.
+ * - The file is written through a temp file and a rename: it is the old
+ *   state or the new one, never half of each.
  */
 import * as nodeFs from 'node:fs';
 import { join } from 'node:path';
+import { checkEnvironments } from '../main';
 import { ENVIRONMENTS } from '../environments';
 import { ConfigError } from '../environments/errors';
-import { ReleaseError, VERBS, Verb, applyMove } from '../environments/release';
+import { ReleaseError, VERBS, applyMove, legalMoves } from '../environments/release';
 import { EnvironmentSource, environmentName, validateEnvironment } from '../environments/validate';
 
 const USAGE = `usage: npm run release -- <environment> <verb> [image] [--service <name>]
 verbs:
+  status         print each service's state and the moves it can make
   stage <image>  give the idle colour <image> at full replicas
   promote        move traffic to the staged colour
   rollback       move traffic back while the previous colour still runs
-  finish         scale the previous colour down to its idle replicas`;
+  finish         scale the previous colour down to its idle replicas
+  abandon        drop a staged (or rolled-back) release: its colour stops`;
+
+const COMMANDS = ['status', ...VERBS] as const;
 
 /** The file operations the command needs; tests pass failing ones. */
-export type ReleaseFs = Pick<typeof nodeFs, 'readFileSync' | 'writeFileSync' | 'renameSync' | 'rmSync'>;
+export type ReleaseFs = Pick<
+  typeof nodeFs,
+  'readFileSync' | 'writeFileSync' | 'renameSync' | 'rmSync' | 'openSync' | 'closeSync'
+>;
 
 export interface ReleaseOptions {
   /** Project root holding environments/. */
@@ -27,6 +44,10 @@ export interface ReleaseOptions {
   readonly fs?: ReleaseFs;
   readonly out?: (line: string) => void;
   readonly err?: (line: string) => void;
+  /** How long to wait for another run's lock, in milliseconds. @default 15000 */
+  readonly lockTimeoutMs?: number;
+  /** Whether a process exists (for stale-lock detection). @default process.kill(pid, 0) */
+  readonly isAlive?: (pid: number) => boolean;
 }
 
 export function releaseFile(root: string, env: string): string {
@@ -45,50 +66,185 @@ export function writeAtomic(fs: ReleaseFs, path: string, content: string): void 
   }
 }
 
+class UsageError extends Error {}
+
+interface Parsed {
+  readonly env: string;
+  readonly command: (typeof COMMANDS)[number];
+  readonly image?: string;
+  readonly service?: string;
+}
+
+/** Strict arguments: every unknown flag, missing value and unknown verb is named. */
+export function parseArgs(args: readonly string[]): Parsed {
+  const positional: string[] = [];
+  let service: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--service') {
+      const value = args[i + 1];
+      if (value === undefined || value.startsWith('-') || value === '') {
+        throw new UsageError('--service needs a service name');
+      }
+      if (service !== undefined) throw new UsageError('--service is given twice');
+      service = value;
+      i++;
+    } else if (arg.startsWith('-')) {
+      throw new UsageError(`unknown option "${arg}"`);
+    } else {
+      positional.push(arg);
+    }
+  }
+  const [env, command, image, ...extra] = positional;
+  if (!env) throw new UsageError('name an environment');
+  if (!command) throw new UsageError(`name a verb after "${env}" (${COMMANDS.join(', ')})`);
+  if (!(COMMANDS as readonly string[]).includes(command)) {
+    throw new UsageError(`unknown verb "${command}" (verbs: ${COMMANDS.join(', ')})`);
+  }
+  if (command === 'stage' && !image) throw new UsageError('stage needs an image: release <env> stage <image>');
+  if (command !== 'stage' && image !== undefined) throw new UsageError(`unexpected argument "${image}"`);
+  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
+  return { env, command: command as Parsed['command'], image, service };
+}
+
+const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+function defaultIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Takes the lock `path` (created exclusively, holding pid and time) and
+ * returns its release function; waits up to `timeoutMs` for a live holder.
+ */
+export function acquireLock(
+  fs: ReleaseFs,
+  path: string,
+  timeoutMs: number,
+  isAlive: (pid: number) => boolean,
+): () => void {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const fd = fs.openSync(path, 'wx');
+      fs.writeFileSync(fd, `${JSON.stringify({ pid: process.pid, time: new Date().toISOString() })}\n`);
+      fs.closeSync(fd);
+      return () => fs.rmSync(path, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    let holder: { pid?: number; time?: string } = {};
+    try {
+      holder = JSON.parse(fs.readFileSync(path, 'utf8'));
+    } catch {
+      // Being written this very moment, or just released: look again.
+    }
+    if (typeof holder.pid === 'number' && !isAlive(holder.pid)) {
+      throw new ReleaseError(
+        `${path} was left by process ${holder.pid} (since ${holder.time}), which is no longer running. ` +
+          'Check that the release file holds what you expect, then delete the lock file and run again.',
+      );
+    }
+    if (Date.now() >= deadline) {
+      throw new ReleaseError(
+        `${path} is held by process ${holder.pid ?? '?'} (since ${holder.time ?? '?'}): another release command is running. ` +
+          'Run again when it has finished.',
+      );
+    }
+    sleep(50);
+  }
+}
+
+function readRelease(fs: ReleaseFs, path: string): unknown {
+  try {
+    return JSON.parse(fs.readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new ReleaseError(`cannot read ${path}: ${(e as Error).message}`);
+  }
+}
+
+/** Lines describing each service's state and its legal next moves. */
+function statusLines(source: EnvironmentSource, release: unknown, envName: string): string[] {
+  const env = validateEnvironment({ settings: source.settings, release });
+  return env.services.flatMap((svc) => {
+    const state = env.release.services[svc.name]!;
+    const colour = (c: 'blue' | 'green') =>
+      `${c} ${state[c].image ?? '(no image)'} × ${state[c].replicas}${state.live === c ? ' (live)' : ''}`;
+    return [
+      `${envName}/${svc.name}: phase ${state.phase}; ${colour('blue')}; ${colour('green')}`,
+      `  next: ${legalMoves(state)
+        .map((v) => `npm run release -- ${envName} ${v}${v === 'stage' ? ' <image>' : ''}`)
+        .join('  |  ')}`,
+    ];
+  });
+}
+
 /** Runs the command; returns the exit code (0 done, 1 refused, 2 usage). */
 export function runRelease(args: readonly string[], options: ReleaseOptions): number {
   const fs = options.fs ?? nodeFs;
   const out = options.out ?? ((l: string) => process.stdout.write(`${l}\n`));
   const err = options.err ?? ((l: string) => process.stderr.write(`${l}\n`));
-  const positional: string[] = [];
-  let service: string | undefined;
-  for (let i = 0; i < args.length; i++) {
-    if (args[i] === '--service') service = args[++i];
-    else positional.push(args[i]!);
-  }
-  const [envName, verb, image, ...extra] = positional;
-  if (!envName || !verb || !VERBS.includes(verb as Verb) || extra.length > 0 || (verb === 'stage') !== !!image) {
+  const sources = options.sources ?? ENVIRONMENTS;
+  let parsed: Parsed;
+  try {
+    parsed = parseArgs(args);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    err(`error: ${e.message}`);
     err(USAGE);
     return 2;
   }
-  const source = (options.sources ?? ENVIRONMENTS).find((s) => environmentName(s.settings) === envName);
+  const source = sources.find((s) => environmentName(s.settings) === parsed.env);
   if (!source) {
-    err(`error: no environment "${envName}" in environments/index.ts`);
+    const names = sources.map((s) => environmentName(s.settings)).join(', ');
+    err(`error: no environment "${parsed.env}" in environments/index.ts (environments: ${names})`);
     return 2;
   }
-  const path = releaseFile(options.root, envName);
+  const path = releaseFile(options.root, parsed.env);
+  let unlock: (() => void) | undefined;
   try {
-    let current: unknown;
-    try {
-      current = JSON.parse(fs.readFileSync(path, 'utf8'));
-    } catch (e) {
-      throw new ReleaseError(`cannot read ${path}: ${(e as Error).message}`);
+    if (parsed.command === 'status') {
+      for (const line of statusLines(source, readRelease(fs, path), parsed.env)) out(line);
+      return 0;
     }
-    const env = validateEnvironment({ settings: source.settings, release: current });
-    const result = applyMove(env, { verb: verb as Verb, service, image });
-    // The new state must be one synth accepts, or nothing is written.
-    validateEnvironment({ settings: source.settings, release: result.release });
+    unlock = acquireLock(fs, `${path}.lock`, options.lockTimeoutMs ?? 15_000, options.isAlive ?? defaultIsAlive);
+    const env = validateEnvironment({ settings: source.settings, release: readRelease(fs, path) });
+    let result;
+    try {
+      result = applyMove(env, { verb: parsed.command, service: parsed.service, image: parsed.image });
+    } catch (e) {
+      if (e instanceof ReleaseError) {
+        for (const svc of env.services.filter((s) => !parsed.service || s.name === parsed.service)) {
+          e.message += `\n${parsed.env}/${svc.name} can: ${legalMoves(env.release.services[svc.name]!).join(', ')}`;
+        }
+      }
+      throw e;
+    }
+    // What synth checks, with the new file: every environment validated (alone
+    // and across them), and this one's constructs built.
+    checkEnvironments(
+      sources.map((s) => (s === source ? { settings: s.settings, release: result.release } : s)),
+      [parsed.env],
+    );
     writeAtomic(fs, path, `${JSON.stringify(result.release, null, 2)}\n`);
     out(result.summary);
     out(`wrote ${path}`);
-    out(`next: review the diff, then run: npx cdktf plan ${envName}`);
+    out(`next: review the diff, then run: npx cdktf plan ${parsed.env}`);
     return 0;
   } catch (e) {
     if (e instanceof ReleaseError || e instanceof ConfigError) {
-      err(`error: ${e.message}`);
+      err(`error: ${e.message.split('\n').join('\nerror: ')}`);
+      if (e instanceof ConfigError) err(`error: nothing was written to ${path}`);
       return 1;
     }
     err(`error: could not write ${path}: ${(e as Error).message}; the file is unchanged`);
     return 1;
+  } finally {
+    unlock?.();
   }
 }

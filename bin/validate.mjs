@@ -10,7 +10,7 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkDidResponders, ensureNginx } from './check-did-responder.mjs';
-import { root } from './load-ts.mjs';
+import { loadTs, root } from './load-ts.mjs';
 
 const CHECKOV = join(root, '.venv/bin/checkov');
 const ACTIONLINT_VERSION = 'v1.7.12';
@@ -31,6 +31,19 @@ const synth = run(process.execPath, ['bin/synth.mjs'], {
 if (synth.status !== 0) process.exit(1);
 const stacks = readdirSync(join(OUT, 'stacks')).sort();
 console.log(`stacks: ${stacks.join(', ')}`);
+// The test environments (two services of different ports, images and
+// secrets) go through the same gate as the committed ones.
+const FIXTURES_OUT = join(OUT, 'fixtures');
+rmSync(FIXTURES_OUT, { recursive: true, force: true });
+const { synthesize } = await loadTs('main.ts');
+const { FIXTURE_ENVIRONMENTS } = await loadTs('__tests__/fixtures/environments/two-services.ts');
+if (synthesize(FIXTURE_ENVIRONMENTS, { outdir: FIXTURES_OUT }) !== 0) process.exit(1);
+const fixtureStacks = readdirSync(join(FIXTURES_OUT, 'stacks')).sort();
+console.log(`test environments: ${fixtureStacks.join(', ')}`);
+const stackFiles = [
+  ...stacks.map((s) => [s, join(OUT, 'stacks', s, 'cdk.tf.json')]),
+  ...fixtureStacks.map((s) => [s, join(FIXTURES_OUT, 'stacks', s, 'cdk.tf.json')]),
+];
 
 step('checkov');
 const pinned = /checkov==(\S+)/.exec(readFileSync(join(root, 'policy/requirements.txt'), 'utf8'))?.[1];
@@ -47,7 +60,11 @@ if (installed !== pinned) {
     },
   );
 }
-const checkov = run(CHECKOV, ['-d', join(OUT, 'stacks'), '--config-file', 'policy/checkov.yaml'], { stdio: 'inherit' });
+const checkov = run(
+  CHECKOV,
+  ['-d', join(OUT, 'stacks'), '-d', join(FIXTURES_OUT, 'stacks'), '--config-file', 'policy/checkov.yaml'],
+  { stdio: 'inherit' },
+);
 if (checkov.status !== 0) {
   console.log('checkov: failed checks (fix them, or skip with a reason in policy/checkov.yaml)');
   failed = true;
@@ -90,8 +107,8 @@ if (!nginx) {
   console.log('nginx is not installed and cannot be installed here (not root): cannot check the DID responder');
   failed = true;
 } else {
-  for (const stack of stacks) {
-    const problems = await checkDidResponders(nginx, stack, join(OUT, 'stacks', stack, 'cdk.tf.json'));
+  for (const [stack, file] of stackFiles) {
+    const problems = await checkDidResponders(nginx, stack, file);
     for (const p of problems) console.log(`problem: ${p}`);
     if (problems.length > 0) failed = true;
   }

@@ -1,10 +1,11 @@
 /**
  * Release moves as pure functions on the release state: stage, promote,
- * rollback, finish. Each either returns the next state or throws a
- * ReleaseError saying why the move is impossible. No I/O here.
+ * rollback, finish, abandon. Each either returns the next state or throws a
+ * ReleaseError saying why the move is impossible. Every state has a way
+ * forward (`legalMoves`). No I/O here.
  */
 import { otherColour } from './colours';
-import type { ReleaseInput, ServiceSettings } from './schema';
+import type { ReleaseInput, ServiceRelease, ServiceSettings } from './schema';
 import type { Environment } from './validate';
 
 export class ReleaseError extends Error {
@@ -14,8 +15,21 @@ export class ReleaseError extends Error {
   }
 }
 
-export const VERBS = ['stage', 'promote', 'rollback', 'finish'] as const;
+export const VERBS = ['stage', 'promote', 'rollback', 'finish', 'abandon'] as const;
 export type Verb = (typeof VERBS)[number];
+
+/** The moves that can follow each phase. */
+const NEXT_MOVES: Record<ServiceRelease['phase'], readonly Verb[]> = {
+  stable: ['stage'],
+  // After a rollback too: the rejected build is staged again, idle at full size.
+  staged: ['promote', 'stage', 'abandon'],
+  switched: ['finish', 'rollback'],
+};
+
+/** The moves a service can make from its current phase. */
+export function legalMoves(state: ServiceRelease): readonly Verb[] {
+  return NEXT_MOVES[state.phase];
+}
 
 export interface ReleaseMove {
   readonly verb: Verb;
@@ -55,6 +69,15 @@ export function releaseName(image: string): string {
     : image.slice(image.lastIndexOf(':') + 1);
 }
 
+/**
+ * The releases that keep a pre-deploy snapshot: the newest `kept` of the
+ * history. Not `history.slice(-kept)` alone: `slice(-0)` is the whole list,
+ * so keeping none must be said on its own.
+ */
+export function keptReleases(history: readonly string[], kept: number): string[] {
+  return kept === 0 ? [] : history.slice(-kept);
+}
+
 /** Applies one move to a validated environment's release state. */
 export function applyMove(env: Environment, move: ReleaseMove): ReleaseResult {
   const svc = pickService(env, move.service);
@@ -78,7 +101,7 @@ export function applyMove(env: Environment, move: ReleaseMove): ReleaseResult {
       state.phase = 'staged';
       const name = releaseName(move.image);
       const kept = env.database.snapshotsToKeep;
-      release.history = kept === 0 ? [] : [...release.history.filter((r) => r !== name), name].slice(-kept);
+      release.history = keptReleases([...release.history.filter((r) => r !== name), name], kept);
       return {
         release,
         summary: `${where}: staged ${move.image} on ${idle} at ${svc.replicas} replicas; ${live} stays live`,
@@ -113,6 +136,21 @@ export function applyMove(env: Environment, move: ReleaseMove): ReleaseResult {
       state.live = idle;
       state.phase = 'staged';
       return { release, summary: `${where}: traffic ${live} → ${idle} (${previous.image}); ${live} stays staged` };
+    }
+    case 'abandon': {
+      if (state.phase !== 'staged') {
+        throw new ReleaseError(
+          `${where}: nothing is staged to abandon (phase "${state.phase}"); ${legalMoves(state).join(' or ')} comes next`,
+        );
+      }
+      const rejected = state[idle].image;
+      // The rejected build stops; with no image the idle colour runs nothing until the next stage.
+      state[idle] = { replicas: 0 };
+      state.phase = 'stable';
+      return {
+        release,
+        summary: `${where}: abandoned ${rejected} on ${idle} (0 replicas, no image); ${live} serves alone`,
+      };
     }
     case 'finish': {
       if (state.phase !== 'switched') {

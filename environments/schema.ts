@@ -7,6 +7,8 @@
  */
 import { z } from 'zod';
 import { COLOURS, otherColour } from './colours';
+import { capacityIssues } from './capacity';
+import { cronProblem } from './cron';
 import { cpuMillis, memoryBytes } from './quantities';
 
 /** RFC 1123 label: what Kubernetes accepts for namespaces and most names. */
@@ -150,6 +152,12 @@ const service = z.strictObject({
       name: dnsLabel(253),
       /** Secret keys, each from an AWS Secrets Manager secret. */
       keys: z.record(z.string().regex(/^[-._a-zA-Z0-9]+$/, 'must be a valid Secret key'), secretKey),
+      /**
+       * Other services may name the same Secret (with the same keys) when
+       * every one of them says `shared: true`; it is created once.
+       * @default false
+       */
+      shared: z.boolean().optional(),
     })
     .optional(),
   ingress: z
@@ -245,7 +253,10 @@ const backups = z.strictObject({
   /** Cron schedule of the dump job (cluster time zone). */
   schedule: z
     .string()
-    .regex(/^(\S+\s+){4}\S+$/, 'must be a five-field cron expression such as "0 2 * * *"')
+    .superRefine((schedule, ctx) => {
+      const problem = cronProblem(schedule);
+      if (problem) ctx.addIssue({ code: 'custom', message: `${problem} (a cron schedule such as "0 2 * * *")` });
+    })
     .default('0 2 * * *'),
   /** Object Lock in governance mode for this many days; 0 disables it. */
   objectLockDays: z.number().int().min(0).max(3650).default(0),
@@ -391,7 +402,63 @@ export const environmentSchema = z
     if (env.namespace === env.monitoringNamespace) {
       ctx.addIssue({ code: 'custom', path: ['monitoringNamespace'], message: 'must differ from namespace' });
     }
+    if (env.backups.objectLockDays > env.backups.retentionDays) {
+      // A locked dump could not expire when its retention ends.
+      ctx.addIssue({
+        code: 'custom',
+        path: ['backups', 'objectLockDays'],
+        message: `must not exceed backups.retentionDays (${env.backups.retentionDays})`,
+      });
+    }
+    for (const issue of [...capacityIssues(env), ...secretIssues(env)]) ctx.addIssue({ code: 'custom', ...issue });
   }, onlyWhenFieldsValid);
+
+/**
+ * Secret names are unique in the namespace (a second service's Secret would
+ * silently replace the first's), unless every service naming one declares it
+ * shared with the same keys; and the backup job's database URL must be a key
+ * of a Secret the environment creates.
+ */
+function secretIssues(env: {
+  services: readonly { name: string; secret?: { name: string; keys: Record<string, unknown>; shared?: boolean } }[];
+  backups: { databaseUrl: { secret: string; key: string } };
+}): { path: (string | number)[]; message: string }[] {
+  const issues: { path: (string | number)[]; message: string }[] = [];
+  const first = new Map<string, number>();
+  env.services.forEach((svc, i) => {
+    if (!svc.secret) return;
+    const name = svc.secret.name;
+    const owner = first.get(name);
+    if (owner === undefined) {
+      first.set(name, i);
+      return;
+    }
+    const other = env.services[owner]!;
+    const keys = (s: { keys: Record<string, unknown> }) => JSON.stringify(Object.entries(s.keys).sort());
+    if (!svc.secret.shared || !other.secret!.shared) {
+      issues.push({
+        path: ['services', i, 'secret', 'name'],
+        message: `"${name}" is also the Secret of service "${other.name}": give each its own, or mark both shared: true`,
+      });
+    } else if (keys(svc.secret) !== keys(other.secret!)) {
+      issues.push({
+        path: ['services', i, 'secret', 'keys'],
+        message: `must equal service "${other.name}"'s keys: a shared Secret has one set of keys`,
+      });
+    }
+  });
+  const { secret, key } = env.backups.databaseUrl;
+  const holder = env.services.find((s) => s.secret?.name === secret);
+  if (!holder) {
+    issues.push({
+      path: ['backups', 'databaseUrl', 'secret'],
+      message: `"${secret}" is not the Secret of any service, so the backup job could not read the database URL`,
+    });
+  } else if (!(key in holder.secret!.keys)) {
+    issues.push({ path: ['backups', 'databaseUrl', 'key'], message: `"${key}" is not a key of Secret "${secret}"` });
+  }
+  return issues;
+}
 
 const colourState = z.strictObject({
   /** Image this colour runs; absent when the colour was never staged. */

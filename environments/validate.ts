@@ -1,7 +1,10 @@
 import type { z } from 'zod';
 import { COLOURS } from './colours';
 import { ConfigError, ConfigIssue, formatPath } from './errors';
+import { snapshotIdentifier } from '../constructs/release-snapshots';
+import { keptReleases } from './release';
 import { EnvironmentSettings, ReleaseState, environmentSchema, releaseSchema } from './schema';
+import { sharedClaims } from './uniqueness';
 
 /** A validated environment: its settings and its release state. */
 export interface Environment extends EnvironmentSettings {
@@ -84,7 +87,39 @@ function crossCheck(settings: EnvironmentSettings, release: ReleaseState): Confi
       }
     }
   }
+  issues.push(...historyIssues(settings, release));
   return issues.map((i) => ({ environment: settings.name, ...i }));
+}
+
+/**
+ * The release history names the pre-deploy snapshots: each kept release must
+ * make a valid RDS snapshot identifier, no two the same (the checks
+ * ReleaseSnapshots would otherwise fail on at synth), and an environment
+ * that keeps no snapshots keeps no history.
+ */
+function historyIssues(settings: EnvironmentSettings, release: ReleaseState): Omit<ConfigIssue, 'environment'>[] {
+  const kept = settings.database.snapshotsToKeep;
+  if (kept === 0 && release.history.length > 0) {
+    return [{ path: 'release.history', message: 'must be empty: database.snapshotsToKeep is 0, so nothing uses it' }];
+  }
+  const issues: Omit<ConfigIssue, 'environment'>[] = [];
+  const seen = new Map<string, string>();
+  const keptList = keptReleases(release.history, kept);
+  const offset = release.history.length - keptList.length;
+  keptList.forEach((name, i) => {
+    const path = `release.history[${offset + i}]`;
+    const id = snapshotIdentifier(settings.database.instanceIdentifier, name);
+    if (typeof id !== 'string') {
+      issues.push({ path, message: `cannot name a snapshot: ${id.error}` });
+      return;
+    }
+    const clash = seen.get(id);
+    if (clash !== undefined) {
+      issues.push({ path, message: `"${name}" names the same snapshot as "${clash}" (${id})` });
+    }
+    seen.set(id, name);
+  });
+  return issues;
 }
 
 /**
@@ -124,6 +159,7 @@ export function validateAll(sources: readonly EnvironmentSource[]): Environment[
       issues.push({ environment: env.name, path: 'name', message: 'is used by two environment files' });
     }
   });
+  issues.push(...sharedClaims(valid));
   if (issues.length > 0) throw new ConfigError(issues);
   return valid;
 }

@@ -15,7 +15,7 @@ import { RegistryPullSecret } from '../constructs/registry-pull-secret';
 import { ReleaseSnapshots } from '../constructs/release-snapshots';
 import { ServiceSecrets } from '../constructs/service-secrets';
 import { COLOURS } from '../environments/colours';
-import { releaseName } from '../environments/release';
+import { keptReleases, releaseName } from '../environments/release';
 import type { Environment } from '../environments/validate';
 
 /** Object name of a service's DID responder. */
@@ -66,10 +66,9 @@ export class EnvironmentStack extends TerraformStack {
       accessLogging: env.backups.accessLogging,
       protect: env.protect,
     });
-    const kept = env.database.snapshotsToKeep;
     this.snapshots = new ReleaseSnapshots(this, 'release-snapshots', {
       dbInstanceIdentifier: env.database.instanceIdentifier,
-      releases: kept === 0 ? [] : env.release.history.slice(-kept),
+      releases: keptReleases(env.release.history, env.database.snapshotsToKeep),
     });
     this.addServices(env);
     new DatabaseBackupJob(this, 'database-backup', {
@@ -143,15 +142,20 @@ export class EnvironmentStack extends TerraformStack {
 
   private addServices(env: Environment): void {
     const namespace = this.serviceNamespace.namespaceName;
+    // A Secret that services declare shared is created once, by the first.
+    const secretsByName = new Map<string, ServiceSecrets>();
     for (const svc of env.services) {
       const release = env.release.services[svc.name]!;
+      const secret = svc.secret;
       const secrets =
-        svc.secret &&
-        new ServiceSecrets(this, `${svc.name}-secrets`, {
-          name: svc.secret.name,
-          namespace,
-          keys: Object.fromEntries(Object.entries(svc.secret.keys).map(([key, k]) => [key, k.awsSecretId])),
-        });
+        secret &&
+        (secretsByName.get(secret.name) ??
+          new ServiceSecrets(this, `${svc.name}-secrets`, {
+            name: secret.name,
+            namespace,
+            keys: Object.fromEntries(Object.entries(secret.keys).map(([key, k]) => [key, k.awsSecretId])),
+          }));
+      if (secret && secrets) secretsByName.set(secret.name, secrets);
       // Each colour's rollout waits for its release's pre-deploy snapshot.
       const colourDependencies = Object.fromEntries(
         COLOURS.flatMap((colour) => {

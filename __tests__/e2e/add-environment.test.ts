@@ -1,0 +1,62 @@
+/**
+ * The README's "add an environment" procedure, followed in a temporary copy
+ * of the project: its shell step verbatim, the index.ts edit, `npm run
+ * synth`, `npx jest -u` to record the new snapshots, then the unit suite.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, projectCopy, readmeBlock } from './project-copy';
+
+const NAME = 'qa';
+
+describe('adding an environment as the README says', () => {
+  let root: string;
+  beforeAll(() => {
+    root = projectCopy('add-environment');
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  const sh = (command: string, args: string[]) =>
+    spawnSync(command, args, { cwd: root, encoding: 'utf8', env: { ...process.env, CHECKPOINT_DISABLE: '1' } });
+
+  it('step 1: the shell block writes the new files', () => {
+    const block = readmeBlock(readFileSync(join(ROOT, 'README.md'), 'utf8'), 'add-environment-block');
+    expect(block[0]).toBe(`name=${NAME}`);
+    execFileSync('bash', ['-euo', 'pipefail', '-c', block.join('\n')], { cwd: root });
+    const settings = readFileSync(join(root, `environments/${NAME}.ts`), 'utf8');
+    expect(settings).toContain(`export const ${NAME}: EnvironmentInput`);
+    expect(settings).toContain("clusterIssuer: 'letsencrypt-staging'");
+    expect(settings).not.toMatch(/'staging'|staging\./);
+  });
+
+  it('step 2: listing it in environments/index.ts', () => {
+    const index = join(root, 'environments/index.ts');
+    const text = readFileSync(index, 'utf8')
+      .replace(
+        "import type { EnvironmentSource } from './validate';",
+        `import { ${NAME} } from './${NAME}';\nimport ${NAME}Release from './${NAME}.release.json';\nimport type { EnvironmentSource } from './validate';`,
+      )
+      .replace('];', `  { settings: ${NAME}, release: ${NAME}Release },\n];`);
+    writeFileSync(index, text);
+    expect(text).toContain(`{ settings: ${NAME}, release: ${NAME}Release }`);
+  });
+
+  it('step 3: npm run synth writes its stack', () => {
+    const synth = sh('npm', ['run', '--silent', 'synth']);
+    expect(synth.stderr).not.toMatch(/^error:/m);
+    expect(synth.status).toBe(0);
+    expect(existsSync(join(root, `cdktf.out/stacks/${NAME}/cdk.tf.json`))).toBe(true);
+  });
+
+  it('step 4: npx jest -u records its snapshots, and then the suite passes with it', () => {
+    const jest = join(root, 'node_modules/jest/bin/jest.js');
+    const record = sh(process.execPath, [jest, '-u', '--ci=false', '--silent']);
+    expect(record.status).toBe(0);
+    const snap = readFileSync(join(root, '__tests__/__snapshots__/stack-snapshots.test.ts.snap'), 'utf8');
+    expect(snap).toContain(`exports[\`${NAME} resource kubernetes_deployment_v1 1\`]`);
+    const suite = sh(process.execPath, [jest, '--ci', '--silent']);
+    expect(`${suite.stdout}${suite.stderr}`).toMatch(/jest: \d+ passed, 0 failed/);
+    expect(suite.status).toBe(0);
+  });
+});

@@ -1,0 +1,82 @@
+/**
+ * The README's release block, run top to bottom as written (every
+ * `npm run release` line; the cdktf lines need a cluster) on a copy of the
+ * release files, and 8 concurrent `stage` runs through the real command.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { releaseFile, runRelease } from '../../bin/release-command';
+import { checkEnvironments } from '../../main';
+import { ROOT, projectCopy, readmeBlock } from './project-copy';
+
+const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
+
+describe("the README's release block", () => {
+  const lines = readmeBlock(README, 'release-block');
+
+  it('holds release commands and the cdktf lines between them', () => {
+    expect(lines.filter((l) => l.startsWith('npm run release -- ')).length).toBeGreaterThanOrEqual(6);
+    expect(lines.every((l) => /^(npm run release -- |npx cdktf )/.test(l))).toBe(true);
+  });
+
+  it('runs top to bottom, every command exiting 0, leaving a state synth accepts', () => {
+    const root = projectCopy('readme-release');
+    try {
+      for (const line of lines.filter((l) => l.startsWith('npm run release -- '))) {
+        const args = line.replace(/#.*$/, '').replace('npm run release -- ', '').trim().split(/\s+/);
+        const err: string[] = [];
+        const code = runRelease(args, { root, out: () => {}, err: (l) => err.push(l) });
+        expect({ line, code, err }).toEqual({ line, code: 0, err: [] });
+      }
+      const release = JSON.parse(readFileSync(releaseFile(root, 'production'), 'utf8'));
+      expect(release.services['mls-server']).toEqual({
+        live: 'green',
+        phase: 'stable',
+        blue: { image: 'ghcr.io/catbird/mls-server:1.4.2', replicas: 1 },
+        green: { image: 'ghcr.io/catbird/mls-server:1.5.1', replicas: 3 },
+      });
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('concurrent release commands', () => {
+  const run = (cwd: string, args: string[]) =>
+    new Promise<{ code: number; out: string; err: string }>((resolve) => {
+      const child = spawn(process.execPath, ['bin/release.mjs', ...args], { cwd });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => (err += d));
+      child.on('close', (code) => resolve({ code: code ?? -1, out, err }));
+    });
+
+  it('8 stages at once: every run that exits 0 is recorded, the file is valid, synth passes', async () => {
+    const root = projectCopy('release-race');
+    try {
+      // Keep every release in the history, so each successful stage leaves a trace.
+      const settings = join(root, 'environments/production.ts');
+      writeFileSync(settings, readFileSync(settings, 'utf8').replace('snapshotsToKeep: 7', 'snapshotsToKeep: 20'));
+      const images = Array.from({ length: 8 }, (_, i) => `ghcr.io/catbird/mls-server:2.0.${i}`);
+      const results = await Promise.all(images.map((image) => run(root, ['production', 'stage', image])));
+      const ok = images.filter((_, i) => results[i]!.code === 0);
+      for (const [i, r] of results.entries()) {
+        // A run either succeeds or says it waited for another: never a silent loss.
+        if (r.code !== 0) expect(r.err).toMatch(/is held by process \d+ .*another release command is running/);
+        else expect(r.out).toContain(`staged ${images[i]} on green`);
+      }
+      expect(ok.length).toBeGreaterThan(0);
+      const release = JSON.parse(readFileSync(releaseFile(root, 'production'), 'utf8'));
+      for (const image of ok) expect(release.history).toContain(image.split(':')[1]);
+      expect(ok).toContain(release.services['mls-server'].green.image);
+      expect(readFileSync(`${releaseFile(root, 'production')}`, 'utf8').endsWith('}\n')).toBe(true);
+      // The file as the copy's environments see it passes every synth check.
+      const sources = (await import(join(root, 'environments/index.ts'))).ENVIRONMENTS;
+      expect(() => checkEnvironments(sources)).not.toThrow();
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  }, 120_000);
+});

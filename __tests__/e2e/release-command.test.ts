@@ -1,0 +1,224 @@
+/**
+ * The release command as a user runs it: on a copy of the release files,
+ * through every check synth runs before anything is written.
+ */
+import * as fs from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ReleaseFs, ReleaseOptions, releaseFile, runRelease } from '../../bin/release-command';
+import { validateEnvironment } from '../../environments/validate';
+import { ENV_NAMES, source } from '../helpers';
+
+const NEXT = 'ghcr.io/catbird/mls-server:1.5.0';
+const ROOT = join(__dirname, '../..');
+
+describe('the release command', () => {
+  const ALL_ENVS = ENV_NAMES;
+  function copyRepo(): string {
+    const root = mkdtempSync(join(tmpdir(), 'release-'));
+    mkdirSync(join(root, 'environments'));
+    for (const env of ALL_ENVS) copyFileSync(releaseFile(ROOT, env), releaseFile(root, env));
+    return root;
+  }
+
+  function run(root: string, args: string[], more: Partial<ReleaseOptions> = {}) {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = runRelease(args, { root, out: (l) => out.push(l), err: (l) => err.push(l), ...more });
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  }
+
+  const read = (root: string, env: string) => JSON.parse(readFileSync(releaseFile(root, env), 'utf8'));
+  const text = (root: string, env: string) => readFileSync(releaseFile(root, env), 'utf8');
+  /** A name that is not an environment, whatever environments/index.ts lists. */
+  const UNKNOWN = `not-${ALL_ENVS.join('-')}`;
+
+  it('walks a release end to end: stage, promote, finish; each result synthesizes', () => {
+    const root = copyRepo();
+    const stage = run(root, ['production', 'stage', NEXT]);
+    expect(stage).toMatchObject({ code: 0, err: '' });
+    expect(stage.out).toContain('next: review the diff, then run: npx cdktf plan production');
+    expect(run(root, ['production', 'promote']).code).toBe(0);
+    expect(read(root, 'production').services['mls-server']).toMatchObject({ live: 'green', phase: 'switched' });
+    expect(run(root, ['production', 'finish']).code).toBe(0);
+    const final = read(root, 'production');
+    expect(final.services['mls-server']).toEqual({
+      live: 'green',
+      phase: 'stable',
+      blue: { image: 'ghcr.io/catbird/mls-server:1.4.2', replicas: 1 },
+      green: { image: NEXT, replicas: 3 },
+    });
+    expect(() => validateEnvironment({ settings: source('production').settings, release: final })).not.toThrow();
+  });
+
+  it('gets out of a rollback: abandon stops the rejected colour, and a new build can be staged', () => {
+    const root = copyRepo();
+    for (const verb of ['promote', 'rollback']) {
+      if (verb === 'promote') expect(run(root, ['production', 'stage', NEXT]).code).toBe(0);
+      expect(run(root, ['production', verb]).code).toBe(0);
+    }
+    const finish = run(root, ['production', 'finish']);
+    expect(finish.code).toBe(1);
+    expect(finish.err).toContain('error: production/mls-server can: promote, stage, abandon');
+    const abandon = run(root, ['production', 'abandon']);
+    expect(abandon).toMatchObject({ code: 0, err: '' });
+    expect(abandon.out).toContain(
+      `production/mls-server: abandoned ${NEXT} on green (0 replicas, no image); blue serves alone`,
+    );
+    expect(read(root, 'production').services['mls-server']).toEqual({
+      live: 'blue',
+      phase: 'stable',
+      blue: { image: 'ghcr.io/catbird/mls-server:1.4.2', replicas: 3 },
+      green: { replicas: 0 },
+    });
+    expect(run(root, ['production', 'stage', 'ghcr.io/catbird/mls-server:1.5.1']).code).toBe(0);
+  });
+
+  it("prints each service's state and its legal next moves", () => {
+    const result = run(copyRepo(), ['production', 'status']);
+    expect(result).toEqual({
+      code: 0,
+      err: '',
+      out: [
+        'production/mls-server: phase stable; blue ghcr.io/catbird/mls-server:1.4.2 × 3 (live); green ghcr.io/catbird/mls-server:1.4.1 × 1',
+        '  next: npm run release -- production stage <image>',
+      ].join('\n'),
+    });
+  });
+
+  describe('refuses, says why, and writes nothing', () => {
+    it.each<[string, string[], RegExp]>([
+      [
+        'an impossible move',
+        ['production', 'finish'],
+        /^error: production\/mls-server: finish comes after promote \(phase "stable"\)\nerror: production\/mls-server can: stage$/,
+      ],
+      [
+        'a stage synth would refuse (two releases naming one snapshot)',
+        ['production', 'stage', 'ghcr.io/catbird/mls-server:1-4-2'],
+        /^error: environment "production": release\.history\[\d\]: "1-4-2" names the same snapshot as "1\.4\.2" \(mls-production-pre-deploy-1-4-2\)\nerror: nothing was written/,
+      ],
+      [
+        'a stage of an image from another repository',
+        ['production', 'stage', 'docker.io/evil/mls-server:1.5.0'],
+        /release\.services\.mls-server\.green\.image: must be an image of ghcr\.io\/catbird\/mls-server/,
+      ],
+    ])('%s', (_what, args, message) => {
+      const root = copyRepo();
+      const before = text(root, 'production');
+      const result = run(root, args);
+      expect(result.code).toBe(1);
+      expect(result.out).toBe('');
+      expect(result.err).toMatch(message);
+      expect(text(root, 'production')).toBe(before);
+      expect(fs.readdirSync(join(root, 'environments')).sort()).toEqual(
+        ALL_ENVS.map((e) => `${e}.release.json`).sort(),
+      );
+    });
+
+    it.each<[string[], string]>([
+      [[], 'error: name an environment'],
+      [['production'], 'error: name a verb after "production" (status, stage, promote, rollback, finish, abandon)'],
+      [
+        ['production', 'deploy'],
+        'error: unknown verb "deploy" (verbs: status, stage, promote, rollback, finish, abandon)',
+      ],
+      [['production', 'stage'], 'error: stage needs an image: release <env> stage <image>'],
+      [['production', 'promote', 'x'], 'error: unexpected argument "x"'],
+      [['production', 'promote', '--service'], 'error: --service needs a service name'],
+      [['production', 'promote', '--service', '--force'], 'error: --service needs a service name'],
+      [['production', 'promote', '--force'], 'error: unknown option "--force"'],
+      [['production', 'promote', '--service', 'a', '--service', 'b'], 'error: --service is given twice'],
+    ])('usage error for %j', (args, message) => {
+      const root = copyRepo();
+      const before = text(root, 'production');
+      const result = run(root, args);
+      expect(result.code).toBe(2);
+      expect(result.err.split('\n')[0]).toBe(message);
+      expect(result.err).toContain('usage: npm run release -- <environment> <verb>');
+      expect(text(root, 'production')).toBe(before);
+    });
+
+    it('an unknown service', () => {
+      const result = run(copyRepo(), ['production', 'promote', '--service', 'nope']);
+      expect(result).toMatchObject({ code: 1, err: 'error: environment "production" has no service "nope"' });
+    });
+
+    it('an unknown environment', () => {
+      expect(run(copyRepo(), [UNKNOWN, 'promote'])).toMatchObject({
+        code: 2,
+        err: `error: no environment "${UNKNOWN}" in environments/index.ts (environments: ${ALL_ENVS.join(', ')})`,
+      });
+    });
+
+    it('a release file synth would refuse', () => {
+      const root = copyRepo();
+      fs.writeFileSync(releaseFile(root, 'production'), JSON.stringify({ ...read(root, 'production'), history: 'x' }));
+      expect(run(root, ['production', 'promote']).err).toMatch(/^error: environment "production": release\.history: /);
+    });
+
+    it('a failed write: the file stays as it was, with no temp file', () => {
+      const root = copyRepo();
+      const before = text(root, 'production');
+      const failingFs: ReleaseFs = {
+        ...fs,
+        renameSync: () => {
+          throw new Error('disk full');
+        },
+      };
+      const result = run(root, ['production', 'stage', NEXT], { fs: failingFs });
+      expect(result.code).toBe(1);
+      expect(result.err).toMatch(/could not write .*production\.release\.json: disk full; the file is unchanged/);
+      expect(text(root, 'production')).toBe(before);
+      expect(fs.readdirSync(join(root, 'environments')).sort()).toEqual(
+        ALL_ENVS.map((e) => `${e}.release.json`).sort(),
+      );
+    });
+  });
+
+  describe('the lock', () => {
+    const lockOf = (root: string) => `${releaseFile(root, 'production')}.lock`;
+
+    it('is taken and released around the write', () => {
+      const root = copyRepo();
+      const seen: boolean[] = [];
+      const spyFs: ReleaseFs = {
+        ...fs,
+        renameSync: (a, b) => {
+          seen.push(fs.existsSync(lockOf(root)));
+          fs.renameSync(a, b);
+        },
+      };
+      expect(run(root, ['production', 'stage', NEXT], { fs: spyFs }).code).toBe(0);
+      expect(seen).toEqual([true]);
+      expect(fs.existsSync(lockOf(root))).toBe(false);
+    });
+
+    it('makes a second run wait a bounded time, then fail naming the holder', () => {
+      const root = copyRepo();
+      const before = text(root, 'production');
+      fs.writeFileSync(lockOf(root), JSON.stringify({ pid: 4242, time: '2026-11-23T10:00:00.000Z' }));
+      const started = Date.now();
+      const result = run(root, ['production', 'stage', NEXT], { lockTimeoutMs: 300, isAlive: () => true });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+      expect(result.code).toBe(1);
+      expect(result.err).toBe(
+        `error: ${lockOf(root)} is held by process 4242 (since 2026-11-23T10:00:00.000Z): another release command is running. Run again when it has finished.`,
+      );
+      expect(text(root, 'production')).toBe(before);
+      expect(fs.existsSync(lockOf(root))).toBe(true);
+    });
+
+    it('reports a stale lock from a dead process and never breaks it', () => {
+      const root = copyRepo();
+      fs.writeFileSync(lockOf(root), JSON.stringify({ pid: 4242, time: '2026-11-23T10:00:00.000Z' }));
+      const result = run(root, ['production', 'stage', NEXT], { isAlive: () => false });
+      expect(result.code).toBe(1);
+      expect(result.err).toBe(
+        `error: ${lockOf(root)} was left by process 4242 (since 2026-11-23T10:00:00.000Z), which is no longer running. Check that the release file holds what you expect, then delete the lock file and run again.`,
+      );
+      expect(fs.existsSync(lockOf(root))).toBe(true);
+    });
+  });
+});

@@ -1,0 +1,57 @@
+/**
+ * More than one service as a first-class case: a test environment with two
+ * services of different ports, images and secrets.
+ */
+import { Testing } from 'cdktf';
+import { validateAll } from '../environments/validate';
+import { ENVIRONMENTS } from '../environments';
+import { EnvironmentStack } from '../stacks/environment-stack';
+import { FIXTURE_ENVIRONMENTS } from './fixtures/environments/two-services';
+import { SynthJson, resourceNamed, resourcesOf } from './helpers';
+
+describe('an environment with two services', () => {
+  const [env] = validateAll(FIXTURE_ENVIRONMENTS);
+  const json: SynthJson = JSON.parse(Testing.synth(new EnvironmentStack(Testing.app(), env!)));
+
+  it('validates beside the committed environments (it shares nothing with them)', () => {
+    expect(() => validateAll([...ENVIRONMENTS, ...FIXTURE_ENVIRONMENTS])).not.toThrow();
+  });
+
+  it('runs each service on its own port, image and Secret', () => {
+    const container = (name: string) =>
+      resourceNamed(json, 'kubernetes_deployment_v1', name).spec.template.spec.container[0];
+    expect(container('mls-server-blue')).toMatchObject({
+      image: 'ghcr.io/catbird/mls-server:1.4.2',
+      port: [{ container_port: 3000 }],
+    });
+    expect(container('agent-manager-green')).toMatchObject({
+      image: 'ghcr.io/catbird/agent-manager:0.9.0',
+      port: [{ container_port: 8080 }],
+      liveness_probe: { http_get: { path: '/livez' } },
+    });
+    expect(container('agent-manager-green').env).toContainEqual({
+      name: 'API_TOKEN',
+      value_from: { secret_key_ref: { name: expect.stringContaining('kubernetes_secret_v1.'), key: 'api-token' } },
+    });
+    expect(
+      resourcesOf(json, 'kubernetes_secret_v1')
+        .map((s) => s.metadata.name)
+        .sort(),
+    ).toEqual(['agent-manager-secrets', 'alertmanager-slack', 'grafana-admin', 'mls-secrets', 'mls-server-registry']);
+  });
+
+  it('admits traffic to each service on its own port', () => {
+    const port = (app: string) =>
+      resourceNamed(json, 'kubernetes_network_policy_v1', `allow-${app}-ingress`).spec.ingress[0].ports[0].port;
+    expect([port('mls-server'), port('agent-manager')]).toEqual(['3000', '8080']);
+  });
+
+  it('gives each service its own alert rules', () => {
+    const release = resourcesOf(json, 'helm_release').find((r) => r.name === 'kube-prometheus-stack');
+    const values = JSON.parse(release.values[0]);
+    expect(Object.keys(values.additionalPrometheusRulesMap).sort()).toEqual([
+      'agent-manager-two-services',
+      'mls-server-two-services',
+    ]);
+  });
+});

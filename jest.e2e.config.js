@@ -1,0 +1,11 @@
+/** @type {import('jest').Config} */
+// The end-to-end suite: commands run as a user runs them, in temporary copies.
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- the unit suite's own keys, left out
+const { roots, testPathIgnorePatterns, globalSetup, globalTeardown, ...base } = require('./jest.config');
+
+module.exports = {
+  ...base,
+  roots: ['<rootDir>/__tests__/e2e'],
+  // Each test spawns processes of its own; one file at a time keeps them from starving each other.
+  maxWorkers: 1,
+};
