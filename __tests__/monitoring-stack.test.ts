@@ -1,5 +1,5 @@
 import { Testing } from 'cdktf';
-import { serviceAlertRules } from '../constructs/alert-rules';
+import { clusterAlertRules, serviceAlertRules } from '../constructs/alert-rules';
 import { CHARTS, MonitoringStack, MonitoringStackProps, alloyConfig } from '../constructs/monitoring-stack';
 import { serviceDashboard } from '../constructs/service-dashboard';
 import { SynthJson, resourcesOf, synthJson } from './helpers';
@@ -31,8 +31,8 @@ describe('MonitoringStack', () => {
   const json = synth();
 
   it.each([
-    ['kube-prometheus-stack', 'https://prometheus-community.github.io/helm-charts', '88.6.5'],
-    ['loki', 'https://grafana-community.github.io/helm-charts', '13.6.2'],
+    ['kube-prometheus-stack', 'https://prometheus-community.github.io/helm-charts', '88.5.3'],
+    ['loki', 'https://grafana-community.github.io/helm-charts', '18.11.0'],
     ['alloy', 'https://grafana.github.io/helm-charts', '1.11.1'],
   ])('installs %s from %s at the pinned %s, in the monitoring namespace', (name, repository, version) => {
     expect(release(json, name)).toMatchObject({
@@ -94,10 +94,30 @@ describe('MonitoringStack', () => {
     it('routes critical and warning alerts to Slack with the webhook read from a mounted Secret', () => {
       const am = v.alertmanager;
       expect(am.alertmanagerSpec.secrets).toEqual(['alertmanager-slack']);
+      // Only critical and warning reach Slack; the default (info, InfoInhibitor, anything else) is null.
+      expect(am.config.route.receiver).toBe('null');
       expect(am.config.route.routes.map((r: any) => [r.receiver, r.matchers])).toEqual([
-        ['null', ['alertname = "Watchdog"']],
+        ['null', ['alertname =~ "InfoInhibitor|Watchdog"']],
         ['slack-critical', ['severity = "critical"']],
         ['slack-warning', ['severity = "warning"']],
+      ]);
+      expect(am.config.inhibit_rules).toEqual([
+        {
+          source_matchers: ['severity = "critical"'],
+          target_matchers: ['severity =~ "warning|info"'],
+          equal: ['namespace', 'alertname'],
+        },
+        {
+          source_matchers: ['severity = "warning"'],
+          target_matchers: ['severity = "info"'],
+          equal: ['namespace', 'alertname'],
+        },
+        {
+          source_matchers: ['alertname = "InfoInhibitor"'],
+          target_matchers: ['severity = "info"'],
+          equal: ['namespace'],
+        },
+        { target_matchers: ['alertname = "InfoInhibitor"'] },
       ]);
       for (const receiver of am.config.receivers.filter((r: any) => r.slack_configs)) {
         expect(receiver.slack_configs[0]).toMatchObject({
@@ -108,8 +128,12 @@ describe('MonitoringStack', () => {
       }
     });
 
-    it('carries the service alert rules and a Loki data source', () => {
+    it('carries the service alert rules, the cluster rules once, and a Loki data source', () => {
+      expect(Object.keys(v.additionalPrometheusRulesMap)).toEqual(['mls-cluster', 'mls-server-production']);
       expect(v.additionalPrometheusRulesMap['mls-server-production'].groups[0].name).toBe('mls-server.rules');
+      expect(v.additionalPrometheusRulesMap['mls-cluster'].groups[0].rules.map((r: any) => r.alert)).toEqual([
+        'MlsLowDiskSpace',
+      ]);
       expect(v.grafana.additionalDataSources).toEqual([
         expect.objectContaining({ type: 'loki', url: 'http://loki.monitoring.svc.cluster.local:3100' }),
       ]);
@@ -134,13 +158,25 @@ describe('MonitoringStack', () => {
     expect(slack.data['webhook-url']).toMatch(/^\$\{data\.aws_secretsmanager_secret_version\..*\.secret_string\}$/);
   });
 
-  it('runs Loki as one single-binary replica with persistent storage on its volume by default', () => {
+  it('runs Loki as one single-binary replica on a volume it keeps on uninstall and scale-down', () => {
     const v = values(json, 'loki');
     expect(v.deploymentMode).toBe('SingleBinary');
     expect(v.loki.commonConfig.replication_factor).toBe(1);
     expect(v.loki.storage).toEqual({ type: 'filesystem' });
-    expect(v.singleBinary).toEqual({ replicas: 1, persistence: { enabled: true, size: '10Gi' } });
-    expect([v.read.replicas, v.write.replicas, v.backend.replicas]).toEqual([0, 0, 0]);
+    expect(v.singleBinary).toEqual({
+      replicas: 1,
+      persistence: {
+        enabled: true,
+        size: '10Gi',
+        enableStatefulSetAutoDeletePVC: true,
+        whenDeleted: 'Retain',
+        whenScaled: 'Retain',
+      },
+    });
+  });
+
+  it('recreates Grafana on update, so its ReadWriteOnce volume never blocks a rollout', () => {
+    expect(values(json, 'kube-prometheus-stack').grafana.deploymentStrategy).toEqual({ type: 'Recreate' });
   });
 
   it('keeps Loki chunks in S3 with an IRSA role when given a bucket', () => {
@@ -152,7 +188,7 @@ describe('MonitoringStack', () => {
     );
     expect(v.loki.storage).toEqual({
       type: 's3',
-      bucketNames: { chunks: 'logs-bucket', ruler: 'logs-bucket', admin: 'logs-bucket' },
+      bucketNames: { chunks: 'logs-bucket', ruler: 'logs-bucket' },
       s3: { region: 'us-east-1' },
     });
     expect(v.loki.schemaConfig.configs[0].object_store).toBe('s3');
@@ -179,6 +215,10 @@ describe('MonitoringStack', () => {
       { url: 'http://loki.monitoring.svc.cluster.local:3100/loki/api/v1/push' },
     ]);
     expect(release(json, 'promtail')).toMatchObject({ chart: 'promtail', version: '6.17.1' });
+    // The chart labels app, namespace, pod and container; the colour comes from the pod's version label.
+    expect(values(json, 'promtail').config.snippets.extraRelabelConfigs).toEqual([
+      { action: 'replace', source_labels: ['__meta_kubernetes_pod_label_version'], target_label: 'colour' },
+    ]);
   });
 
   it('provisions a dashboard per service through a ConfigMap the Grafana sidecar reads', () => {
@@ -211,6 +251,7 @@ describe('alert rules', () => {
     live: 'green',
     runbookBaseUrl: 'https://example.com/README.md',
     autoscaled: true,
+    database: true,
   });
   const byName = Object.fromEntries(group.rules.map((r) => [r.alert, r]));
 
@@ -219,9 +260,13 @@ describe('alert rules', () => {
     ['MlsDatabaseConnectionFailures', 'critical', '2m', /database_connections_active/],
     ['MlsHighErrorRate', 'critical', '5m', /status=~"5\.\."\}\[5m\]\)\) \/ sum\(rate\(http_requests_total.* > 0\.05$/],
     ['MlsHighCpuUsage', 'warning', '10m', /resource="cpu"\}\) > 0\.8$/],
-    ['MlsHighMemoryUsage', 'warning', '10m', /process_resident_memory_bytes\{.*\} > 536870912$/],
+    [
+      'MlsHighMemoryUsage',
+      'warning',
+      '10m',
+      /^max by \(pod\) \(container_memory_working_set_bytes\{.*\}\) \/ max by \(pod\) \(kube_pod_container_resource_limits\{.*resource="memory"\}\) > 0\.9$/,
+    ],
     ['MlsSlowDatabaseQueries', 'warning', '5m', /database_query_duration_seconds_count.* > 1$/],
-    ['MlsLowDiskSpace', 'warning', '5m', /node_filesystem_avail_bytes.* < 0\.1$/],
     ['MlsHighLatencyP95', 'warning', '5m', /histogram_quantile\(0\.95, .*http_request_duration_seconds_bucket.* > 2$/],
     ['MlsPodCrashLooping', 'warning', '5m', /CrashLoopBackOff/],
     ['MlsDeploymentReplicasUnavailable', 'warning', '10m', /kube_deployment_status_replicas_unavailable/],
@@ -244,10 +289,25 @@ describe('alert rules', () => {
     }
   });
 
-  it('has no HPA alert for a service without an HPA', () => {
+  it('has no HPA or database alert for a service without an HPA or a database', () => {
     const rules = serviceAlertRules({ service: 's', namespace: 'n', live: 'blue', runbookBaseUrl: 'https://x' }).rules;
-    expect(rules.map((r) => r.alert)).not.toContain('MlsHpaAtMaximum');
-    expect(rules).toHaveLength(10);
+    expect(rules.map((r) => r.alert)).toEqual([
+      'MlsServiceDown',
+      'MlsHighErrorRate',
+      'MlsHighCpuUsage',
+      'MlsHighMemoryUsage',
+      'MlsHighLatencyP95',
+      'MlsPodCrashLooping',
+      'MlsDeploymentReplicasUnavailable',
+    ]);
+  });
+
+  it('puts node-wide rules in their own group, once', () => {
+    const cluster = clusterAlertRules({ runbookBaseUrl: 'https://x' });
+    expect(cluster.name).toBe('mls-cluster.rules');
+    expect(cluster.rules.map((r) => [r.alert, r.labels])).toEqual([['MlsLowDiskSpace', { severity: 'warning' }]]);
+    expect(cluster.rules[0]!.expr).toMatch(/node_filesystem_avail_bytes.* < 0\.1$/);
+    expect(byName.MlsLowDiskSpace).toBeUndefined();
   });
 
   it('takes thresholds as props', () => {
@@ -274,6 +334,19 @@ describe('monitoring in the stacks', () => {
     expect(resourcesOf(prod, 'aws_s3_bucket').map((b) => b.bucket)).toContain('catbird-mls-logs-production');
     expect(values(prod, 'loki').loki.storage.type).toBe('s3');
     expect(values(synthJson('staging'), 'loki').loki.storage.type).toBe('filesystem');
+  });
+
+  it("takes alert thresholds per environment, the seeds' by default", () => {
+    const rules = (json: SynthJson) =>
+      values(json, 'kube-prometheus-stack').additionalPrometheusRulesMap['mls-server-production'].groups[0].rules;
+    const memory = (json: SynthJson) => rules(json).find((r: any) => r.alert === 'MlsHighMemoryUsage').expr;
+    expect(memory(synthJson('production'))).toMatch(/> 0\.9$/);
+    const tuned = synthJson(
+      'production',
+      (s) => (s.monitoring.alerts = { memoryLimitRatio: 0.8, statusLabel: 'code' }),
+    );
+    expect(memory(tuned)).toMatch(/> 0\.8$/);
+    expect(rules(tuned).find((r: any) => r.alert === 'MlsHighErrorRate').expr).toContain('code=~"5.."');
   });
 
   it('sizes Prometheus per environment', () => {

@@ -9,6 +9,8 @@ import { EnvironmentStack } from '../stacks/environment-stack';
 import { FIXTURE_ENVIRONMENTS } from './fixtures/environments/two-services';
 import { SynthJson, resourceNamed, resourcesOf } from './helpers';
 
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
 describe('an environment with two services', () => {
   const [env] = validateAll(FIXTURE_ENVIRONMENTS);
   const json: SynthJson = JSON.parse(Testing.synth(new EnvironmentStack(Testing.app(), env!)));
@@ -51,7 +53,13 @@ describe('an environment with two services', () => {
     const values = JSON.parse(release.values[0]);
     expect(Object.keys(values.additionalPrometheusRulesMap).sort()).toEqual([
       'agent-manager-two-services',
+      'mls-cluster',
       'mls-server-two-services',
     ]);
+    const alerts = (key: string) => values.additionalPrometheusRulesMap[key].groups[0].rules.map((r: any) => r.alert);
+    // Only the service that uses the database gets the database alerts.
+    expect(alerts('mls-server-two-services')).toContain('MlsDatabaseConnectionFailures');
+    expect(alerts('agent-manager-two-services')).not.toContain('MlsDatabaseConnectionFailures');
+    expect(alerts('agent-manager-two-services')).not.toContain('MlsLowDiskSpace');
   });
 });

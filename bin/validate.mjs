@@ -10,6 +10,8 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkDidResponders, ensureNginx } from './check-did-responder.mjs';
+import { renderGate } from './render-gate.mjs';
+import { ensureTool } from './tools.mjs';
 import { loadTs, root } from './load-ts.mjs';
 
 const CHECKOV = join(root, '.venv/bin/checkov');
@@ -47,9 +49,11 @@ const stackFiles = [
 
 step('checkov');
 const pinned = /checkov==(\S+)/.exec(readFileSync(join(root, 'policy/requirements.txt'), 'utf8'))?.[1];
+const requirements = readFileSync(join(root, 'policy/requirements.txt'), 'utf8');
+const STAMP = join(root, '.venv/.requirements');
 const installed = existsSync(CHECKOV) ? run(CHECKOV, ['--version']).stdout.trim() : '';
-if (installed !== pinned) {
-  console.log(`installing checkov ${pinned} into .venv`);
+if (installed !== pinned || !existsSync(STAMP) || readFileSync(STAMP, 'utf8') !== requirements) {
+  console.log(`installing policy/requirements.txt (checkov ${pinned}, kubernetes-validate) into .venv`);
   execFileSync('python3', ['-m', 'venv', '.venv'], { cwd: root, stdio: 'inherit' });
   execFileSync(
     join(root, '.venv/bin/pip'),
@@ -59,6 +63,7 @@ if (installed !== pinned) {
       stdio: 'inherit',
     },
   );
+  writeFileSync(STAMP, requirements);
 }
 const checkov = run(
   CHECKOV,
@@ -127,6 +132,40 @@ if (!nginx) {
     console.log('planted responder without CORS: NOT caught, the check is broken');
     failed = true;
   }
+}
+
+step('Helm render gate (helm template, schemas, amtool, promtool)');
+{
+  const started = Date.now();
+  const tools = { helm: ensureTool('helm'), amtool: ensureTool('amtool'), promtool: ensureTool('promtool') };
+  console.log(`tools ready in ${Math.round((Date.now() - started) / 1000)} s: ${Object.keys(tools).join(', ')}`);
+  const python = join(root, '.venv/bin/python');
+  for (const [stack, file] of stackFiles) {
+    const { lines, problems } = renderGate({ stack, json: JSON.parse(readFileSync(file, 'utf8')), tools, python });
+    for (const l of lines) console.log(l);
+    for (const p of problems) console.log(`problem: ${p}`);
+    if (problems.length > 0) failed = true;
+  }
+  // The gate must be able to fail: a misspelled values key and a broken PromQL expression.
+  const [firstStack, firstFile] = stackFiles[0];
+  const planted = JSON.parse(readFileSync(firstFile, 'utf8'));
+  const kps = Object.values(planted.resource.helm_release).find((r) => r.name === 'kube-prometheus-stack');
+  const values = JSON.parse(kps.values[0]);
+  values.grafana.persistance = { enabled: true };
+  const firstRules = Object.values(values.additionalPrometheusRulesMap).find(
+    (m) => m.groups[0].name !== 'mls-cluster.rules',
+  );
+  firstRules.groups[0].rules[0].expr = 'sum(rate(up{job="x"}[5m]) >';
+  kps.values = [JSON.stringify(values)];
+  const caught = renderGate({ stack: `planted ${firstStack}`, json: planted, tools, python }).problems;
+  const typo = caught.some((p) => p.includes('values key "grafana.persistance"'));
+  const promql = caught.some((p) => p.includes('promtool check rules') && /parse error|unexpected/.test(p));
+  if (!typo || !promql) for (const p of caught) console.log(`  planted: ${p}`);
+  console.log(
+    `planted misspelled values key: ${typo ? 'caught' : 'NOT caught'}; planted broken PromQL: ${promql ? 'caught' : 'NOT caught'}`,
+  );
+  if (!typo || !promql) failed = true;
+  console.log(`render gate took ${Math.round((Date.now() - started) / 1000)} s`);
 }
 
 step('actionlint');

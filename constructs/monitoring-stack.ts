@@ -3,7 +3,7 @@ import { Release } from '@cdktf/provider-helm/lib/release';
 import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import type { Colour } from '../environments/colours';
-import { serviceAlertRules } from './alert-rules';
+import { AlertThresholds, clusterAlertRules, serviceAlertRules } from './alert-rules';
 import { helmValues } from './helm-values';
 import { managedLabels } from './labels';
 import { serviceDashboard } from './service-dashboard';
@@ -17,18 +17,33 @@ export interface ChartRef {
 }
 
 /**
- * The charts, pinned. Loki moved to the grafana-community repository in
- * March 2026 (7.x onwards); Alloy and Promtail stay in Grafana's.
+ * The charts, pinned to versions whose archives we can verify (the policy
+ * gate renders each one: ../shared/charts where the repository cannot be
+ * reached, `helm pull` where it can). Loki moved to the grafana-community
+ * repository in March 2026; Alloy and Promtail stay in Grafana's. Renovate
+ * (renovate.json) proposes bumps, each with its plan preview.
  */
 export const CHARTS = {
   kubePrometheusStack: {
     repository: 'https://prometheus-community.github.io/helm-charts',
     chart: 'kube-prometheus-stack',
-    version: '88.6.5',
+    version: '88.5.3',
   },
-  loki: { repository: 'https://grafana-community.github.io/helm-charts', chart: 'loki', version: '13.6.2' },
-  alloy: { repository: 'https://grafana.github.io/helm-charts', chart: 'alloy', version: '1.11.1' },
-  promtail: { repository: 'https://grafana.github.io/helm-charts', chart: 'promtail', version: '6.17.1' },
+  loki: {
+    repository: 'https://grafana-community.github.io/helm-charts',
+    chart: 'loki',
+    version: '18.11.0',
+  },
+  alloy: {
+    repository: 'https://grafana.github.io/helm-charts',
+    chart: 'alloy',
+    version: '1.11.1',
+  },
+  promtail: {
+    repository: 'https://grafana.github.io/helm-charts',
+    chart: 'promtail',
+    version: '6.17.1',
+  },
 } as const satisfies Record<string, ChartRef>;
 
 /** A service to scrape, alert on and chart. */
@@ -41,6 +56,8 @@ export interface MonitoredService {
   readonly metricsPath?: string;
   /** Whether the service has an HPA. @default false */
   readonly autoscaled?: boolean;
+  /** Whether the service uses the database (its database alerts). @default false */
+  readonly database?: boolean;
   /** Deployment name of the service's DID responder. @default none */
   readonly didResponder?: string;
 }
@@ -76,6 +93,10 @@ export interface MonitoringStackProps {
   readonly slackChannel: string;
   /** Where alert runbook links point. */
   readonly runbookBaseUrl: string;
+  /** Alert thresholds. @default the seeds' (alert-rules.ts DEFAULT_THRESHOLDS) */
+  readonly alertThresholds?: AlertThresholds;
+  /** Label holding the HTTP status on `http_requests_total`. @default 'status' */
+  readonly statusLabel?: string;
   /** Override chart pins. @default CHARTS */
   readonly charts?: Partial<typeof CHARTS>;
 }
@@ -148,23 +169,32 @@ export class MonitoringStack extends Construct {
         },
         additionalPodMonitors: props.services.map((svc) => podMonitor(svc)),
       },
-      additionalPrometheusRulesMap: Object.fromEntries(
-        props.services.map((svc) => [
-          `${svc.name}-${svc.namespace}`,
-          {
-            groups: [
-              serviceAlertRules({
-                service: svc.name,
-                namespace: svc.namespace,
-                live: svc.live,
-                runbookBaseUrl: props.runbookBaseUrl,
-                autoscaled: svc.autoscaled,
-                didResponder: svc.didResponder,
-              }),
-            ],
-          },
-        ]),
-      ),
+      additionalPrometheusRulesMap: {
+        // Rules about the cluster, once, whatever the number of services.
+        'mls-cluster': {
+          groups: [clusterAlertRules({ runbookBaseUrl: props.runbookBaseUrl, thresholds: props.alertThresholds })],
+        },
+        ...Object.fromEntries(
+          props.services.map((svc) => [
+            `${svc.name}-${svc.namespace}`,
+            {
+              groups: [
+                serviceAlertRules({
+                  service: svc.name,
+                  namespace: svc.namespace,
+                  live: svc.live,
+                  runbookBaseUrl: props.runbookBaseUrl,
+                  autoscaled: svc.autoscaled,
+                  database: svc.database,
+                  didResponder: svc.didResponder,
+                  thresholds: props.alertThresholds,
+                  statusLabel: props.statusLabel,
+                }),
+              ],
+            },
+          ]),
+        ),
+      },
       // Pod labels on kube-state-metrics series, for "pods by colour".
       'kube-state-metrics': { metricLabelsAllowlist: ['pods=[app,version]', 'deployments=[app,version]'] },
       alertmanager: {
@@ -174,6 +204,9 @@ export class MonitoringStack extends Construct {
       grafana: {
         admin: { existingSecret: GRAFANA_ADMIN_SECRET, userKey: 'admin-user', passwordKey: 'admin-password' },
         persistence: { enabled: true, size: '10Gi' },
+        // A ReadWriteOnce volume cannot attach to a second pod: a rolling
+        // update would wait forever for the new pod (and stall wait/atomic).
+        deploymentStrategy: { type: 'Recreate' },
         sidecar: { dashboards: { enabled: true, label: 'grafana_dashboard', labelValue: '1', searchNamespace: 'ALL' } },
         additionalDataSources: [{ name: 'Loki', type: 'loki', uid: 'loki', access: 'proxy', url: LOKI_URL(ns) }],
         ingress: props.grafanaHost
@@ -197,7 +230,7 @@ export class MonitoringStack extends Construct {
         storage: s3
           ? {
               type: 's3',
-              bucketNames: { chunks: s3.bucketName, ruler: s3.bucketName, admin: s3.bucketName },
+              bucketNames: { chunks: s3.bucketName, ruler: s3.bucketName },
               s3: { region: s3.region },
             }
           : { type: 'filesystem' },
@@ -215,7 +248,19 @@ export class MonitoringStack extends Construct {
         limits_config: { retention_period: '744h' },
         compactor: { retention_enabled: true, delete_request_store: store },
       },
-      singleBinary: { replicas: 1, persistence: { enabled: true, size: props.lokiStorage ?? '10Gi' } },
+      singleBinary: {
+        replicas: 1,
+        persistence: {
+          enabled: true,
+          size: props.lokiStorage ?? '10Gi',
+          // Keep the volume (staging's only copy of its logs) when the
+          // release is uninstalled, a failed atomic install rolls back, or
+          // the StatefulSet scales down.
+          enableStatefulSetAutoDeletePVC: true,
+          whenDeleted: 'Retain',
+          whenScaled: 'Retain',
+        },
+      },
       read: { replicas: 0 },
       write: { replicas: 0 },
       backend: { replicas: 0 },
@@ -236,7 +281,17 @@ export class MonitoringStack extends Construct {
         controller: { type: 'deployment', replicas: 1 },
       });
     } else {
-      this.release('promtail', charts.promtail, ns, [loki], { config: { clients: [{ url: push }] } });
+      this.release('promtail', charts.promtail, ns, [loki], {
+        config: {
+          clients: [{ url: push }],
+          // The chart labels app, namespace, pod and container; colour is ours.
+          snippets: {
+            extraRelabelConfigs: [
+              { action: 'replace', source_labels: ['__meta_kubernetes_pod_label_version'], target_label: 'colour' },
+            ],
+          },
+        },
+      });
     }
   }
 
@@ -288,7 +343,12 @@ function podMonitor(svc: MonitoredService) {
   };
 }
 
-/** Critical and warning alerts to Slack; the webhook URL is read from the mounted Secret. */
+/**
+ * Critical and warning alerts to Slack (the webhook URL is read from the
+ * mounted Secret); everything else, the chart's `info` alerts, InfoInhibitor
+ * and Watchdog included, to a null receiver. The inhibit rules are the
+ * chart's own, which a custom config would otherwise drop.
+ */
 function alertmanagerConfig(channel: string) {
   const slack = (name: string) => ({
     name,
@@ -305,24 +365,36 @@ function alertmanagerConfig(channel: string) {
   return {
     global: { resolve_timeout: '5m' },
     route: {
-      receiver: 'slack-warning',
+      receiver: 'null',
       group_by: ['alertname', 'namespace', 'service'],
       group_wait: '30s',
       group_interval: '5m',
       repeat_interval: '4h',
       routes: [
-        { receiver: 'null', matchers: ['alertname = "Watchdog"'] },
+        { receiver: 'null', matchers: ['alertname =~ "InfoInhibitor|Watchdog"'] },
         { receiver: 'slack-critical', matchers: ['severity = "critical"'], repeat_interval: '1h' },
         { receiver: 'slack-warning', matchers: ['severity = "warning"'], repeat_interval: '4h' },
       ],
     },
-    // A critical alert silences the warnings of the same alert and namespace.
     inhibit_rules: [
+      // A critical alert silences the warning and info alerts of the same alert and namespace.
       {
         source_matchers: ['severity = "critical"'],
-        target_matchers: ['severity = "warning"'],
-        equal: ['alertname', 'namespace'],
+        target_matchers: ['severity =~ "warning|info"'],
+        equal: ['namespace', 'alertname'],
       },
+      {
+        source_matchers: ['severity = "warning"'],
+        target_matchers: ['severity = "info"'],
+        equal: ['namespace', 'alertname'],
+      },
+      // InfoInhibitor (severity none) fires while a namespace has info alerts only: it silences them, as the chart intends.
+      {
+        source_matchers: ['alertname = "InfoInhibitor"'],
+        target_matchers: ['severity = "info"'],
+        equal: ['namespace'],
+      },
+      { target_matchers: ['alertname = "InfoInhibitor"'] },
     ],
     receivers: [{ name: 'null' }, slack('slack-critical'), slack('slack-warning')],
   };

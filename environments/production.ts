@@ -32,6 +32,7 @@ export const production: EnvironmentInput = {
     {
       name: 'mls-server',
       imageRepository: 'ghcr.io/catbird/mls-server',
+      usesDatabase: true,
       replicas: 3,
       idleReplicas: 1,
       autoscaling: { minReplicas: 3, maxReplicas: 10, cpuUtilization: 70, memoryUtilization: 80 },

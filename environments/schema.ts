@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { COLOURS, otherColour } from './colours';
+import { DEFAULT_STATUS_LABEL, DEFAULT_THRESHOLDS } from '../constructs/alert-rules';
 import { capacityIssues } from './capacity';
 import { cronProblem } from './cron';
 import { cpuMillis, memoryBytes } from './quantities';
@@ -71,6 +72,9 @@ const hostname = z
   .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/, 'must be a DNS host name such as "mls.catbird.blue"');
 
 const port = z.number().int().min(1).max(65535);
+
+/** A share, more than 0 and at most 1. */
+const ratio = z.number().gt(0, 'must be more than 0').max(1, 'must be at most 1 (a share, not a percent)');
 
 const cidr = z
   .string()
@@ -144,6 +148,8 @@ const service = z.strictObject({
   idleReplicas: z.number().int().min(0).default(0),
   autoscaling: autoscaling.optional(),
   resources,
+  /** The service uses the environment's database (its database alerts, from its metrics). @default false */
+  usesDatabase: z.boolean().default(false),
   /** Plain, non-secret environment variables. */
   env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name'), z.string()).default({}),
   secret: z
@@ -292,6 +298,23 @@ const monitoring = z.strictObject({
   grafanaAdminSecretId: z.string().min(1),
   slackWebhookSecretId: z.string().min(1),
   slackChannel: z.string().regex(/^#[-_a-z0-9]+$/, 'must be a Slack channel such as "#alerts"'),
+  /** Alert thresholds for this environment's services. @default the seeds' (alert-rules.ts) */
+  alerts: z
+    .strictObject({
+      downMinutes: z.number().int().min(1).max(60).default(DEFAULT_THRESHOLDS.downMinutes),
+      errorRatio: ratio.default(DEFAULT_THRESHOLDS.errorRatio),
+      cpuRatio: ratio.default(DEFAULT_THRESHOLDS.cpuRatio),
+      memoryLimitRatio: ratio.default(DEFAULT_THRESHOLDS.memoryLimitRatio),
+      slowQuerySeconds: z.number().positive().max(600).default(DEFAULT_THRESHOLDS.slowQuerySeconds),
+      diskFreeRatio: ratio.default(DEFAULT_THRESHOLDS.diskFreeRatio),
+      p95LatencySeconds: z.number().positive().max(600).default(DEFAULT_THRESHOLDS.p95LatencySeconds),
+      /** Label holding the HTTP status on `http_requests_total`. */
+      statusLabel: z
+        .string()
+        .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'must be a Prometheus label name')
+        .default(DEFAULT_STATUS_LABEL),
+    })
+    .prefault({}),
   /** Where alert runbook links point (the README's Runbook section). */
   runbookBaseUrl: z
     .string()

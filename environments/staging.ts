@@ -30,6 +30,7 @@ export const staging: EnvironmentInput = {
     {
       name: 'mls-server',
       imageRepository: 'ghcr.io/catbird/mls-server',
+      usesDatabase: true,
       replicas: 1,
       idleReplicas: 0,
       autoscaling: { minReplicas: 1, maxReplicas: 3, cpuUtilization: 70, memoryUtilization: 80 },

@@ -117,6 +117,7 @@ export class EnvironmentStack extends TerraformStack {
         live: env.release.services[svc.name]!.live,
         metricsPath: svc.metricsPath,
         autoscaled: svc.autoscaling !== undefined,
+        database: svc.usesDatabase,
         didResponder: svc.did && svc.ingress ? didResponderName(svc.name) : undefined,
       })),
       prometheusRetention: m.prometheus.retention,
@@ -136,6 +137,8 @@ export class EnvironmentStack extends TerraformStack {
       slackWebhookSecretId: m.slackWebhookSecretId,
       slackChannel: m.slackChannel,
       runbookBaseUrl: m.runbookBaseUrl,
+      alertThresholds: m.alerts,
+      statusLabel: m.alerts.statusLabel,
     });
     return [namespace, monitoring];
   }
