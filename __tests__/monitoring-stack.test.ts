@@ -65,8 +65,9 @@ describe('MonitoringStack', () => {
       });
     });
 
-    it('scrapes /metrics on both colours, with the colour as a label', () => {
-      expect(v.prometheus.additionalPodMonitors).toEqual([
+    it("scrapes /metrics on both colours, with the colour as a label, from a PodMonitor of the service's own release", () => {
+      expect(v.prometheus.additionalPodMonitors).toBeUndefined();
+      expect(values(json, 'mls-server-mon').podMonitor).toEqual(
         expect.objectContaining({
           namespaceSelector: { matchNames: ['production'] },
           selector: { matchLabels: { app: 'mls-server' } },
@@ -80,7 +81,7 @@ describe('MonitoringStack', () => {
             }),
           ],
         }),
-      ]);
+      );
     });
 
     it("reads Grafana's admin credentials from an existing Secret", () => {
@@ -128,9 +129,9 @@ describe('MonitoringStack', () => {
       }
     });
 
-    it('carries the service alert rules, the cluster rules once, and a Loki data source', () => {
-      expect(Object.keys(v.additionalPrometheusRulesMap)).toEqual(['mls-cluster', 'mls-server-production']);
-      expect(v.additionalPrometheusRulesMap['mls-server-production'].groups[0].name).toBe('mls-server.rules');
+    it("carries the cluster rules once and a Loki data source; each service's rules are its own release", () => {
+      expect(Object.keys(v.additionalPrometheusRulesMap)).toEqual(['mls-cluster']);
+      expect(values(json, 'mls-server-mon').groups.map((g: any) => g.name)).toEqual(['mls-server.rules']);
       expect(v.additionalPrometheusRulesMap['mls-cluster'].groups[0].rules.map((r: any) => r.alert)).toEqual([
         'MlsLowDiskSpace',
       ]);
@@ -210,7 +211,7 @@ describe('MonitoringStack', () => {
       resourcesOf(json, 'helm_release')
         .map((r) => r.name)
         .sort(),
-    ).toEqual(['kube-prometheus-stack', 'loki', 'promtail']);
+    ).toEqual(['kube-prometheus-stack', 'loki', 'mls-server-mon', 'promtail']);
     expect(values(json, 'promtail').config.clients).toEqual([
       { url: 'http://loki.monitoring.svc.cluster.local:3100/loki/api/v1/push' },
     ]);
@@ -237,6 +238,26 @@ describe('MonitoringStack', () => {
       'MLS messages sent',
       'MLS groups created',
     ]);
+  });
+
+  it("installs each service's rules and PodMonitor from the project's chart, after the CRDs", () => {
+    const mon = release(json, 'mls-server-mon');
+    expect(mon.chart).toMatch(/^assets\/monitoring_service-monitoring-chart_[0-9A-F]+\/[0-9A-F]+$/);
+    expect(mon.repository).toBeUndefined();
+    expect(mon.depends_on).toEqual([expect.stringMatching(/^helm_release\.monitoring_kube-prometheus-stack_/)]);
+    expect(values(json, 'mls-server-mon').labels).toEqual({
+      'app.kubernetes.io/managed-by': 'cdktf',
+      app: 'mls-server',
+    });
+  });
+
+  it('keeps the kube-prometheus-stack values the same size whatever the number of services', () => {
+    const size = (n: number) =>
+      release(
+        synth({ services: Array.from({ length: n }, (_, i) => ({ ...PROPS.services[0]!, name: `svc-${i}` })) }),
+        'kube-prometheus-stack',
+      ).values[0].length;
+    expect(size(20)).toBe(size(1));
   });
 
   it('writes the same values for the same input', () => {
@@ -330,15 +351,14 @@ describe('monitoring in the stacks', () => {
       resourcesOf(prod, 'helm_release')
         .map((r) => r.name)
         .sort(),
-    ).toEqual(['alloy', 'kube-prometheus-stack', 'loki']);
+    ).toEqual(['alloy', 'kube-prometheus-stack', 'loki', 'mls-server-mon']);
     expect(resourcesOf(prod, 'aws_s3_bucket').map((b) => b.bucket)).toContain('catbird-mls-logs-production');
     expect(values(prod, 'loki').loki.storage.type).toBe('s3');
     expect(values(synthJson('staging'), 'loki').loki.storage.type).toBe('filesystem');
   });
 
   it("takes alert thresholds per environment, the seeds' by default", () => {
-    const rules = (json: SynthJson) =>
-      values(json, 'kube-prometheus-stack').additionalPrometheusRulesMap['mls-server-production'].groups[0].rules;
+    const rules = (json: SynthJson) => values(json, 'mls-server-mon').groups[0].rules;
     const memory = (json: SynthJson) => rules(json).find((r: any) => r.alert === 'MlsHighMemoryUsage').expr;
     expect(memory(synthJson('production'))).toMatch(/> 0\.9$/);
     const tuned = synthJson(
@@ -355,9 +375,7 @@ describe('monitoring in the stacks', () => {
   });
 
   it('alerts on the live colour of the release file', () => {
-    const rules = values(synthJson('staging'), 'kube-prometheus-stack').additionalPrometheusRulesMap[
-      'mls-server-staging'
-    ].groups[0].rules;
+    const rules = values(synthJson('staging'), 'mls-server-mon').groups[0].rules;
     expect(rules[0].expr).toContain('colour="green"');
   });
 

@@ -13,7 +13,10 @@ settings.services = [];
 release.services = {};
 for (let i = 1; i <= count; i++) {
   const name = `svc-${String(i).padStart(3, '0')}`;
-  settings.services.push({ ...structuredClone(service), name, ingress: undefined });
+  const copy = structuredClone(service);
+  // Each copy has its own Secret (the first keeps the backup job's) and no public edge.
+  const secret = i === 1 ? copy.secret : { ...copy.secret, name: `${name}-secrets` };
+  settings.services.push({ ...copy, name, secret, ingress: undefined, did: undefined });
   release.services[name] = structuredClone(serviceRelease);
 }
 settings.quota = {

@@ -102,7 +102,15 @@ console.log(
 );
 
 console.log('\ngrowth: one environment with N services');
-for (const n of [1, 10, 50]) measure(`${n} service(s)`, ['bin/bench-services.mjs', String(n)], 3);
+const growth = Object.fromEntries(
+  [1, 10, 50, 200].map((n) => [n, measure(`${n} service(s)`, ['bin/bench-services.mjs', String(n)], 3)]),
+);
+// Linear growth: 4x the services in at most 4x the time, within 300 MB.
+const growthRatio = growth[200].median / growth[50].median;
+const growthOk = growthRatio <= 4 && growth[200].peak <= 300;
+console.log(
+  `200 vs 50 services: ${growthRatio.toFixed(1)}x time (target <= 4x), peak ${growth[200].peak.toFixed(0)} MB (target <= 300 MB)`,
+);
 
 const synthOk = app.median <= TARGET_MS && app.peak <= TARGET_MB;
 const jestOk = jestRatio <= JEST_TARGET_RATIO;
@@ -111,5 +119,6 @@ console.log(
 );
 console.log(`target: npx jest <= ${JEST_TARGET_RATIO}x one synth: ${jestOk ? 'met' : 'NOT MET'}`);
 console.log(`target: plan:summary of 20,000 changes fits and takes < 3 s: ${summaryOk ? 'met' : 'NOT MET'}`);
-const ok = synthOk && jestOk && summaryOk;
+console.log(`target: synth grows linearly with services: ${growthOk ? 'met' : 'NOT MET'}`);
+const ok = synthOk && jestOk && summaryOk && growthOk;
 process.exitCode = ok ? 0 : 1;

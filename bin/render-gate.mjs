@@ -77,7 +77,7 @@ function chartKnowledge(dir) {
       subcharts[dep?.alias ?? entry.name] = chartKnowledge(join(charts, entry.name));
     }
   }
-  return { defaults, text: templates.join('\n'), commented, subcharts };
+  return { name: meta.name, version: meta.version, defaults, text: templates.join('\n'), commented, subcharts };
 }
 
 const isMap = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -148,16 +148,27 @@ function namespaceOf(json, release) {
  * Renders and checks every helm_release of one synthesized stack. Returns
  * { lines, problems }: a line per release and per tool run, and what failed.
  */
-export function renderGate({ stack, json, tools, python }) {
+export function renderGate({ stack, stackDir, json, tools, python }) {
   const lines = [];
   const problems = [];
-  for (const [id, release] of Object.entries(json.resource?.helm_release ?? {})) {
+  // CRDs rendered by earlier releases of the stack (kube-prometheus-stack's),
+  // for the custom resources of later ones: the project's own charts go last.
+  const stackCrds = mkdtempSync(join(tmpdir(), 'render-crds-'));
+  const crdFile = join(stackCrds, 'crds.yaml');
+  writeFileSync(crdFile, '');
+  const releases = Object.entries(json.resource?.helm_release ?? {}).sort(
+    ([, a], [, b]) => Number(a.repository === undefined) - Number(b.repository === undefined),
+  );
+  for (const [id, release] of releases) {
     const where = `${stack} ${release.name}`;
     const dir = mkdtempSync(join(tmpdir(), `render-${release.name}-`));
     try {
-      const archive = chartArchive(tools.helm, release);
-      execFileSync('tar', ['xzf', archive, '-C', dir]);
-      const knowledge = chartKnowledge(join(dir, release.chart));
+      // A chart of the project's own is a local directory (a cdktf asset of the stack).
+      const local = release.repository === undefined;
+      const archive = local ? join(stackDir, release.chart) : chartArchive(tools.helm, release);
+      if (!local) execFileSync('tar', ['xzf', archive, '-C', dir]);
+      const knowledge = chartKnowledge(local ? archive : join(dir, release.chart));
+      const chartName = local ? knowledge.name : release.chart;
       const values = parseYaml(release.values[0]);
       const unknown = unknownKeys(values, knowledge);
       for (const key of unknown)
@@ -185,15 +196,17 @@ export function renderGate({ stack, json, tools, python }) {
       writeFileSync(manifests, rendered.stdout);
       const out = join(dir, 'out');
       mkdirSync(out);
-      const checked = run(python, [join(root, 'policy/check_rendered.py'), manifests, out]);
+      const checked = run(python, [join(root, 'policy/check_rendered.py'), manifests, out, crdFile]);
       if (checked.status !== 0) {
         problems.push(`${where}: schema check failed: ${checked.stderr.trim()}`);
         continue;
       }
       const result = JSON.parse(checked.stdout);
+      const crds = readFileSync(join(out, 'crds.yaml'), 'utf8');
+      if (crds.trim() !== '') writeFileSync(crdFile, `${readFileSync(crdFile, 'utf8')}\n---\n${crds}`);
       for (const e of result.errors) problems.push(`${where}: schema: ${e}`);
       lines.push(
-        `${where} (${id}): chart ${release.chart} ${release.version}, ${result.objects} objects rendered, unknown keys ${unknown.length}, schema errors ${result.errors.length}`,
+        `${where} (${id}): chart ${chartName} ${release.version ?? `${knowledge.version} (this repository)`}, ${result.objects} objects rendered, unknown keys ${unknown.length}, schema errors ${result.errors.length}`,
       );
       let chartRuleFiles = 0;
       for (const file of result.files) {
@@ -229,6 +242,7 @@ export function renderGate({ stack, json, tools, python }) {
       rmSync(dir, { recursive: true, force: true });
     }
   }
+  rmSync(stackCrds, { recursive: true, force: true });
   return { lines, problems };
 }
 

@@ -8,7 +8,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { checkDidResponders, ensureNginx } from './check-did-responder.mjs';
 import { renderGate } from './render-gate.mjs';
 import { ensureTool } from './tools.mjs';
@@ -141,7 +141,8 @@ step('Helm render gate (helm template, schemas, amtool, promtool)');
   console.log(`tools ready in ${Math.round((Date.now() - started) / 1000)} s: ${Object.keys(tools).join(', ')}`);
   const python = join(root, '.venv/bin/python');
   for (const [stack, file] of stackFiles) {
-    const { lines, problems } = renderGate({ stack, json: JSON.parse(readFileSync(file, 'utf8')), tools, python });
+    const json = JSON.parse(readFileSync(file, 'utf8'));
+    const { lines, problems } = renderGate({ stack, stackDir: dirname(file), json, tools, python });
     for (const l of lines) console.log(l);
     for (const p of problems) console.log(`problem: ${p}`);
     if (problems.length > 0) failed = true;
@@ -152,12 +153,18 @@ step('Helm render gate (helm template, schemas, amtool, promtool)');
   const kps = Object.values(planted.resource.helm_release).find((r) => r.name === 'kube-prometheus-stack');
   const values = JSON.parse(kps.values[0]);
   values.grafana.persistance = { enabled: true };
-  const firstRules = Object.values(values.additionalPrometheusRulesMap).find(
-    (m) => m.groups[0].name !== 'mls-cluster.rules',
-  );
-  firstRules.groups[0].rules[0].expr = 'sum(rate(up{job="x"}[5m]) >';
   kps.values = [JSON.stringify(values)];
-  const caught = renderGate({ stack: `planted ${firstStack}`, json: planted, tools, python }).problems;
+  const mon = Object.values(planted.resource.helm_release).find((r) => r.name.endsWith('-mon'));
+  const monValues = JSON.parse(mon.values[0]);
+  monValues.groups[0].rules[0].expr = 'sum(rate(up{job="x"}[5m]) >';
+  mon.values = [JSON.stringify(monValues)];
+  const caught = renderGate({
+    stack: `planted ${firstStack}`,
+    stackDir: dirname(firstFile),
+    json: planted,
+    tools,
+    python,
+  }).problems;
   const typo = caught.some((p) => p.includes('values key "grafana.persistance"'));
   const promql = caught.some((p) => p.includes('promtool check rules') && /parse error|unexpected/.test(p));
   if (!typo || !promql) for (const p of caught) console.log(`  planted: ${p}`);

@@ -1,6 +1,6 @@
 import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
 import { Release } from '@cdktf/provider-helm/lib/release';
-import { ITerraformDependable } from 'cdktf';
+import { AssetType, ITerraformDependable, TerraformAsset } from 'cdktf';
 import { Construct } from 'constructs';
 import type { Colour } from '../environments/colours';
 import { AlertThresholds, clusterAlertRules, serviceAlertRules } from './alert-rules';
@@ -148,77 +148,68 @@ export class MonitoringStack extends Construct {
     }
 
     // The Secrets the chart reads exist before it installs.
-    this.release('kube-prometheus-stack', charts.kubePrometheusStack, ns, [grafanaAdmin.secret, slack.secret], {
-      crds: { enabled: true },
-      prometheus: {
-        prometheusSpec: {
-          retention: props.prometheusRetention ?? '15d',
-          storageSpec: {
-            volumeClaimTemplate: {
-              spec: {
-                accessModes: ['ReadWriteOnce'],
-                resources: { requests: { storage: props.prometheusStorage ?? '50Gi' } },
+    const kubePrometheusStack = this.release(
+      'kube-prometheus-stack',
+      charts.kubePrometheusStack,
+      ns,
+      [grafanaAdmin.secret, slack.secret],
+      {
+        crds: { enabled: true },
+        prometheus: {
+          prometheusSpec: {
+            retention: props.prometheusRetention ?? '15d',
+            storageSpec: {
+              volumeClaimTemplate: {
+                spec: {
+                  accessModes: ['ReadWriteOnce'],
+                  resources: { requests: { storage: props.prometheusStorage ?? '50Gi' } },
+                },
               },
             },
+            // Select rules, ServiceMonitors and PodMonitors from every release
+            // and namespace, not only the chart's own.
+            ruleSelectorNilUsesHelmValues: false,
+            serviceMonitorSelectorNilUsesHelmValues: false,
+            podMonitorSelectorNilUsesHelmValues: false,
           },
-          // Select rules, ServiceMonitors and PodMonitors from every release
-          // and namespace, not only the chart's own.
-          ruleSelectorNilUsesHelmValues: false,
-          serviceMonitorSelectorNilUsesHelmValues: false,
-          podMonitorSelectorNilUsesHelmValues: false,
         },
-        additionalPodMonitors: props.services.map((svc) => podMonitor(svc)),
-      },
-      additionalPrometheusRulesMap: {
-        // Rules about the cluster, once, whatever the number of services.
-        'mls-cluster': {
-          groups: [clusterAlertRules({ runbookBaseUrl: props.runbookBaseUrl, thresholds: props.alertThresholds })],
+        // Rules about the cluster, once; each service's rules and PodMonitor
+        // are releases of their own (below), so these values stay the same
+        // size whatever the number of services.
+        additionalPrometheusRulesMap: {
+          'mls-cluster': {
+            groups: [clusterAlertRules({ runbookBaseUrl: props.runbookBaseUrl, thresholds: props.alertThresholds })],
+          },
         },
-        ...Object.fromEntries(
-          props.services.map((svc) => [
-            `${svc.name}-${svc.namespace}`,
-            {
-              groups: [
-                serviceAlertRules({
-                  service: svc.name,
-                  namespace: svc.namespace,
-                  live: svc.live,
-                  runbookBaseUrl: props.runbookBaseUrl,
-                  autoscaled: svc.autoscaled,
-                  database: svc.database,
-                  didResponder: svc.didResponder,
-                  thresholds: props.alertThresholds,
-                  statusLabel: props.statusLabel,
-                }),
-              ],
-            },
-          ]),
-        ),
+        // Pod labels on kube-state-metrics series, for "pods by colour".
+        'kube-state-metrics': { metricLabelsAllowlist: ['pods=[app,version]', 'deployments=[app,version]'] },
+        alertmanager: {
+          alertmanagerSpec: { secrets: [SLACK_SECRET] },
+          config: alertmanagerConfig(props.slackChannel),
+        },
+        grafana: {
+          admin: { existingSecret: GRAFANA_ADMIN_SECRET, userKey: 'admin-user', passwordKey: 'admin-password' },
+          persistence: { enabled: true, size: '10Gi' },
+          // A ReadWriteOnce volume cannot attach to a second pod: a rolling
+          // update would wait forever for the new pod (and stall wait/atomic).
+          deploymentStrategy: { type: 'Recreate' },
+          sidecar: {
+            dashboards: { enabled: true, label: 'grafana_dashboard', labelValue: '1', searchNamespace: 'ALL' },
+          },
+          additionalDataSources: [{ name: 'Loki', type: 'loki', uid: 'loki', access: 'proxy', url: LOKI_URL(ns) }],
+          ingress: props.grafanaHost
+            ? {
+                enabled: true,
+                ingressClassName: 'nginx',
+                hosts: [props.grafanaHost],
+                tls: [{ hosts: [props.grafanaHost], secretName: 'grafana-tls' }],
+              }
+            : { enabled: false },
+        },
       },
-      // Pod labels on kube-state-metrics series, for "pods by colour".
-      'kube-state-metrics': { metricLabelsAllowlist: ['pods=[app,version]', 'deployments=[app,version]'] },
-      alertmanager: {
-        alertmanagerSpec: { secrets: [SLACK_SECRET] },
-        config: alertmanagerConfig(props.slackChannel),
-      },
-      grafana: {
-        admin: { existingSecret: GRAFANA_ADMIN_SECRET, userKey: 'admin-user', passwordKey: 'admin-password' },
-        persistence: { enabled: true, size: '10Gi' },
-        // A ReadWriteOnce volume cannot attach to a second pod: a rolling
-        // update would wait forever for the new pod (and stall wait/atomic).
-        deploymentStrategy: { type: 'Recreate' },
-        sidecar: { dashboards: { enabled: true, label: 'grafana_dashboard', labelValue: '1', searchNamespace: 'ALL' } },
-        additionalDataSources: [{ name: 'Loki', type: 'loki', uid: 'loki', access: 'proxy', url: LOKI_URL(ns) }],
-        ingress: props.grafanaHost
-          ? {
-              enabled: true,
-              ingressClassName: 'nginx',
-              hosts: [props.grafanaHost],
-              tls: [{ hosts: [props.grafanaHost], secretName: 'grafana-tls' }],
-            }
-          : { enabled: false },
-      },
-    });
+    );
+
+    this.addServiceMonitoring(props, kubePrometheusStack);
 
     const s3 = props.lokiObjectStorage;
     const store = s3 ? 's3' : 'filesystem';
@@ -295,9 +286,43 @@ export class MonitoringStack extends Construct {
     }
   }
 
+  /**
+   * Each service's PrometheusRule and PodMonitor, as a release of the
+   * project's own chart (charts/service-monitoring, copied into the stack as
+   * an asset). It waits for kube-prometheus-stack, which installs their CRDs
+   * in the same apply; Helm creates custom resources at apply time, so no
+   * plan needs the CRDs (as `kubernetes_manifest` would).
+   */
+  private addServiceMonitoring(props: MonitoringStackProps, kubePrometheusStack: Release): void {
+    if (props.services.length === 0) return;
+    const chart = new TerraformAsset(this, 'service-monitoring-chart', {
+      path: 'charts/service-monitoring',
+      type: AssetType.DIRECTORY,
+    });
+    for (const svc of props.services) {
+      this.release(`${svc.name}-mon`, { chart: chart.path }, props.namespace, [kubePrometheusStack], {
+        labels: { ...managedLabels(), app: svc.name },
+        groups: [
+          serviceAlertRules({
+            service: svc.name,
+            namespace: svc.namespace,
+            live: svc.live,
+            runbookBaseUrl: props.runbookBaseUrl,
+            autoscaled: svc.autoscaled,
+            database: svc.database,
+            didResponder: svc.didResponder,
+            thresholds: props.alertThresholds,
+            statusLabel: props.statusLabel,
+          }),
+        ],
+        podMonitor: podMonitorSpec(svc),
+      });
+    }
+  }
+
   private release(
     name: string,
-    chart: ChartRef,
+    chart: ChartRef | { readonly chart: string },
     namespace: string,
     dependsOn: ITerraformDependable[],
     values: object,
@@ -306,9 +331,9 @@ export class MonitoringStack extends Construct {
       dependsOn: dependsOn.length > 0 ? dependsOn : undefined,
       name,
       namespace,
-      repository: chart.repository,
+      repository: 'repository' in chart ? chart.repository : undefined,
       chart: chart.chart,
-      version: chart.version,
+      version: 'version' in chart ? chart.version : undefined,
       values: [helmValues(values)],
       atomic: true,
       cleanupOnFail: true,
@@ -321,10 +346,9 @@ export class MonitoringStack extends Construct {
   }
 }
 
-/** Scrapes both colours' pods; the pod's `version` label becomes `colour`. */
-function podMonitor(svc: MonitoredService) {
+/** A PodMonitor's spec: scrapes both colours' pods; the pod's `version` label becomes `colour`. */
+function podMonitorSpec(svc: MonitoredService) {
   return {
-    name: `${svc.name}-${svc.namespace}`,
     namespaceSelector: { matchNames: [svc.namespace] },
     selector: { matchLabels: { app: svc.name } },
     podMetricsEndpoints: [

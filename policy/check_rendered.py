@@ -1,11 +1,12 @@
 """Checks objects rendered by `helm template` (policy gate, npm run validate).
 
-Usage: check_rendered.py <rendered.yaml> <out-dir>
+Usage: check_rendered.py <rendered.yaml> <out-dir> [<crds.yaml>]
 
 Every built-in object is validated strictly (unknown fields are errors)
 against the Kubernetes 1.37 schemas of kubernetes-validate; every custom
 resource against the openAPIV3Schema of its CustomResourceDefinition (from
-the same render, the chart's crds/ included). Alertmanager configs (from the
+the same render, the chart's crds/ included, or from <crds.yaml>: the CRDs of
+the stack's other releases). Alertmanager configs (from the
 chart's Secret) and PrometheusRule groups are written to <out-dir> for
 amtool and promtool. Prints one JSON object: objects, errors, files.
 """
@@ -48,7 +49,14 @@ def main():
         docs = [d for d in yaml.load_all(f, Loader=Loader) if isinstance(d, dict) and d.get("kind")]
     # A List (the chart renders additional PodMonitors as one) is checked item by item.
     docs = [item for d in docs for item in (d.get("items") or [] if d["kind"] == "List" else [d])]
-    schemas = crd_schemas(docs)
+    extra = []
+    if len(sys.argv) > 3 and os.path.exists(sys.argv[3]):
+        with open(sys.argv[3], encoding="utf-8") as f:
+            extra = [d for d in yaml.load_all(f, Loader=Loader) if isinstance(d, dict)]
+    schemas = {**crd_schemas(extra), **crd_schemas(docs)}
+    # This render's CRDs, for the stack's later releases.
+    with open(os.path.join(out_dir, "crds.yaml"), "w", encoding="utf-8") as f:
+        yaml.safe_dump_all([d for d in docs if d["kind"] == "CustomResourceDefinition"], f)
     errors, files = [], []
     for doc in docs:
         kind, api = doc["kind"], doc.get("apiVersion", "")
