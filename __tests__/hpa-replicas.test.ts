@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Testing } from 'cdktf';
 import { BlueGreenService } from '../constructs/blue-green-service';
-import type { Colour } from '../environments/colours';
+import type { Colour } from '../constructs/colours';
 import { API_SERVICE } from './helpers';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */

@@ -4,7 +4,7 @@
  * from seed 000 (with seed 004's where stricter) and are props, not magic
  * numbers in expressions.
  */
-import type { Colour } from '../environments/colours';
+import type { Colour } from './colours';
 import { colourNamePattern, colourPodPattern } from './labels';
 
 export type Severity = 'critical' | 'warning';

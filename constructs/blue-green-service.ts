@@ -2,7 +2,7 @@ import { HorizontalPodAutoscalerV2 } from '@cdktf/provider-kubernetes/lib/horizo
 import { ServiceV1 } from '@cdktf/provider-kubernetes/lib/service-v1';
 import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
-import { COLOURS, Colour, otherColour } from '../environments/colours';
+import { COLOURS, Colour, otherColour } from './colours';
 import { ColourDeployment, PodTemplateProps } from './colour-deployment';
 import { colourSelector, serviceLabels } from './labels';
 import { PropsError } from './props-error';

@@ -2,7 +2,7 @@ import { DeploymentV1 } from '@cdktf/provider-kubernetes/lib/deployment-v1';
 import { PodDisruptionBudgetV1 } from '@cdktf/provider-kubernetes/lib/pod-disruption-budget-v1';
 import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
-import type { Colour } from '../environments/colours';
+import type { Colour } from './colours';
 import { colourLabels, colourName, colourSelector } from './labels';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './pod-security';
 

@@ -2,7 +2,7 @@
  * Kubernetes names, labels and selectors, derived in one place so a Service
  * can never drift from the pods it selects.
  */
-import { COLOURS, Colour } from '../environments/colours';
+import { COLOURS, Colour } from './colours';
 
 export const MANAGED_BY = 'cdktf';
 

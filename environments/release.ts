@@ -4,7 +4,7 @@
  * ReleaseError saying why the move is impossible. Every state has a way
  * forward (`legalMoves`). No I/O here.
  */
-import { otherColour } from './colours';
+import { otherColour } from '../constructs/colours';
 import type { ReleaseInput, ServiceRelease, ServiceSettings } from './schema';
 import type { Environment } from './validate';
 

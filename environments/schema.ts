@@ -6,7 +6,7 @@
  * defaulted result that the stack consumes.
  */
 import { z } from 'zod';
-import { COLOURS, otherColour } from './colours';
+import { COLOURS, otherColour } from '../constructs/colours';
 import { DEFAULT_STATUS_LABEL, DEFAULT_THRESHOLDS } from '../constructs/alert-rules';
 import { capacityIssues } from './capacity';
 import { cronProblem } from './cron';

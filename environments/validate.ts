@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { COLOURS } from './colours';
+import { COLOURS } from '../constructs/colours';
 import { ConfigError, ConfigIssue, formatPath } from './errors';
 import { snapshotIdentifier } from '../constructs/release-snapshots';
 import { keptReleases } from './release';

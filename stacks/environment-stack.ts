@@ -8,13 +8,13 @@ import { BlueGreenService } from '../constructs/blue-green-service';
 import { DatabaseBackupJob } from '../constructs/database-backup-job';
 import { DidResponder } from '../constructs/did-responder';
 import { LokiStorage } from '../constructs/loki-storage';
-import { MonitoringStack } from '../constructs/monitoring-stack';
+import { Monitoring } from '../constructs/monitoring';
 import { Namespace } from '../constructs/namespace';
 import { NamespaceNetworkPolicies } from '../constructs/network-policies';
 import { RegistryPullSecret } from '../constructs/registry-pull-secret';
 import { ReleaseSnapshots } from '../constructs/release-snapshots';
-import { ServiceSecrets } from '../constructs/service-secrets';
-import { COLOURS } from '../environments/colours';
+import { SecretsManagerSecret } from '../constructs/secrets-manager-secret';
+import { COLOURS } from '../constructs/colours';
 import { keptReleases, releaseName } from '../environments/release';
 import type { Environment } from '../environments/validate';
 
@@ -40,7 +40,7 @@ export class EnvironmentStack extends TerraformStack {
   public readonly serviceNamespace: Namespace;
   /** The namespace of the monitoring stack, when monitoring is enabled. */
   public readonly monitoringNamespace?: Namespace;
-  public readonly monitoring?: MonitoringStack;
+  public readonly monitoring?: Monitoring;
   /** The blue/green services, by name. */
   public readonly services: Record<string, BlueGreenService> = {};
   public readonly backupBucket: BackupBucket;
@@ -87,7 +87,7 @@ export class EnvironmentStack extends TerraformStack {
     }
   }
 
-  private addMonitoring(env: Environment): [Namespace, MonitoringStack] {
+  private addMonitoring(env: Environment): [Namespace, Monitoring] {
     const m = env.monitoring;
     // node-exporter needs host namespaces and hostPath mounts, which only the
     // privileged level admits; audit and warn at baseline so anything else
@@ -109,7 +109,7 @@ export class EnvironmentStack extends TerraformStack {
         protect: env.protect,
         accessLogBucket: this.backupBucket.accessLogBucket,
       });
-    const monitoring = new MonitoringStack(this, 'monitoring', {
+    const monitoring = new Monitoring(this, 'monitoring', {
       namespace: namespace.namespaceName,
       services: env.services.map((svc) => ({
         name: svc.name,
@@ -146,14 +146,14 @@ export class EnvironmentStack extends TerraformStack {
   private addServices(env: Environment): void {
     const namespace = this.serviceNamespace.namespaceName;
     // A Secret that services declare shared is created once, by the first.
-    const secretsByName = new Map<string, ServiceSecrets>();
+    const secretsByName = new Map<string, SecretsManagerSecret>();
     for (const svc of env.services) {
       const release = env.release.services[svc.name]!;
       const secret = svc.secret;
       const secrets =
         secret &&
         (secretsByName.get(secret.name) ??
-          new ServiceSecrets(this, `${svc.name}-secrets`, {
+          new SecretsManagerSecret(this, `${svc.name}-secrets`, {
             name: secret.name,
             namespace,
             keys: Object.fromEntries(Object.entries(secret.keys).map(([key, k]) => [key, k.awsSecretId])),

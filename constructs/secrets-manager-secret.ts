@@ -4,7 +4,7 @@ import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
 import { managedLabels } from './labels';
 
-export interface ServiceSecretsProps {
+export interface SecretsManagerSecretProps {
   /** Kubernetes Secret name. */
   readonly name: string;
   readonly namespace: string;
@@ -21,7 +21,7 @@ export interface ServiceSecretsProps {
  * time. The synthesized configuration holds only references, never a value;
  * the values live in Terraform state, which must be encrypted and private.
  */
-export class ServiceSecrets extends Construct {
+export class SecretsManagerSecret extends Construct {
   /** Resolved Secret name (a reference, so dependants wait for the Secret). */
   public readonly secretName: string;
   /**
@@ -32,7 +32,7 @@ export class ServiceSecrets extends Construct {
   /** The Secret resource, for dependencies. */
   public readonly secret: SecretV1;
 
-  constructor(scope: Construct, id: string, props: ServiceSecretsProps) {
+  constructor(scope: Construct, id: string, props: SecretsManagerSecretProps) {
     super(scope, id);
     const keys = Object.keys(props.keys).sort();
     const versions = keys.map(

@@ -1,5 +1,5 @@
 import { Testing } from 'cdktf';
-import { ServiceSecrets } from '../constructs/service-secrets';
+import { SecretsManagerSecret } from '../constructs/secrets-manager-secret';
 import { ENV_NAMES, SynthJson, dataOf, resourceNamed, resourcesOf, synthJson, synthString } from './helpers';
 
 /** Strings in synthesized JSON that look like a secret value rather than a reference. */
@@ -49,11 +49,11 @@ function secretData(json: SynthJson): string[] {
   );
 }
 
-describe('ServiceSecrets', () => {
+describe('SecretsManagerSecret', () => {
   const json: SynthJson = JSON.parse(
     Testing.synthScope(
       (scope) =>
-        new ServiceSecrets(scope, 'secrets', {
+        new SecretsManagerSecret(scope, 'secrets', {
           name: 'app-secrets',
           namespace: 'apps',
           keys: { 'jwt-secret': 'app/prod/jwt', 'database-url': 'app/prod/db' },

@@ -2,12 +2,12 @@ import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
 import { Release } from '@cdktf/provider-helm/lib/release';
 import { AssetType, ITerraformDependable, TerraformAsset } from 'cdktf';
 import { Construct } from 'constructs';
-import type { Colour } from '../environments/colours';
+import type { Colour } from './colours';
 import { AlertThresholds, clusterAlertRules, serviceAlertRules } from './alert-rules';
 import { helmValues } from './helm-values';
 import { managedLabels } from './labels';
 import { serviceDashboard } from './service-dashboard';
-import { ServiceSecrets } from './service-secrets';
+import { SecretsManagerSecret } from './secrets-manager-secret';
 
 /** A chart pinned to one version in one repository. */
 export interface ChartRef {
@@ -71,7 +71,7 @@ export interface LokiObjectStorage {
   readonly grants?: ITerraformDependable[];
 }
 
-export interface MonitoringStackProps {
+export interface MonitoringProps {
   readonly namespace: string;
   readonly services: readonly MonitoredService[];
   /** Prometheus retention, e.g. '15d'. @default '15d' */
@@ -113,21 +113,21 @@ const LOKI_URL = (ns: string) => `http://loki.${ns}.svc.cluster.local:3100`;
  * password and the Slack webhook come from Secrets Manager into Secrets the
  * charts read.
  */
-export class MonitoringStack extends Construct {
+export class Monitoring extends Construct {
   public readonly releases: Release[] = [];
 
-  constructor(scope: Construct, id: string, props: MonitoringStackProps) {
+  constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
     const ns = props.namespace;
     const charts = { ...CHARTS, ...props.charts };
 
-    const grafanaAdmin = new ServiceSecrets(this, 'grafana-admin', {
+    const grafanaAdmin = new SecretsManagerSecret(this, 'grafana-admin', {
       name: GRAFANA_ADMIN_SECRET,
       namespace: ns,
       keys: { 'admin-password': props.grafanaAdminSecretId },
       plainData: { 'admin-user': 'admin' },
     });
-    const slack = new ServiceSecrets(this, 'slack', {
+    const slack = new SecretsManagerSecret(this, 'slack', {
       name: SLACK_SECRET,
       namespace: ns,
       keys: { [SLACK_KEY]: props.slackWebhookSecretId },
@@ -293,7 +293,7 @@ export class MonitoringStack extends Construct {
    * in the same apply; Helm creates custom resources at apply time, so no
    * plan needs the CRDs (as `kubernetes_manifest` would).
    */
-  private addServiceMonitoring(props: MonitoringStackProps, kubePrometheusStack: Release): void {
+  private addServiceMonitoring(props: MonitoringProps, kubePrometheusStack: Release): void {
     if (props.services.length === 0) return;
     const chart = new TerraformAsset(this, 'service-monitoring-chart', {
       path: 'charts/service-monitoring',

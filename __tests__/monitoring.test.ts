@@ -1,10 +1,10 @@
 import { Testing } from 'cdktf';
 import { clusterAlertRules, serviceAlertRules } from '../constructs/alert-rules';
-import { CHARTS, MonitoringStack, MonitoringStackProps, alloyConfig } from '../constructs/monitoring-stack';
+import { CHARTS, Monitoring, MonitoringProps, alloyConfig } from '../constructs/monitoring';
 import { serviceDashboard } from '../constructs/service-dashboard';
 import { SynthJson, resourcesOf, synthJson } from './helpers';
 
-const PROPS: MonitoringStackProps = {
+const PROPS: MonitoringProps = {
   namespace: 'monitoring',
   services: [{ name: 'mls-server', namespace: 'production', live: 'blue', autoscaled: true }],
   grafanaAdminSecretId: 'monitoring/production/grafana-admin-password',
@@ -13,10 +13,8 @@ const PROPS: MonitoringStackProps = {
   runbookBaseUrl: 'https://example.com/README.md',
 };
 
-function synth(overrides: Partial<MonitoringStackProps> = {}): SynthJson {
-  return JSON.parse(
-    Testing.synthScope((scope) => new MonitoringStack(scope, 'monitoring', { ...PROPS, ...overrides })),
-  );
+function synth(overrides: Partial<MonitoringProps> = {}): SynthJson {
+  return JSON.parse(Testing.synthScope((scope) => new Monitoring(scope, 'monitoring', { ...PROPS, ...overrides })));
 }
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -27,7 +25,7 @@ function release(json: SynthJson, name: string): any {
 }
 const values = (json: SynthJson, name: string): any => JSON.parse(release(json, name).values[0]);
 
-describe('MonitoringStack', () => {
+describe('Monitoring', () => {
   const json = synth();
 
   it.each([
