@@ -8,6 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
+import { COLOUR_LABEL } from '../constructs/labels';
 
 /** The parts of Terraform's JSON plan format this reads. */
 interface ResourceChange {
@@ -76,8 +77,8 @@ function headlines(stack: string, changes: readonly Classified[]): string[] {
   for (const { rc, kind } of changes) {
     if (rc.type === 'kubernetes_service_v1' && kind === 'change') {
       const name = metadataName(rc.change.after) ?? rc.address;
-      const from = path(rc.change.before, 'spec', 'selector', 'version');
-      const to = path(rc.change.after, 'spec', 'selector', 'version');
+      const from = path(rc.change.before, 'spec', 'selector', COLOUR_LABEL);
+      const to = path(rc.change.after, 'spec', 'selector', COLOUR_LABEL);
       if (from !== to && typeof to === 'string' && !name.endsWith('-preview')) {
         lines.push(`**${stack}: ${name} traffic ${String(from)} → ${to}**`);
       }

@@ -5,7 +5,7 @@
  * numbers in expressions.
  */
 import type { Colour } from './colours';
-import { colourNamePattern, colourPodPattern } from './labels';
+import { SERIES_APP_LABEL, SERIES_COLOUR_LABEL, colourNamePattern, colourPodPattern } from './labels';
 
 export type Severity = 'critical' | 'warning';
 
@@ -130,7 +130,7 @@ export function serviceAlertRules(props: ServiceAlertProps): RuleGroup {
   const { service: svc, namespace: ns } = props;
   const status = props.statusLabel ?? DEFAULT_STATUS_LABEL;
   // Scraped series carry `app` and `colour` (see the PodMonitor relabelling).
-  const live = `namespace="${ns}", app="${svc}", colour="${props.live}"`;
+  const live = `namespace="${ns}", ${SERIES_APP_LABEL}="${svc}", ${SERIES_COLOUR_LABEL}="${props.live}"`;
   const pods = `namespace="${ns}", pod=~"${colourPodPattern(svc)}"`;
   const container = `${pods}, container="${svc}"`;
   const rule = (severity: Severity, ...rest: [string, string, string, string, string]) =>

@@ -2,7 +2,7 @@ import { CronJobV1 } from '@cdktf/provider-kubernetes/lib/cron-job-v1';
 import { NetworkPolicyV1 } from '@cdktf/provider-kubernetes/lib/network-policy-v1';
 import { ServiceAccountV1 } from '@cdktf/provider-kubernetes/lib/service-account-v1';
 import { Construct } from 'constructs';
-import { managedLabels } from './labels';
+import { appSelector, managedLabels } from './labels';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './pod-security';
 import { IrsaRole } from './irsa-role';
 
@@ -45,7 +45,7 @@ export class DatabaseBackupJob extends Construct {
     super(scope, id);
     const name = props.name ?? 'db-backup';
     this.keyPrefix = `database/${props.environment}/`;
-    const labels = { ...managedLabels(), app: name, 'app.kubernetes.io/name': name };
+    const labels = { ...managedLabels(), ...appSelector(name), 'app.kubernetes.io/name': name };
     const role = new IrsaRole(this, 'role', {
       roleName: `${props.environment}-${name}`,
       description: `Uploads ${props.environment} database dumps to s3://${props.bucketName}/${this.keyPrefix}`,
@@ -165,7 +165,7 @@ export class DatabaseBackupJob extends Construct {
     new NetworkPolicyV1(this, 'egress', {
       metadata: { name: `allow-${name}-egress`, namespace: props.namespace, labels: managedLabels() },
       spec: {
-        podSelector: { matchLabels: { app: name } },
+        podSelector: { matchLabels: appSelector(name) },
         policyTypes: ['Egress'],
         egress: [
           {

@@ -5,7 +5,7 @@ import { NetworkPolicyV1 } from '@cdktf/provider-kubernetes/lib/network-policy-v
 import { PodDisruptionBudgetV1 } from '@cdktf/provider-kubernetes/lib/pod-disruption-budget-v1';
 import { ServiceV1 } from '@cdktf/provider-kubernetes/lib/service-v1';
 import { Construct } from 'constructs';
-import { serviceLabels } from './labels';
+import { appSelector, serviceLabels } from './labels';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './pod-security';
 
 /** What a did:web document says about a service (seed 001, "Create DID Document"). */
@@ -98,7 +98,7 @@ export class DidResponder extends Construct {
     super(scope, id);
     const { name, namespace } = props;
     const replicas = props.replicas ?? 1;
-    const selector = { app: name };
+    const selector = appSelector(name);
     const labels = serviceLabels(name, props.partOf);
     const data = {
       'did.json': `${JSON.stringify(didDocument(props.document), null, 2)}\n`,

@@ -6,6 +6,24 @@ import { COLOURS, Colour } from './colours';
 
 export const MANAGED_BY = 'cdktf';
 
+/** The pod label workloads are selected by; the seeds' runbooks use it (`-l app=mls-server`). */
+export const APP_LABEL = 'app';
+/** The pod label that says a pod's colour; the seeds patch the Service selector on it. */
+export const COLOUR_LABEL = 'version';
+/** What scraped series and shipped logs call the app and the colour (relabelled from the pod labels). */
+export const SERIES_APP_LABEL = 'app';
+export const SERIES_COLOUR_LABEL = 'colour';
+
+/** The selector of a workload's pods by their app label. */
+export function appSelector(app: string): Record<string, string> {
+  return { [APP_LABEL]: app };
+}
+
+/** Kubernetes service discovery's meta label that holds a pod label's value. */
+export function podLabelMeta(label: string): string {
+  return `__meta_kubernetes_pod_label_${label}`;
+}
+
 /** Labels every object this program creates carries. */
 export function managedLabels(): Record<string, string> {
   return { 'app.kubernetes.io/managed-by': MANAGED_BY };
@@ -14,7 +32,7 @@ export function managedLabels(): Record<string, string> {
 /** Labels of one service's objects, independent of colour. */
 export function serviceLabels(service: string, partOf?: string): Record<string, string> {
   return {
-    app: service,
+    [APP_LABEL]: service,
     'app.kubernetes.io/name': service,
     ...(partOf ? { 'app.kubernetes.io/part-of': partOf } : {}),
     ...managedLabels(),
@@ -28,7 +46,7 @@ export function serviceLabels(service: string, partOf?: string): Record<string, 
  * cannot change.
  */
 export function colourSelector(service: string, colour: Colour): Record<string, string> {
-  return { app: service, version: colour };
+  return { [APP_LABEL]: service, [COLOUR_LABEL]: colour };
 }
 
 /** Pod labels of one colour: its selector plus the recommended labels. */

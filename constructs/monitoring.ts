@@ -5,7 +5,15 @@ import { Construct } from 'constructs';
 import type { Colour } from './colours';
 import { AlertThresholds, clusterAlertRules, serviceAlertRules } from './alert-rules';
 import { helmValues } from './helm-values';
-import { managedLabels } from './labels';
+import {
+  APP_LABEL,
+  COLOUR_LABEL,
+  SERIES_APP_LABEL,
+  SERIES_COLOUR_LABEL,
+  appSelector,
+  managedLabels,
+  podLabelMeta,
+} from './labels';
 import { serviceDashboard } from './service-dashboard';
 import { SecretsManagerSecret } from './secrets-manager-secret';
 
@@ -182,7 +190,9 @@ export class Monitoring extends Construct {
           },
         },
         // Pod labels on kube-state-metrics series, for "pods by colour".
-        'kube-state-metrics': { metricLabelsAllowlist: ['pods=[app,version]', 'deployments=[app,version]'] },
+        'kube-state-metrics': {
+          metricLabelsAllowlist: ['pods', 'deployments'].map((kind) => `${kind}=[${APP_LABEL},${COLOUR_LABEL}]`),
+        },
         alertmanager: {
           alertmanagerSpec: { secrets: [SLACK_SECRET] },
           config: alertmanagerConfig(props.slackChannel),
@@ -278,7 +288,7 @@ export class Monitoring extends Construct {
           // The chart labels app, namespace, pod and container; colour is ours.
           snippets: {
             extraRelabelConfigs: [
-              { action: 'replace', source_labels: ['__meta_kubernetes_pod_label_version'], target_label: 'colour' },
+              { action: 'replace', source_labels: [podLabelMeta(COLOUR_LABEL)], target_label: SERIES_COLOUR_LABEL },
             ],
           },
         },
@@ -301,7 +311,7 @@ export class Monitoring extends Construct {
     });
     for (const svc of props.services) {
       this.release(`${svc.name}-mon`, { chart: chart.path }, props.namespace, [kubePrometheusStack], {
-        labels: { ...managedLabels(), app: svc.name },
+        labels: { ...managedLabels(), ...appSelector(svc.name) },
         groups: [
           serviceAlertRules({
             service: svc.name,
@@ -350,15 +360,15 @@ export class Monitoring extends Construct {
 function podMonitorSpec(svc: MonitoredService) {
   return {
     namespaceSelector: { matchNames: [svc.namespace] },
-    selector: { matchLabels: { app: svc.name } },
+    selector: { matchLabels: appSelector(svc.name) },
     podMetricsEndpoints: [
       {
         port: 'http',
         path: svc.metricsPath ?? '/metrics',
         interval: '30s',
         relabelings: [
-          { sourceLabels: ['__meta_kubernetes_pod_label_app'], targetLabel: 'app' },
-          { sourceLabels: ['__meta_kubernetes_pod_label_version'], targetLabel: 'colour' },
+          { sourceLabels: [podLabelMeta(APP_LABEL)], targetLabel: SERIES_APP_LABEL },
+          { sourceLabels: [podLabelMeta(COLOUR_LABEL)], targetLabel: SERIES_COLOUR_LABEL },
           { sourceLabels: ['__meta_kubernetes_namespace'], targetLabel: 'namespace' },
           { sourceLabels: ['__meta_kubernetes_pod_name'], targetLabel: 'pod' },
         ],
@@ -437,8 +447,8 @@ export function alloyConfig(pushUrl: string): string {
         relabel('__meta_kubernetes_namespace', 'namespace'),
         relabel('__meta_kubernetes_pod_name', 'pod'),
         relabel('__meta_kubernetes_pod_container_name', 'container'),
-        relabel('__meta_kubernetes_pod_label_app', 'app'),
-        relabel('__meta_kubernetes_pod_label_version', 'colour'),
+        relabel(podLabelMeta(APP_LABEL), SERIES_APP_LABEL),
+        relabel(podLabelMeta(COLOUR_LABEL), SERIES_COLOUR_LABEL),
         '}',
       ].join('\n'),
       'loki.source.kubernetes "pods" {\n  targets    = discovery.relabel.pods.output\n  forward_to = [loki.write.default.receiver]\n}',

@@ -4,7 +4,7 @@ import {
   NetworkPolicyV1SpecEgress,
 } from '@cdktf/provider-kubernetes/lib/network-policy-v1';
 import { Construct } from 'constructs';
-import { managedLabels } from './labels';
+import { appSelector, managedLabels } from './labels';
 
 /** A service whose pods accept traffic on one port. */
 export interface ServicePort {
@@ -62,7 +62,7 @@ export class NamespaceNetworkPolicies extends Construct {
       ports: [{ port: String(rule.port), protocol: 'TCP' }],
     }));
     for (const svc of props.services) {
-      const podSelector = { matchLabels: { app: svc.app } };
+      const podSelector = { matchLabels: appSelector(svc.app) };
       policy(`${svc.app}-ingress`, `allow-${svc.app}-ingress`, {
         podSelector,
         policyTypes: ['Ingress'],

@@ -3,7 +3,7 @@
  * ratio, latency percentiles, pods and traffic by colour, CPU and memory,
  * database connections and the MLS business metrics from the seeds.
  */
-import { colourPodPattern } from './labels';
+import { SERIES_APP_LABEL, SERIES_COLOUR_LABEL, colourPodPattern } from './labels';
 
 interface Panel {
   readonly title: string;
@@ -22,7 +22,7 @@ export interface ServiceDashboardProps {
 export function serviceDashboard(props: ServiceDashboardProps): Record<string, unknown> {
   const { service: svc, namespace: ns } = props;
   const status = props.statusLabel ?? 'status';
-  const sel = `namespace="${ns}", app="${svc}"`;
+  const sel = `namespace="${ns}", ${SERIES_APP_LABEL}="${svc}"`;
   const pods = `namespace="${ns}", pod=~"${colourPodPattern(svc)}", container="${svc}"`;
   const quantile = (q: number) => ({
     expr: `histogram_quantile(${q}, sum by (le) (rate(http_request_duration_seconds_bucket{${sel}}[5m])))`,
@@ -48,12 +48,19 @@ export function serviceDashboard(props: ServiceDashboardProps): Record<string, u
     {
       title: 'Pods by colour',
       unit: 'short',
-      targets: [{ expr: `count by (colour) (up{${sel}} == 1)`, legendFormat: '{{colour}}' }],
+      targets: [
+        { expr: `count by (${SERIES_COLOUR_LABEL}) (up{${sel}} == 1)`, legendFormat: `{{${SERIES_COLOUR_LABEL}}}` },
+      ],
     },
     {
       title: 'Traffic by colour',
       unit: 'reqps',
-      targets: [{ expr: `sum by (colour) (rate(http_requests_total{${sel}}[5m]))`, legendFormat: '{{colour}}' }],
+      targets: [
+        {
+          expr: `sum by (${SERIES_COLOUR_LABEL}) (rate(http_requests_total{${sel}}[5m]))`,
+          legendFormat: `{{${SERIES_COLOUR_LABEL}}}`,
+        },
+      ],
     },
     {
       title: 'CPU',
@@ -70,7 +77,12 @@ export function serviceDashboard(props: ServiceDashboardProps): Record<string, u
     {
       title: 'Database connections',
       unit: 'short',
-      targets: [{ expr: `sum by (colour) (database_connections_active{${sel}})`, legendFormat: '{{colour}}' }],
+      targets: [
+        {
+          expr: `sum by (${SERIES_COLOUR_LABEL}) (database_connections_active{${sel}})`,
+          legendFormat: `{{${SERIES_COLOUR_LABEL}}}`,
+        },
+      ],
     },
     {
       title: 'MLS messages sent',
