@@ -4,7 +4,9 @@ import { SynthJson, referenced, resourcesOf, synthJson } from './helpers';
 
 function synth(props: Partial<BackupBucketProps> = {}): SynthJson {
   return JSON.parse(
-    Testing.synthScope((scope) => new BackupBucket(scope, 'backups', { bucketName: 'acme-backups', ...props })),
+    Testing.synthScope(
+      (scope) => new BackupBucket(scope, 'backups', { bucketName: 'acme-backups', retentionDays: 30, ...props }),
+    ),
   );
 }
 

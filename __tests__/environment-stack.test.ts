@@ -1,3 +1,4 @@
+import { PREVENT_DESTROY_TYPES, PROTECTED_TYPES } from '../constructs/protection';
 import { ENV_NAMES, environment, resourceNamed, synthJson } from './helpers';
 
 describe('EnvironmentStack', () => {
@@ -82,5 +83,25 @@ describe('EnvironmentStack', () => {
       Object.values(synthJson(name).resource.kubernetes_namespace_v1!).map((ns) => ns.lifecycle?.prevent_destroy);
     expect(prevent('production')).toEqual([true, true]);
     expect(prevent('staging')).toEqual([false, false]);
+  });
+});
+
+describe('protection, from one definition (constructs/protection.ts)', () => {
+  const preventDestroyTypes = (name: string) =>
+    Object.entries(synthJson(name).resource).flatMap(([type, byId]) =>
+      Object.values(byId)
+        .filter((r: any) => r.lifecycle?.prevent_destroy === true) // eslint-disable-line @typescript-eslint/no-explicit-any
+        .map(() => type),
+    );
+
+  it.each(ENV_NAMES)('%s: prevent_destroy only on the protected types, and the plan summary flags them all', (name) => {
+    for (const type of preventDestroyTypes(name)) {
+      expect(PREVENT_DESTROY_TYPES).toContain(type);
+      expect(PROTECTED_TYPES.has(type)).toBe(true);
+    }
+  });
+
+  it('production protects a resource of every protected type', () => {
+    expect([...new Set(preventDestroyTypes('production'))].sort()).toEqual([...PREVENT_DESTROY_TYPES].sort());
   });
 });

@@ -20,13 +20,23 @@ describe('environment validation', () => {
     expect(validateAll(ENVIRONMENTS).map((e) => e.name)).toEqual(ENV_NAMES);
   });
 
-  it('fills documented defaults', () => {
-    const [env] = validateAll([source('production', (s) => delete s.services[0].containerPort)]);
+  it("fills the defaults the stack reads, and leaves the constructs' own to them", () => {
+    const [env] = validateAll([
+      source('production', (s) => {
+        delete s.services[0].containerPort;
+        delete s.ingressNamespace;
+        delete s.backups.schedule;
+      }),
+    ]);
     const svc = env!.services[0]!;
+    // Read by the stack itself (network policies, namespaces): defaulted here.
     expect(svc.containerPort).toBe(3000);
-    expect(svc.servicePort).toBe(80);
-    expect(svc.health).toEqual({ liveness: '/health/live', readiness: '/health/ready', startup: '/health/live' });
     expect(env!.monitoringNamespace).toBe('monitoring');
+    expect(env!.ingressNamespace).toBe('ingress-nginx');
+    // Only passed on: the construct's documented default applies, so it is not written twice.
+    expect(svc.servicePort).toBeUndefined();
+    expect(svc.health).toBeUndefined();
+    expect(env!.backups.schedule).toBeUndefined();
   });
 
   const cases: [string, Edit, string, RegExp][] = [

@@ -108,6 +108,7 @@ export const API_SERVICE: BlueGreenServiceProps = {
   blue: { image: 'registry.example/api:1.0.0', replicas: 3 },
   green: { image: 'registry.example/api:1.1.0', replicas: 3 },
   fullReplicas: 3,
+  containerPort: 3000,
   resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
   autoscaling: { minReplicas: 3, maxReplicas: 10 },
 };

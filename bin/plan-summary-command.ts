@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { COLOUR_LABEL } from '../constructs/labels';
+import { PROTECTED_TYPES } from '../constructs/protection';
 
 /** The parts of Terraform's JSON plan format this reads. */
 interface ResourceChange {
@@ -26,19 +27,6 @@ interface Plan {
 export class PlanInputError extends Error {}
 
 type Kind = 'add' | 'change' | 'replace' | 'destroy';
-
-/** Resources whose loss loses data or takes the service down. */
-export const PROTECTED_TYPES = new Set([
-  'aws_s3_bucket',
-  'aws_kms_key',
-  'aws_db_snapshot',
-  'aws_db_instance',
-  'aws_rds_cluster',
-  'kubernetes_namespace_v1',
-  'kubernetes_namespace',
-  'kubernetes_secret_v1',
-  'kubernetes_secret',
-]);
 
 const SYMBOL: Record<Kind, string> = { add: '+', change: '~', replace: '-/+', destroy: '-' };
 

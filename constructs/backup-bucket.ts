@@ -8,6 +8,7 @@ import { TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
 import { PropsError } from './props-error';
 import { SecureBucket, housekeepingRules, logAccess } from './secure-bucket';
+import { protectedLifecycle } from './protection';
 
 export interface BackupBucketProps {
   /** Bucket name; must be globally unique. */
@@ -16,8 +17,8 @@ export interface BackupBucketProps {
   readonly keyAlias?: string;
   /** Prefix that holds database dumps. @default 'database/' */
   readonly databasePrefix?: string;
-  /** Days a database dump is kept. @default 30 */
-  readonly retentionDays?: number;
+  /** Days a database dump is kept (the environment's `backups.retentionDays`, the seeds' 30). */
+  readonly retentionDays: number;
   /** Days a replaced or deleted version is kept. @default 7 */
   readonly noncurrentVersionDays?: number;
   /**
@@ -51,7 +52,7 @@ export class BackupBucket extends Construct {
 
   constructor(scope: Construct, id: string, props: BackupBucketProps) {
     super(scope, id);
-    const retentionDays = props.retentionDays ?? 30;
+    const retentionDays = props.retentionDays;
     const noncurrentDays = props.noncurrentVersionDays ?? 7;
     const lockDays = props.objectLockDays ?? 0;
     const prefix = props.databasePrefix ?? 'database/';
@@ -71,7 +72,7 @@ export class BackupBucket extends Construct {
       deletionWindowInDays: 30,
       // No explicit policy: AWS's default key policy gives the account
       // control and IAM policies (scoped to this key's ARN) grant use.
-      lifecycle: { preventDestroy: protect },
+      lifecycle: protectedLifecycle(protect),
     });
     new KmsAlias(this, 'alias', { name: `alias/${props.keyAlias ?? props.bucketName}`, targetKeyId: key.keyId });
 

@@ -33,8 +33,8 @@ export interface PodTemplateProps {
   /** Service name (the `app` label). */
   readonly service: string;
   readonly namespace: string;
-  /** Port the container listens on. @default 3000 */
-  readonly containerPort?: number;
+  /** Port the container listens on (the environment's `containerPort`, the seeds' 3000). */
+  readonly containerPort: number;
   /** Probe paths. @default the seeds' /health/live and /health/ready */
   readonly health?: HealthPaths;
   readonly resources: ContainerResources;
@@ -81,7 +81,7 @@ export class ColourDeployment extends Construct {
     const name = colourName(props.service, props.colour);
     const selector = colourSelector(props.service, props.colour);
     const labels = colourLabels(props.service, props.colour, imageTag(props.image), props.partOf);
-    const port = props.containerPort ?? 3000;
+    const port = props.containerPort;
     const health = { ...DEFAULT_HEALTH, ...props.health };
     const httpGet = (path: string) => ({ path, port: 'http' });
 

@@ -4,6 +4,7 @@ import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { IrsaRole } from './irsa-role';
 import { SecureBucket, housekeepingRules, logAccess } from './secure-bucket';
+import { protectedLifecycle } from './protection';
 
 export interface LokiStorageProps {
   readonly bucketName: string;
@@ -36,7 +37,7 @@ export class LokiStorage extends Construct {
       description: `Encrypts Loki's data in s3://${props.bucketName}`,
       enableKeyRotation: true,
       deletionWindowInDays: 30,
-      lifecycle: { preventDestroy: props.protect ?? true },
+      lifecycle: protectedLifecycle(props.protect ?? true),
     });
     const bucket = new SecureBucket(this, 'bucket', {
       bucketName: props.bucketName,

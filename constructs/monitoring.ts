@@ -161,117 +161,12 @@ export class Monitoring extends Construct {
       charts.kubePrometheusStack,
       ns,
       [grafanaAdmin.secret, slack.secret],
-      {
-        crds: { enabled: true },
-        prometheus: {
-          prometheusSpec: {
-            retention: props.prometheusRetention ?? '15d',
-            storageSpec: {
-              volumeClaimTemplate: {
-                spec: {
-                  accessModes: ['ReadWriteOnce'],
-                  resources: { requests: { storage: props.prometheusStorage ?? '50Gi' } },
-                },
-              },
-            },
-            // Select rules, ServiceMonitors and PodMonitors from every release
-            // and namespace, not only the chart's own.
-            ruleSelectorNilUsesHelmValues: false,
-            serviceMonitorSelectorNilUsesHelmValues: false,
-            podMonitorSelectorNilUsesHelmValues: false,
-          },
-        },
-        // Rules about the cluster, once; each service's rules and PodMonitor
-        // are releases of their own (below), so these values stay the same
-        // size whatever the number of services.
-        additionalPrometheusRulesMap: {
-          'mls-cluster': {
-            groups: [clusterAlertRules({ runbookBaseUrl: props.runbookBaseUrl, thresholds: props.alertThresholds })],
-          },
-        },
-        // Pod labels on kube-state-metrics series, for "pods by colour".
-        'kube-state-metrics': {
-          metricLabelsAllowlist: ['pods', 'deployments'].map((kind) => `${kind}=[${APP_LABEL},${COLOUR_LABEL}]`),
-        },
-        alertmanager: {
-          alertmanagerSpec: { secrets: [SLACK_SECRET] },
-          config: alertmanagerConfig(props.slackChannel),
-        },
-        grafana: {
-          admin: { existingSecret: GRAFANA_ADMIN_SECRET, userKey: 'admin-user', passwordKey: 'admin-password' },
-          persistence: { enabled: true, size: '10Gi' },
-          // A ReadWriteOnce volume cannot attach to a second pod: a rolling
-          // update would wait forever for the new pod (and stall wait/atomic).
-          deploymentStrategy: { type: 'Recreate' },
-          sidecar: {
-            dashboards: { enabled: true, label: 'grafana_dashboard', labelValue: '1', searchNamespace: 'ALL' },
-          },
-          additionalDataSources: [{ name: 'Loki', type: 'loki', uid: 'loki', access: 'proxy', url: LOKI_URL(ns) }],
-          ingress: props.grafanaHost
-            ? {
-                enabled: true,
-                ingressClassName: 'nginx',
-                hosts: [props.grafanaHost],
-                tls: [{ hosts: [props.grafanaHost], secretName: 'grafana-tls' }],
-              }
-            : { enabled: false },
-        },
-      },
+      kubePrometheusStackValues(props),
     );
 
     this.addServiceMonitoring(props, kubePrometheusStack);
 
-    const s3 = props.lokiObjectStorage;
-    const store = s3 ? 's3' : 'filesystem';
-    const loki = this.release('loki', charts.loki, ns, s3?.grants ?? [], {
-      deploymentMode: 'SingleBinary',
-      loki: {
-        auth_enabled: false,
-        commonConfig: { replication_factor: 1 },
-        storage: s3
-          ? {
-              type: 's3',
-              bucketNames: { chunks: s3.bucketName, ruler: s3.bucketName },
-              s3: { region: s3.region },
-            }
-          : { type: 'filesystem' },
-        schemaConfig: {
-          configs: [
-            {
-              from: '2024-04-01',
-              store: 'tsdb',
-              object_store: store,
-              schema: 'v13',
-              index: { prefix: 'loki_index_', period: '24h' },
-            },
-          ],
-        },
-        limits_config: { retention_period: '744h' },
-        compactor: { retention_enabled: true, delete_request_store: store },
-      },
-      singleBinary: {
-        replicas: 1,
-        persistence: {
-          enabled: true,
-          size: props.lokiStorage ?? '10Gi',
-          // Keep the volume (staging's only copy of its logs) when the
-          // release is uninstalled, a failed atomic install rolls back, or
-          // the StatefulSet scales down.
-          enableStatefulSetAutoDeletePVC: true,
-          whenDeleted: 'Retain',
-          whenScaled: 'Retain',
-        },
-      },
-      read: { replicas: 0 },
-      write: { replicas: 0 },
-      backend: { replicas: 0 },
-      gateway: { enabled: false },
-      chunksCache: { enabled: false },
-      resultsCache: { enabled: false },
-      lokiCanary: { enabled: false },
-      test: { enabled: false },
-      serviceAccount: s3 ? { annotations: { 'eks.amazonaws.com/role-arn': s3.roleArn } } : undefined,
-    });
+    const loki = this.release('loki', charts.loki, ns, props.lokiObjectStorage?.grants ?? [], lokiValues(props));
 
     const push = `${LOKI_URL(ns)}/loki/api/v1/push`;
     if ((props.logShipper ?? 'alloy') === 'alloy') {
@@ -354,6 +249,123 @@ export class Monitoring extends Construct {
     this.releases.push(release);
     return release;
   }
+}
+
+/** kube-prometheus-stack's values: Prometheus, Alertmanager, Grafana, and the cluster rules. */
+function kubePrometheusStackValues(props: MonitoringProps) {
+  return {
+    crds: { enabled: true },
+    prometheus: {
+      prometheusSpec: {
+        retention: props.prometheusRetention ?? '15d',
+        storageSpec: {
+          volumeClaimTemplate: {
+            spec: {
+              accessModes: ['ReadWriteOnce'],
+              resources: { requests: { storage: props.prometheusStorage ?? '50Gi' } },
+            },
+          },
+        },
+        // Select rules, ServiceMonitors and PodMonitors from every release
+        // and namespace, not only the chart's own.
+        ruleSelectorNilUsesHelmValues: false,
+        serviceMonitorSelectorNilUsesHelmValues: false,
+        podMonitorSelectorNilUsesHelmValues: false,
+      },
+    },
+    // Rules about the cluster, once; each service's rules and PodMonitor
+    // are releases of their own (below), so these values stay the same
+    // size whatever the number of services.
+    additionalPrometheusRulesMap: {
+      'mls-cluster': {
+        groups: [clusterAlertRules({ runbookBaseUrl: props.runbookBaseUrl, thresholds: props.alertThresholds })],
+      },
+    },
+    // Pod labels on kube-state-metrics series, for "pods by colour".
+    'kube-state-metrics': {
+      metricLabelsAllowlist: ['pods', 'deployments'].map((kind) => `${kind}=[${APP_LABEL},${COLOUR_LABEL}]`),
+    },
+    alertmanager: {
+      alertmanagerSpec: { secrets: [SLACK_SECRET] },
+      config: alertmanagerConfig(props.slackChannel),
+    },
+    grafana: {
+      admin: { existingSecret: GRAFANA_ADMIN_SECRET, userKey: 'admin-user', passwordKey: 'admin-password' },
+      persistence: { enabled: true, size: '10Gi' },
+      // A ReadWriteOnce volume cannot attach to a second pod: a rolling
+      // update would wait forever for the new pod (and stall wait/atomic).
+      deploymentStrategy: { type: 'Recreate' },
+      sidecar: {
+        dashboards: { enabled: true, label: 'grafana_dashboard', labelValue: '1', searchNamespace: 'ALL' },
+      },
+      additionalDataSources: [
+        { name: 'Loki', type: 'loki', uid: 'loki', access: 'proxy', url: LOKI_URL(props.namespace) },
+      ],
+      ingress: props.grafanaHost
+        ? {
+            enabled: true,
+            ingressClassName: 'nginx',
+            hosts: [props.grafanaHost],
+            tls: [{ hosts: [props.grafanaHost], secretName: 'grafana-tls' }],
+          }
+        : { enabled: false },
+    },
+  };
+}
+
+/** Loki's values: single binary, on its volume or with chunks in S3. */
+function lokiValues(props: MonitoringProps) {
+  const s3 = props.lokiObjectStorage;
+  const store = s3 ? 's3' : 'filesystem';
+  return {
+    deploymentMode: 'SingleBinary',
+    loki: {
+      auth_enabled: false,
+      commonConfig: { replication_factor: 1 },
+      storage: s3
+        ? {
+            type: 's3',
+            bucketNames: { chunks: s3.bucketName, ruler: s3.bucketName },
+            s3: { region: s3.region },
+          }
+        : { type: 'filesystem' },
+      schemaConfig: {
+        configs: [
+          {
+            from: '2024-04-01',
+            store: 'tsdb',
+            object_store: store,
+            schema: 'v13',
+            index: { prefix: 'loki_index_', period: '24h' },
+          },
+        ],
+      },
+      limits_config: { retention_period: '744h' },
+      compactor: { retention_enabled: true, delete_request_store: store },
+    },
+    singleBinary: {
+      replicas: 1,
+      persistence: {
+        enabled: true,
+        size: props.lokiStorage ?? '10Gi',
+        // Keep the volume (staging's only copy of its logs) when the
+        // release is uninstalled, a failed atomic install rolls back, or
+        // the StatefulSet scales down.
+        enableStatefulSetAutoDeletePVC: true,
+        whenDeleted: 'Retain',
+        whenScaled: 'Retain',
+      },
+    },
+    read: { replicas: 0 },
+    write: { replicas: 0 },
+    backend: { replicas: 0 },
+    gateway: { enabled: false },
+    chunksCache: { enabled: false },
+    resultsCache: { enabled: false },
+    lokiCanary: { enabled: false },
+    test: { enabled: false },
+    serviceAccount: s3 ? { annotations: { 'eks.amazonaws.com/role-arn': s3.roleArn } } : undefined,
+  };
 }
 
 /** A PodMonitor's spec: scrapes both colours' pods; the pod's `version` label becomes `colour`. */

@@ -3,6 +3,7 @@ import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import { ResourceQuotaV1 } from '@cdktf/provider-kubernetes/lib/resource-quota-v1';
 import { Construct } from 'constructs';
 import { managedLabels } from './labels';
+import { protectedLifecycle } from './protection';
 
 /** Pod Security Admission levels (https://kubernetes.io/docs/concepts/security/pod-security-standards/). */
 export type PodSecurityLevel = 'restricted' | 'baseline' | 'privileged';
@@ -74,7 +75,7 @@ export class Namespace extends Construct {
           'pod-security.kubernetes.io/warn': warn,
         },
       },
-      lifecycle: { preventDestroy: props.protect ?? false },
+      lifecycle: protectedLifecycle(props.protect ?? false),
     });
     this.namespaceName = ns.metadata.name;
 

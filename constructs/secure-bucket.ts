@@ -12,6 +12,7 @@ import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
 import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
+import { protectedLifecycle } from './protection';
 
 export interface SecureBucketProps {
   readonly bucketName: string;
@@ -49,7 +50,7 @@ export class SecureBucket extends Construct {
     this.bucket = new S3Bucket(this, 'bucket', {
       bucket: props.bucketName,
       objectLockEnabled: props.objectLockEnabled ? true : undefined,
-      lifecycle: { preventDestroy: props.protect ?? true },
+      lifecycle: protectedLifecycle(props.protect ?? true),
     });
     const bucketId = this.bucket.id;
     this.bucketId = bucketId;

@@ -112,12 +112,12 @@ const autoscaling = z.strictObject({
   minReplicas: z.number().int().min(1),
   /** Replicas the HPA never goes above. */
   maxReplicas: z.number().int().min(1),
-  /** Target average CPU utilization, percent of requests. */
-  cpuUtilization: z.number().int().min(1).max(100).default(70),
-  /** Target average memory utilization, percent of requests. */
-  memoryUtilization: z.number().int().min(1).max(100).default(80),
-  /** Seconds the HPA waits before acting on a lower recommendation. */
-  scaleDownStabilizationSeconds: z.number().int().min(0).max(3600).default(300),
+  /** Target average CPU utilization, percent of requests. @default BlueGreenService's (70) */
+  cpuUtilization: z.number().int().min(1).max(100).optional(),
+  /** Target average memory utilization, percent of requests. @default BlueGreenService's (80) */
+  memoryUtilization: z.number().int().min(1).max(100).optional(),
+  /** Seconds the HPA waits before acting on a lower recommendation. @default BlueGreenService's (300) */
+  scaleDownStabilizationSeconds: z.number().int().min(0).max(3600).optional(),
 });
 
 const secretKey = z.strictObject({
@@ -132,16 +132,16 @@ const service = z.strictObject({
   name: serviceName(47),
   /** Image repository; the tag per colour lives in the release file. */
   imageRepository,
+  /** Port the container listens on; the network policies admit it, so the stack reads it here. */
   containerPort: port.default(3000),
-  servicePort: port.default(80),
+  /** @default BlueGreenService's (80) */
+  servicePort: port.optional(),
+  /** Probe paths. @default ColourDeployment's (the seeds' /health/live and /health/ready) */
   health: z
-    .strictObject({
-      liveness: httpPath.default('/health/live'),
-      readiness: httpPath.default('/health/ready'),
-      startup: httpPath.default('/health/live'),
-    })
-    .default({ liveness: '/health/live', readiness: '/health/ready', startup: '/health/live' }),
-  metricsPath: httpPath.default('/metrics'),
+    .strictObject({ liveness: httpPath.optional(), readiness: httpPath.optional(), startup: httpPath.optional() })
+    .optional(),
+  /** @default Monitoring's ('/metrics') */
+  metricsPath: httpPath.optional(),
   /** Replicas a colour runs at full size (`release stage` gives the idle colour this many). */
   replicas: z.number().int().min(1),
   /** Replicas the old colour keeps after `release finish`, for a fast switch back. */
@@ -176,7 +176,8 @@ const service = z.strictObject({
       previewAllowedCidrs: z
         .array(cidr)
         .min(1, 'must list at least one CIDR: an empty allow-list would open unreleased builds to all'),
-      className: z.string().min(1).default('nginx'),
+      /** @default ServiceIngress's ('nginx') */
+      className: z.string().min(1).optional(),
       /** TLS Secret of the public host (the preview host's is `<name>-preview`); cert-manager issues both. */
       tlsSecretName: dnsLabel(253),
       /** cert-manager ClusterIssuer, e.g. a Let's Encrypt issuer. */
@@ -254,45 +255,49 @@ const redis = z.strictObject({
 
 const backups = z.strictObject({
   bucketName,
-  /** Days a database dump is kept in S3. */
+  /** Days a database dump is kept in S3 (the seeds' 30). */
   retentionDays: z.number().int().min(1).max(3650).default(30),
-  /** Cron schedule of the dump job (cluster time zone). */
+  /** Cron schedule of the dump job (cluster time zone). @default DatabaseBackupJob's (02:00 daily) */
   schedule: z
     .string()
     .superRefine((schedule, ctx) => {
       const problem = cronProblem(schedule);
       if (problem) ctx.addIssue({ code: 'custom', message: `${problem} (a cron schedule such as "0 2 * * *")` });
     })
-    .default('0 2 * * *'),
+    .optional(),
   /** Object Lock in governance mode for this many days; 0 disables it. */
   objectLockDays: z.number().int().min(0).max(3650).default(0),
   /** The Kubernetes Secret and key holding the database URL the dump job uses. */
   databaseUrl: z
     .strictObject({ secret: dnsLabel(253), key: z.string().regex(/^[-._a-zA-Z0-9]+$/, 'must be a valid Secret key') })
     .default({ secret: 'mls-secrets', key: 'database-url' }),
-  /** S3 server access logs to a separate `<bucketName>-logs` bucket. */
-  accessLogging: z.boolean().default(false),
+  /** S3 server access logs to a separate `<bucketName>-logs` bucket. @default BackupBucket's (off) */
+  accessLogging: z.boolean().optional(),
 });
 
 const monitoring = z.strictObject({
   enabled: z.boolean().default(true),
   prometheus: z
     .strictObject({
+      /** @default Monitoring's ('15d') */
       retention: z
         .string()
         .regex(/^\d+(h|d|w|y)$/, 'must be a Prometheus duration such as "15d"')
-        .default('15d'),
-      storage: storage.default('50Gi'),
+        .optional(),
+      /** @default Monitoring's ('50Gi') */
+      storage: storage.optional(),
     })
-    .default({ retention: '15d', storage: '50Gi' }),
+    .optional(),
   loki: z
     .strictObject({
-      storage: storage.default('10Gi'),
+      /** @default Monitoring's ('10Gi') */
+      storage: storage.optional(),
       /** S3 bucket for Loki chunks; when unset Loki keeps them on its volume. */
       s3BucketName: bucketName.optional(),
     })
-    .default({ storage: '10Gi' }),
-  logShipper: z.enum(['alloy', 'promtail']).default('alloy'),
+    .optional(),
+  /** @default Monitoring's ('alloy') */
+  logShipper: z.enum(['alloy', 'promtail']).optional(),
   grafanaHost: hostname.optional(),
   /** Secrets Manager ids for the Grafana admin password and the Slack webhook. */
   grafanaAdminSecretId: z.string().min(1),

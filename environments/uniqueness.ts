@@ -49,8 +49,8 @@ function claims(env: EnvironmentSettings): Claim[] {
   if (env.backups.accessLogging) {
     out.push({ what: `bucket "${env.backups.bucketName}-logs"`, path: 'backups.bucketName (its -logs bucket)' });
   }
-  if (env.monitoring.loki.s3BucketName) {
-    out.push({ what: `bucket "${env.monitoring.loki.s3BucketName}"`, path: 'monitoring.loki.s3BucketName' });
+  if (env.monitoring.loki?.s3BucketName) {
+    out.push({ what: `bucket "${env.monitoring.loki?.s3BucketName}"`, path: 'monitoring.loki.s3BucketName' });
   }
   if (env.monitoring.enabled) {
     out.push({

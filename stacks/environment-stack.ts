@@ -1,7 +1,7 @@
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
-import { LocalBackend, S3Backend, TerraformStack } from 'cdktf';
+import { ITerraformDependable, LocalBackend, S3Backend, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { BackupBucket } from '../constructs/backup-bucket';
 import { BlueGreenService } from '../constructs/blue-green-service';
@@ -14,8 +14,9 @@ import { NamespaceNetworkPolicies } from '../constructs/network-policies';
 import { RegistryPullSecret } from '../constructs/registry-pull-secret';
 import { ReleaseSnapshots } from '../constructs/release-snapshots';
 import { SecretsManagerSecret } from '../constructs/secrets-manager-secret';
-import { COLOURS } from '../constructs/colours';
+import { COLOURS, Colour } from '../constructs/colours';
 import { keptReleases, releaseName } from '../environments/release';
+import type { ServiceRelease, ServiceSettings } from '../environments/schema';
 import type { Environment } from '../environments/validate';
 
 /** Object name of a service's DID responder. */
@@ -100,9 +101,9 @@ export class EnvironmentStack extends TerraformStack {
       labels: { environment: env.name },
     });
     const lokiStorage =
-      m.loki.s3BucketName &&
+      m.loki?.s3BucketName &&
       new LokiStorage(this, 'loki-storage', {
-        bucketName: m.loki.s3BucketName,
+        bucketName: m.loki?.s3BucketName,
         environment: env.name,
         oidcProviderArn: env.kubernetes.oidcProviderArn,
         namespace: env.monitoringNamespace,
@@ -120,9 +121,9 @@ export class EnvironmentStack extends TerraformStack {
         database: svc.usesDatabase,
         didResponder: svc.did && svc.ingress ? didResponderName(svc.name) : undefined,
       })),
-      prometheusRetention: m.prometheus.retention,
-      prometheusStorage: m.prometheus.storage,
-      lokiStorage: m.loki.storage,
+      prometheusRetention: m.prometheus?.retention,
+      prometheusStorage: m.prometheus?.storage,
+      lokiStorage: m.loki?.storage,
       lokiObjectStorage: lokiStorage
         ? {
             bucketName: lokiStorage.bucketName,
@@ -148,7 +149,6 @@ export class EnvironmentStack extends TerraformStack {
     // A Secret that services declare shared is created once, by the first.
     const secretsByName = new Map<string, SecretsManagerSecret>();
     for (const svc of env.services) {
-      const release = env.release.services[svc.name]!;
       const secret = svc.secret;
       const secrets =
         secret &&
@@ -159,60 +159,7 @@ export class EnvironmentStack extends TerraformStack {
             keys: Object.fromEntries(Object.entries(secret.keys).map(([key, k]) => [key, k.awsSecretId])),
           }));
       if (secret && secrets) secretsByName.set(secret.name, secrets);
-      // Each colour's rollout waits for its release's pre-deploy snapshot.
-      const colourDependencies = Object.fromEntries(
-        COLOURS.flatMap((colour) => {
-          const image = release[colour].image;
-          const snapshot = image && this.snapshots.snapshotFor(releaseName(image));
-          return snapshot ? [[colour, [snapshot]]] : [];
-        }),
-      );
-      const pullSecret =
-        svc.imagePullSecret &&
-        new RegistryPullSecret(this, `${svc.name}-registry`, {
-          name: `${svc.name}-registry`,
-          namespace,
-          registry: svc.imageRepository.split('/')[0]!,
-          awsSecretId: svc.imagePullSecret.awsSecretId,
-        });
-      const did =
-        svc.did &&
-        svc.ingress &&
-        new DidResponder(this, `${svc.name}-did`, {
-          name: didResponderName(svc.name),
-          namespace,
-          partOf: 'mls',
-          ingressNamespace: env.ingressNamespace,
-          replicas: svc.did.replicas,
-          document: {
-            id: svc.did.id,
-            publicKeyMultibase: svc.did.publicKeyMultibase,
-            serviceEndpoint: `https://${svc.ingress.host}`,
-          },
-        });
-      this.services[svc.name] = new BlueGreenService(this, svc.name, {
-        service: svc.name,
-        namespace,
-        partOf: 'mls',
-        live: release.live,
-        blue: release.blue,
-        green: release.green,
-        fullReplicas: svc.replicas,
-        containerPort: svc.containerPort,
-        servicePort: svc.servicePort,
-        health: svc.health,
-        resources: svc.resources,
-        env: svc.env,
-        secretEnv: secrets && {
-          secretName: secrets.secretName,
-          keys: Object.fromEntries(Object.entries(svc.secret!.keys).map(([key, k]) => [k.env, key])),
-        },
-        podAnnotations: secrets && { 'checksum/secrets': secrets.versionChecksum },
-        colourDependencies,
-        autoscaling: svc.autoscaling,
-        imagePullSecrets: pullSecret ? [pullSecret.secretName] : undefined,
-        ingress: svc.ingress && { ...svc.ingress, didBackend: did ? did.serviceName : undefined },
-      });
+      this.services[svc.name] = this.addService(env, svc, secrets);
     }
     new NamespaceNetworkPolicies(this, 'network-policies', {
       namespace,
@@ -223,6 +170,72 @@ export class EnvironmentStack extends TerraformStack {
         { cidrs: env.database.cidrs, port: env.database.port },
         { cidrs: env.redis.cidrs, port: env.redis.port },
       ],
+    });
+  }
+
+  /** One service: its pull secret, DID responder and blue/green pair. */
+  private addService(env: Environment, svc: ServiceSettings, secrets?: SecretsManagerSecret): BlueGreenService {
+    const namespace = this.serviceNamespace.namespaceName;
+    const release = env.release.services[svc.name]!;
+    const pullSecret =
+      svc.imagePullSecret &&
+      new RegistryPullSecret(this, `${svc.name}-registry`, {
+        name: `${svc.name}-registry`,
+        namespace,
+        registry: svc.imageRepository.split('/')[0]!,
+        awsSecretId: svc.imagePullSecret.awsSecretId,
+      });
+    const did = this.addDidResponder(env, svc);
+    return new BlueGreenService(this, svc.name, {
+      service: svc.name,
+      namespace,
+      partOf: 'mls',
+      live: release.live,
+      blue: release.blue,
+      green: release.green,
+      fullReplicas: svc.replicas,
+      containerPort: svc.containerPort,
+      servicePort: svc.servicePort,
+      health: svc.health,
+      resources: svc.resources,
+      env: svc.env,
+      secretEnv: secrets && {
+        secretName: secrets.secretName,
+        keys: Object.fromEntries(Object.entries(svc.secret!.keys).map(([key, k]) => [k.env, key])),
+      },
+      podAnnotations: secrets && { 'checksum/secrets': secrets.versionChecksum },
+      colourDependencies: this.snapshotDependencies(release),
+      autoscaling: svc.autoscaling,
+      imagePullSecrets: pullSecret ? [pullSecret.secretName] : undefined,
+      ingress: svc.ingress && { ...svc.ingress, didBackend: did ? did.serviceName : undefined },
+    });
+  }
+
+  /** Each colour's rollout waits for its release's pre-deploy snapshot. */
+  private snapshotDependencies(release: ServiceRelease): Partial<Record<Colour, ITerraformDependable[]>> {
+    return Object.fromEntries(
+      COLOURS.flatMap((colour) => {
+        const image = release[colour].image;
+        const snapshot = image && this.snapshots.snapshotFor(releaseName(image));
+        return snapshot ? [[colour, [snapshot]]] : [];
+      }),
+    );
+  }
+
+  /** The service's DID document on its public host, when it has one. */
+  private addDidResponder(env: Environment, svc: ServiceSettings): DidResponder | undefined {
+    if (!svc.did || !svc.ingress) return undefined;
+    return new DidResponder(this, `${svc.name}-did`, {
+      name: didResponderName(svc.name),
+      namespace: this.serviceNamespace.namespaceName,
+      partOf: 'mls',
+      ingressNamespace: env.ingressNamespace,
+      replicas: svc.did.replicas,
+      document: {
+        id: svc.did.id,
+        publicKeyMultibase: svc.did.publicKeyMultibase,
+        serviceEndpoint: `https://${svc.ingress.host}`,
+      },
     });
   }
 
