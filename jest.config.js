@@ -8,6 +8,7 @@ const base = {
   // Both cores: jest's default leaves one for its parent, which mostly waits.
   maxWorkers: '100%',
   snapshotFormat: { escapeString: false, printBasicPrototype: false },
+  setupFilesAfterEnv: ['<rootDir>/__tests__/setup-token-stacks.ts'],
 };
 
 /**

@@ -7,6 +7,7 @@ import { ENVIRONMENTS } from './environments';
 import { ConfigError } from './environments/errors';
 import { Environment, EnvironmentSource, validateAll } from './environments/validate';
 import { EnvironmentStack, EnvironmentStackOptions } from './stacks/environment-stack';
+import { tokenStacksLeftEmpty } from './stacks/token-stacks';
 
 export interface SynthOptions {
   /** Where to write; cdktf's CLI passes it through CDKTF_OUTDIR. @default cdktf's default */
@@ -37,21 +38,10 @@ export function localStateRequested(environments: readonly Environment[], vars: 
   return true;
 }
 
-/**
- * Runs `fn` with cdktf's token creation stacks left empty. cdktf records a
- * full stack (every frame, as strings) for each token it makes, only to
- * quote it should the token fail to resolve; at 200 services that is a
- * fifth of synth's memory and a sixth of its time. During `fn`, the stack of
- * a plain object (what cdktf captures) formats as empty; a real Error keeps
- * the usual format, so no error loses its trace.
- */
+/** Runs `fn` with cdktf's token creation stacks left empty (stacks/token-stacks.ts). */
 export function withoutTokenStacks<T>(fn: () => T): T {
   const previous = Error.prepareStackTrace;
-  Error.prepareStackTrace = (error, frames) => {
-    if (!(error instanceof Error)) return '';
-    if (previous) return previous(error, frames);
-    return [String(error), ...frames.map((frame) => `    at ${frame}`)].join('\n');
-  };
+  Error.prepareStackTrace = tokenStacksLeftEmpty(previous);
   try {
     return fn();
   } finally {

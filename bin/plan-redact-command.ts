@@ -19,8 +19,7 @@
  * Anything else that could carry a value is not kept: `configuration` holds
  * expressions (and a sensitive variable's literal default), so it goes.
  */
-import { readFileSync } from 'node:fs';
-import { PlanInputError, parsePlan } from './plan-summary-command';
+import { PlanCommandOptions, PlanInputError, planCommandIo, readPlan } from './plan-summary-command';
 
 /** What replaces a sensitive value. */
 export const REDACTED = '(sensitive value redacted)';
@@ -110,30 +109,16 @@ export function redactPlan(plan: Json): Json {
   return out;
 }
 
-export interface PlanRedactOptions {
-  readonly out?: (text: string) => void;
-  readonly err?: (line: string) => void;
-  readonly read?: (file: string) => string;
-}
-
 /** Runs the command; returns the exit code (0 ok, 1 bad input, 2 usage). */
-export function runPlanRedact(args: readonly string[], options: PlanRedactOptions = {}): number {
-  const out = options.out ?? ((t: string) => process.stdout.write(t));
-  const err = options.err ?? ((l: string) => process.stderr.write(`${l}\n`));
-  const read = options.read ?? ((f: string) => readFileSync(f, 'utf8'));
+export function runPlanRedact(args: readonly string[], options: PlanCommandOptions = {}): number {
+  const { out, err, read } = planCommandIo(options);
   if (args.length !== 1) {
     err('usage: npm run --silent plan:redact -- <plan.json>   (from terraform show -json; prints redacted JSON)');
     return 2;
   }
   const [file] = args as [string];
   try {
-    let text: string;
-    try {
-      text = read(file);
-    } catch (e) {
-      throw new PlanInputError(`${file}: cannot read (${(e as Error).message})`);
-    }
-    out(`${JSON.stringify(redactPlan(parsePlan(file, text)))}\n`);
+    out(`${JSON.stringify(redactPlan(readPlan(file, read)))}\n`);
     return 0;
   } catch (e) {
     if (!(e instanceof PlanInputError)) throw e;

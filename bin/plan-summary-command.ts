@@ -270,17 +270,36 @@ function detailBlocks(details: { stack: string; lines: string[] }[], budget: num
   return blocks;
 }
 
-export interface PlanSummaryOptions {
+/** The I/O of the plan commands (plan:summary, plan:redact); tests pass their own. */
+export interface PlanCommandOptions {
   readonly out?: (text: string) => void;
   readonly err?: (line: string) => void;
   readonly read?: (file: string) => string;
 }
 
+/** The options with the process's stdout, stderr and file system filled in. */
+export function planCommandIo(options: PlanCommandOptions): Required<PlanCommandOptions> {
+  return {
+    out: options.out ?? ((t: string) => process.stdout.write(t)),
+    err: options.err ?? ((l: string) => process.stderr.write(`${l}\n`)),
+    read: options.read ?? ((f: string) => readFileSync(f, 'utf8')),
+  };
+}
+
+/** Reads and checks one plan file; throws a PlanInputError naming it. */
+export function readPlan(file: string, read: (file: string) => string): Plan {
+  let text: string;
+  try {
+    text = read(file);
+  } catch (e) {
+    throw new PlanInputError(`${file}: cannot read (${(e as Error).message})`);
+  }
+  return parsePlan(file, text);
+}
+
 /** Runs the command; returns the exit code (0 ok, 1 a plan failed or bad input, 2 usage). */
-export function runPlanSummary(args: readonly string[], options: PlanSummaryOptions = {}): number {
-  const out = options.out ?? ((t: string) => process.stdout.write(t));
-  const err = options.err ?? ((l: string) => process.stderr.write(`${l}\n`));
-  const read = options.read ?? ((f: string) => readFileSync(f, 'utf8'));
+export function runPlanSummary(args: readonly string[], options: PlanCommandOptions = {}): number {
+  const { out, err, read } = planCommandIo(options);
   if (args.length === 0) {
     err('usage: npm run plan:summary -- <plan.json> [more plan files]   (each from terraform show -json)');
     return 2;
@@ -289,13 +308,7 @@ export function runPlanSummary(args: readonly string[], options: PlanSummaryOpti
   const unreadable: UnreadablePlan[] = [];
   for (const file of args) {
     try {
-      let text: string;
-      try {
-        text = read(file);
-      } catch (e) {
-        throw new PlanInputError(`${file}: cannot read (${(e as Error).message})`);
-      }
-      plans.push({ stack: stackName(file), plan: parsePlan(file, text) });
+      plans.push({ stack: stackName(file), plan: readPlan(file, read) });
     } catch (e) {
       if (!(e instanceof PlanInputError)) throw e;
       err(`error: ${e.message}`);
