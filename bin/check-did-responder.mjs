@@ -16,21 +16,26 @@ const freePort = () =>
     });
   });
 
-/** Installs nginx from Debian's packages if it is missing (root only). Returns the binary or undefined. */
+/** Installs nginx from Debian's packages if it is missing (as root, or with sudo). Returns the binary or undefined. */
 export function ensureNginx() {
   const found = ['/usr/sbin/nginx', '/usr/local/sbin/nginx'].find(
     (p) => spawnSync(p, ['-v'], { stdio: 'ignore' }).status === 0,
   );
   if (found) return found;
-  if (process.getuid?.() !== 0) return undefined;
+  // As root here and in this project's CI; through sudo on a hosted runner.
+  const root = process.getuid?.() === 0;
+  if (!root && spawnSync('sudo', ['-n', 'true'], { stdio: 'ignore' }).status !== 0) return undefined;
+  const sudo = (cmd, args) => (root ? [cmd, args] : ['sudo', ['-n', '-E', cmd, ...args]]);
   console.log('installing nginx (Debian package) to check the DID responder');
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  spawnSync('apt-get', ['update', '-qq'], { stdio: 'ignore', env });
-  const res = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'nginx-light'], {
-    stdio: 'ignore',
-    env,
-  });
-  return res.status === 0 ? '/usr/sbin/nginx' : undefined;
+  spawnSync(...sudo('apt-get', ['update', '-qq']), { stdio: 'ignore', env });
+  // Debian has nginx-light; distributions without it have nginx.
+  const installed = ['nginx-light', 'nginx'].some(
+    (pkg) =>
+      spawnSync(...sudo('apt-get', ['install', '-y', '-qq', '--no-install-recommends', pkg]), { stdio: 'ignore', env })
+        .status === 0,
+  );
+  return installed ? '/usr/sbin/nginx' : undefined;
 }
 
 /** The ConfigMaps of `stack` that hold a DID responder (did.json + default.conf). */
