@@ -3,7 +3,7 @@ import { ConfigError } from '../environments/errors';
 import { validateAll, validateEnvironment } from '../environments/validate';
 import { Testing } from 'cdktf';
 import { buildStacks } from '../main';
-import { ENV_NAMES, Edit, source } from './helpers';
+import { ENV_NAMES, Edit, configIssues, source } from './helpers';
 
 function issues(edit: Edit) {
   try {
@@ -278,15 +278,8 @@ describe('environment validation', () => {
   });
 
   describe('across environments', () => {
-    const crossIssues = (edit: Edit) => {
-      try {
-        validateAll([source('staging'), source('production', edit)]);
-      } catch (e) {
-        if (e instanceof ConfigError) return e.issues.map((i) => `${i.environment}: ${i.path}: ${i.message}`);
-        throw e;
-      }
-      throw new Error('expected a ConfigError');
-    };
+    const crossIssues = (edit: Edit) =>
+      configIssues(() => validateAll([source('staging'), source('production', edit)]));
 
     it.each<[string, Edit, string]>([
       [

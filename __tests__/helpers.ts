@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BlueGreenServiceProps } from '../constructs/blue-green-service';
 import { ENVIRONMENTS } from '../environments';
+import { ConfigError } from '../environments/errors';
 import { Environment, EnvironmentSource, environmentName, validateEnvironment } from '../environments/validate';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- tests edit raw, untyped copies on purpose */
@@ -22,6 +23,17 @@ export function source(name: EnvName, edit?: Edit): EnvironmentSource {
 
 export function environment(name: EnvName, edit?: Edit): Environment {
   return validateEnvironment(source(name, edit));
+}
+
+/** The issues of the ConfigError `fn` throws, as `environment: path: message` lines; fails when it throws none. */
+export function configIssues(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof ConfigError) return e.issues.map((i) => `${i.environment}: ${i.path}: ${i.message}`);
+    throw e;
+  }
+  throw new Error('expected a ConfigError');
 }
 
 /** Drops cdktf's `//` metadata keys, which say nothing about resources. */

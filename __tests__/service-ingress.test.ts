@@ -6,8 +6,16 @@
 import { Testing } from 'cdktf';
 import { ServiceIngress } from '../constructs/service-ingress';
 import { applyMove } from '../environments/release';
-import { ConfigError } from '../environments/errors';
-import { ENV_NAMES, Edit, SynthJson, environment, resourceNamed, resourcesOf, synthJson } from './helpers';
+import {
+  ENV_NAMES,
+  Edit,
+  SynthJson,
+  configIssues,
+  environment,
+  resourceNamed,
+  resourcesOf,
+  synthJson,
+} from './helpers';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const NGINX = 'nginx.ingress.kubernetes.io';
@@ -184,15 +192,7 @@ describe('the preview host serves the idle colour', () => {
 });
 
 describe('bad edge input is refused with the environment and field', () => {
-  const issues = (edit: Edit) => {
-    try {
-      environment('production', edit);
-    } catch (e) {
-      if (e instanceof ConfigError) return e.issues.map((i) => `${i.environment}: ${i.path}: ${i.message}`);
-      throw e;
-    }
-    throw new Error('expected a ConfigError');
-  };
+  const issues = (edit: Edit) => configIssues(() => environment('production', edit));
 
   it.each<[string, Edit, string]>([
     [
