@@ -80,7 +80,7 @@ export function checkEnvironments(sources: readonly EnvironmentSource[], build?:
   // cdktf's App creates its outdir; nothing is synthesized into it.
   const outdir = mkdtempSync(join(tmpdir(), 'cdktf-check-'));
   try {
-    buildStacks(new App({ stackTraces: false, outdir }), environments);
+    withoutTokenStacks(() => buildStacks(new App({ stackTraces: false, outdir }), environments));
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }
@@ -104,7 +104,8 @@ export function synthesize(sources: readonly EnvironmentSource[] = ENVIRONMENTS,
     });
     return 0;
   } catch (e) {
-    if (e instanceof ConfigError || e instanceof PropsError) {
+    // buildStacks turns a construct's PropsError into a ConfigError.
+    if (e instanceof ConfigError) {
       log(`error: ${e.message.split('\n').join('\nerror: ')}`);
       return 1;
     }

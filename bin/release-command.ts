@@ -6,9 +6,9 @@
  *   other's move. A second run waits a bounded time, then fails saying who
  *   holds the lock. A lock left by a process that is gone is reported, never
  *   silently broken.
- * - Before writing, every environment is checked with exactly the checks
- *   synth runs (validation, then the constructs), the changed release file
- *   included; nothing is written when any check fails.
+ * - Before writing, the checks synth runs: every environment validated,
+ *   alone and across environments, with the changed release file, and this
+ *   environment's constructs built; nothing is written when one fails.
  * - The file is written through a temp file and a rename: it is the old
  *   state or the new one, never half of each.
  */

@@ -66,8 +66,6 @@ function chartKnowledge(dir) {
     }
   };
   if (existsSync(join(dir, 'templates'))) walk(join(dir, 'templates'));
-  // The commented keys of values.yaml count as documented (some templates read keys only documented there).
-  const commented = existsSync(valuesFile) ? readFileSync(valuesFile, 'utf8') : '';
   const subcharts = {};
   const charts = join(dir, 'charts');
   if (existsSync(charts)) {
@@ -77,15 +75,17 @@ function chartKnowledge(dir) {
       subcharts[dep?.alias ?? entry.name] = chartKnowledge(join(charts, entry.name));
     }
   }
-  return { name: meta.name, version: meta.version, defaults, text: templates.join('\n'), commented, subcharts };
+  return { name: meta.name, version: meta.version, defaults, text: templates.join('\n'), subcharts };
 }
 
 const isMap = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 
+/** The chart's default at `path` (a list of keys), or undefined. */
+const defaultAt = (knowledge, path) => path.reduce((d, k) => (isMap(d) ? d[k] : undefined), knowledge.defaults);
+
 /** Whether the chart defaults `path` or a template reads it. */
 function knownTo(knowledge, path) {
-  const def = path.reduce((d, k) => (isMap(d) ? d[k] : undefined), knowledge.defaults);
-  return def !== undefined || readByTemplates(knowledge, path);
+  return defaultAt(knowledge, path) !== undefined || readByTemplates(knowledge, path);
 }
 
 /** Whether a template reads `path` (a list of keys below the chart's .Values). */
@@ -119,11 +119,9 @@ export function unknownKeys(values, knowledge, path = [], fullPath = []) {
       found.push(...candidates.filter((c) => !knownTo(knowledge, c.split('.'))));
       continue;
     }
-    let def = knowledge.defaults;
-    for (const k of here) def = isMap(def) ? def[k] : undefined;
-    const parentDefault = here.slice(0, -1).reduce((d, k) => (isMap(d) ? d[k] : undefined), knowledge.defaults);
-    const known = def !== undefined || readByTemplates(knowledge, here);
-    if (!known && isMap(parentDefault) && Object.keys(parentDefault).length > 0) {
+    const def = defaultAt(knowledge, here);
+    const parentDefault = defaultAt(knowledge, path);
+    if (!knownTo(knowledge, here) && isMap(parentDefault) && Object.keys(parentDefault).length > 0) {
       found.push(full.join('.'));
       continue;
     }
@@ -171,8 +169,7 @@ export function renderGate({ stack, stackDir, json, tools, python }) {
       const chartName = local ? knowledge.name : release.chart;
       const values = parseYaml(release.values[0]);
       const unknown = unknownKeys(values, knowledge);
-      for (const key of unknown)
-        problems.push(`${where}: values key "${key}" is read by no template of ${release.chart}`);
+      for (const key of unknown) problems.push(`${where}: values key "${key}" is read by no template of ${chartName}`);
 
       const valuesFile = join(dir, 'values.yaml');
       writeFileSync(valuesFile, release.values[0]);

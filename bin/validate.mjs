@@ -2,9 +2,10 @@
 // npm run validate: the policy gate. Synthesizes both stacks, scans them with
 // checkov (zero failed checks; skips are listed in policy/checkov.yaml), runs
 // `terraform validate` where the providers can be installed, serves the DID
-// responder's config with a real nginx, and lints the GitHub workflows with
-// actionlint. Tools are installed into the project
-// (.venv, .tools), never globally.
+// responder's config with a real nginx, renders every Helm release against
+// its pinned chart (bin/render-gate.mjs), and lints the GitHub workflows with
+// actionlint. The test environment goes through the same gate. Python tools
+// go into the project's .venv; Go tools are cached by version (bin/tools.mjs).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -48,8 +49,8 @@ const stackFiles = [
 ];
 
 step('checkov');
-const pinned = /checkov==(\S+)/.exec(readFileSync(join(root, 'policy/requirements.txt'), 'utf8'))?.[1];
 const requirements = readFileSync(join(root, 'policy/requirements.txt'), 'utf8');
+const pinned = /checkov==(\S+)/.exec(requirements)?.[1];
 const STAMP = join(root, '.venv/.requirements');
 const installed = existsSync(CHECKOV) ? run(CHECKOV, ['--version']).stdout.trim() : '';
 if (installed !== pinned || !existsSync(STAMP) || readFileSync(STAMP, 'utf8') !== requirements) {
