@@ -1,5 +1,5 @@
 import { Testing } from 'cdktf';
-import { BackupBucket, BackupBucketProps } from '../constructs/backup-bucket';
+import { BackupBucket, BackupBucketProps } from '../features/data/backup-bucket';
 import { SynthJson, referenced, resourcesOf, synthJson } from './helpers';
 
 function synth(props: Partial<BackupBucketProps> = {}): SynthJson {

@@ -1,6 +1,6 @@
 import { Testing } from 'cdktf';
-import { BlueGreenService, BlueGreenServiceProps } from '../constructs/blue-green-service';
-import { imageTag } from '../constructs/colour-deployment';
+import { BlueGreenService, BlueGreenServiceProps } from '../features/service/blue-green-service';
+import { versionLabel } from '../core/image';
 import { API_SERVICE, ENV_NAMES, resourceNamed, resourcesOf, synthJson, SynthJson } from './helpers';
 
 const BASE: BlueGreenServiceProps = {
@@ -193,19 +193,38 @@ describe('BlueGreenService', () => {
   });
 
   it.each([
-    [{ blue: { replicas: 3 } }, /blue\.image is required/],
-    [{ blue: { image: 'r/api:1', replicas: 0 } }, /blue\.replicas must be at least 1/],
-    [{ blue: { image: 'r/api:1', replicas: 2 } }, /blue\.replicas must be at least fullReplicas \(3\)/],
-    [{ autoscaling: { minReplicas: 5, maxReplicas: 2 } }, /autoscaling needs 1 <= minReplicas <= maxReplicas/],
+    [{ blue: { replicas: 3 } }, /blue\.image is required: the live colour "blue" has no image/],
+    [
+      { blue: { image: 'r/api:1', replicas: 0 } },
+      /blue\.replicas must be at least 3: the live colour runs at full size/,
+    ],
+    [
+      { blue: { image: 'r/api:1', replicas: 2 } },
+      /blue\.replicas must be at least 3: the live colour runs at full size \(got 2\)/,
+    ],
+    [{ fullReplicas: 0, blue: { image: 'r/api:1', replicas: 0 } }, /blue\.replicas must be at least 1/],
+    [{ green: { replicas: 1 } }, /green\.image is required: colour "green" has replicas but no image/],
+    [
+      { autoscaling: { minReplicas: 5, maxReplicas: 2 } },
+      /minReplicas must be at least 1 and at most maxReplicas \(got 5\.\.2\)/,
+    ],
+    [
+      { autoscaling: { minReplicas: 4, maxReplicas: 6 } },
+      /fullReplicas \(3\) must be within the autoscaling range 4\.\.6/,
+    ],
+    [
+      { autoscaling: { minReplicas: 1, maxReplicas: 2 } },
+      /fullReplicas \(3\) must be within the autoscaling range 1\.\.2/,
+    ],
     [{ live: 'purple' as never }, /live must be blue or green/],
   ])('refuses impossible props %#', (overrides, message) => {
     expect(() => synth(overrides as Partial<BlueGreenServiceProps>)).toThrow(message);
   });
 
   it('shapes image tags and digests as label values', () => {
-    expect(imageTag('r/api:1.2.3')).toBe('1.2.3');
-    expect(imageTag('r/api@sha256:' + 'a'.repeat(64))).toBe('aaaaaaaaaaaa');
-    expect(imageTag('localhost:5000/api:v1-')).toBe('v1');
+    expect(versionLabel('r/api:1.2.3')).toBe('1.2.3');
+    expect(versionLabel('r/api@sha256:' + 'a'.repeat(64))).toBe('sha256-aaaaaaaaaaaa');
+    expect(versionLabel('localhost:5000/api:v1-')).toBe('v1');
   });
 });
 

@@ -91,7 +91,7 @@ describe('DatabaseBackupJob (production)', () => {
     const statements = referenced(json, policy.policy).statement;
     expect(statements).toEqual([
       {
-        sid: 'PutDumps',
+        sid: 'PutObjects',
         effect: 'Allow',
         actions: ['s3:PutObject'],
         resources: [
@@ -99,7 +99,7 @@ describe('DatabaseBackupJob (production)', () => {
         ],
       },
       {
-        sid: 'EncryptDumps',
+        sid: 'UseKey',
         effect: 'Allow',
         actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
         resources: [expect.stringMatching(/^\$\{aws_kms_key\.backup-bucket_key_[0-9A-F]+\.arn\}$/)],

@@ -55,9 +55,9 @@ describe('workflows', () => {
     for (const name of ENV_NAMES) expect(text).not.toMatch(new RegExp(`\\b${name}\\b`));
   });
 
-  it.each(WORKFLOWS.filter((f) => f !== 'ci.yml'))('%s takes its matrix from bin/environments.mjs', (file) => {
+  it.each(WORKFLOWS.filter((f) => f !== 'ci.yml'))('%s takes its matrix from bin/environments.ts', (file) => {
     const wf = workflow(file);
-    expect(runs(wf.jobs.environments)).toMatch(/node bin\/environments\.mjs/);
+    expect(runs(wf.jobs.environments)).toMatch(/node bin\/ts\.mjs bin\/environments\.ts/);
     for (const [, job] of jobsOf(wf)) {
       if (job.strategy) {
         expect(job.strategy.matrix.environment).toBe('${{ fromJSON(needs.environments.outputs.names) }}');
@@ -115,7 +115,9 @@ describe('plan.yml', () => {
     const commands = runs(job);
     expect(commands).toContain('terraform init -input=false -lock=false');
     expect(commands).toContain('terraform plan -input=false -lock=false -no-color -out=tfplan');
-    expect(commands).toContain('node "$GITHUB_WORKSPACE/bin/plan-redact.mjs" plan.json > plan.redacted.json');
+    expect(commands).toContain(
+      'node "$GITHUB_WORKSPACE/bin/ts.mjs" bin/plan-redact-command.ts plan.json > plan.redacted.json',
+    );
     const remove = job.steps.find((s: any) => s.run === 'rm -f tfplan plan.json');
     expect(remove.if).toBe('always()');
     expect(job.steps.indexOf(remove)).toBeLessThan(
@@ -141,13 +143,13 @@ describe('deploy.yml', () => {
   it('deploys the deploy-on-merge environments on push to main, one named environment by dispatch', () => {
     expect(Object.keys(deploy.on)).toEqual(['push', 'workflow_dispatch']);
     const list = runs(deploy.jobs.environments);
-    expect(list).toContain('node bin/environments.mjs --only "$REQUESTED"');
-    expect(list).toContain('node bin/environments.mjs --deploy-on-merge');
+    expect(list).toContain('node bin/ts.mjs bin/environments.ts --only "$REQUESTED"');
+    expect(list).toContain('node bin/ts.mjs bin/environments.ts --deploy-on-merge');
   });
 
   it('shows the redacted plan summary in the plan job, before anyone approves', () => {
     const commands = runs(deploy.jobs.plan);
-    expect(commands).toMatch(/plan-summary\.mjs" plan\.redacted\.json; \} >> "\$GITHUB_STEP_SUMMARY"/);
+    expect(commands).toMatch(/plan-summary-command\.ts plan\.redacted\.json; \} >> "\$GITHUB_STEP_SUMMARY"/);
     expect(deploy.jobs.plan.environment).toBeUndefined();
   });
 
@@ -192,7 +194,7 @@ describe('drift.yml', () => {
     const commands = runs(job);
     expect(commands).toContain('-detailed-exitcode');
     expect(commands).toMatch(/if \[ "\$code" = 2 \]; then .*exit 1; fi/);
-    expect(commands).toContain('plan-redact.mjs" plan.json > plan.redacted.json');
+    expect(commands).toContain('bin/plan-redact-command.ts plan.json > plan.redacted.json');
     expect(commands).toContain('>> "$GITHUB_STEP_SUMMARY"');
   });
 });

@@ -1,4 +1,4 @@
-import { PREVENT_DESTROY_TYPES, PROTECTED_TYPES } from '../constructs/protection';
+import { PREVENT_DESTROY_TYPES, PROTECTED_TYPES } from '../core/protection';
 import { ENV_NAMES, environment, resourceNamed, synthJson } from './helpers';
 
 describe('EnvironmentStack', () => {

@@ -1,13 +1,17 @@
-import { ENVIRONMENTS } from '../environments';
-import { ConfigError } from '../environments/errors';
-import { validateAll, validateEnvironment } from '../environments/validate';
 import { Testing } from 'cdktf';
-import { buildStacks } from '../main';
+import { ConfigError } from '../core/errors';
+import { ENVIRONMENTS } from '../environments';
+import { validateAll, validateEnvironment } from '../environments/validate';
+import { buildStacks, checkEnvironments } from '../stacks/app';
 import { ENV_NAMES, Edit, configIssues, source } from './helpers';
 
+/**
+ * What synth reports for an edited production: the file checks, then the
+ * constructs' own (each rule has one owner; the user sees the field either way).
+ */
 function issues(edit: Edit) {
   try {
-    validateEnvironment(source('production', edit));
+    checkEnvironments([source('production', edit)]);
   } catch (e) {
     if (e instanceof ConfigError) return e.issues;
     throw e;
@@ -48,7 +52,7 @@ describe('environment validation', () => {
       'an impossible replica range',
       (s) => Object.assign(s.services[0].autoscaling, { minReplicas: 5, maxReplicas: 3 }),
       'services[0].autoscaling.minReplicas',
-      /must not exceed maxReplicas \(3\)/,
+      /must be at least 1 and at most maxReplicas \(got 5\.\.3\)/,
     ],
     [
       'a malformed CPU limit',
@@ -156,13 +160,13 @@ describe('environment validation', () => {
       'a live colour with zero replicas',
       (_s, r) => (r.services['mls-server'].blue.replicas = 0),
       'release.services.mls-server.blue.replicas',
-      /live colour "blue" has zero replicas/,
+      /must be at least 3: the live colour runs at full size \(got 0\)/,
     ],
     [
       'live replicas outside the HPA range',
       (_s, r) => (r.services['mls-server'].blue.replicas = 11),
       'release.services.mls-server.blue.replicas',
-      /between autoscaling.minReplicas \(3\) and maxReplicas \(10\)/,
+      /\(11\) must be within the autoscaling range 3\.\.10/,
     ],
     [
       'a release for an unknown service',
@@ -223,7 +227,7 @@ describe('environment validation', () => {
       'Object Lock longer than retention',
       (s) => (s.backups.objectLockDays = 31),
       'backups.objectLockDays',
-      /must not exceed backups\.retentionDays \(30\)/,
+      /\(31\) must not exceed retentionDays \(30\)/,
     ],
     [
       'a backup database URL key no Secret has',
@@ -324,11 +328,19 @@ describe('environment validation', () => {
     });
   });
 
-  it('maps a construct error to the environment that caused it', () => {
+  it('maps a construct error to the environment and the field it came from', () => {
     const env = validateAll([source('production')])[0]!;
     const broken = { ...env, backups: { ...env.backups, objectLockDays: 60 } };
     expect(() => buildStacks(Testing.app(), [broken])).toThrow(
-      'environment "production": (construct) BackupBucket catbird-mls-backups-production: objectLockDays (60) must not exceed retentionDays (30)',
+      'environment "production": backups.objectLockDays: (60) must not exceed retentionDays (30)',
+    );
+  });
+
+  it('names the construct when the field of a refused prop is not known', () => {
+    const env = validateAll([source('production')])[0]!;
+    const broken = { ...env, kubernetes: { ...env.kubernetes, oidcProviderArn: 'not-an-arn' } };
+    expect(() => buildStacks(Testing.app(), [broken])).toThrow(
+      'environment "production": (construct) IrsaRole: oidcProviderArn is not an IAM OIDC provider ARN (got "not-an-arn")',
     );
   });
 

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BlueGreenServiceProps } from '../constructs/blue-green-service';
+import type { BlueGreenServiceProps } from '../features/service/blue-green-service';
 import { ENVIRONMENTS } from '../environments';
-import { ConfigError } from '../environments/errors';
+import { ConfigError } from '../core/errors';
 import { Environment, EnvironmentSource, environmentName, validateEnvironment } from '../environments/validate';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- tests edit raw, untyped copies on purpose */

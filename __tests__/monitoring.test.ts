@@ -1,7 +1,8 @@
 import { Testing } from 'cdktf';
-import { clusterAlertRules, serviceAlertRules } from '../constructs/alert-rules';
-import { CHARTS, Monitoring, MonitoringProps, alloyConfig } from '../constructs/monitoring';
-import { serviceDashboard } from '../constructs/service-dashboard';
+import { clusterAlertRules, serviceAlertRules } from '../features/monitoring/alert-rules';
+import { CHARTS } from '../features/monitoring/charts';
+import { Monitoring, MonitoringProps, alloyConfig } from '../features/monitoring/monitoring';
+import { serviceDashboard } from '../features/monitoring/service-dashboard';
 import { SynthJson, resourcesOf, synthJson } from './helpers';
 
 const PROPS: MonitoringProps = {
@@ -359,10 +360,10 @@ describe('monitoring in the stacks', () => {
     const rules = (json: SynthJson) => values(json, 'mls-server-mon').groups[0].rules;
     const memory = (json: SynthJson) => rules(json).find((r: any) => r.alert === 'MlsHighMemoryUsage').expr;
     expect(memory(synthJson('production'))).toMatch(/> 0\.9$/);
-    const tuned = synthJson(
-      'production',
-      (s) => (s.monitoring.alerts = { memoryLimitRatio: 0.8, statusLabel: 'code' }),
-    );
+    const tuned = synthJson('production', (s) => {
+      s.monitoring.alerts = { memoryLimitRatio: 0.8 };
+      s.services[0].metrics = { statusLabel: 'code' };
+    });
     expect(memory(tuned)).toMatch(/> 0\.8$/);
     expect(rules(tuned).find((r: any) => r.alert === 'MlsHighErrorRate').expr).toContain('code=~"5.."');
   });

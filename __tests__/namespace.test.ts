@@ -2,7 +2,7 @@ import { LimitRangeV1 } from '@cdktf/provider-kubernetes/lib/limit-range-v1';
 import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import { ResourceQuotaV1 } from '@cdktf/provider-kubernetes/lib/resource-quota-v1';
 import { Testing } from 'cdktf';
-import { Namespace } from '../constructs/namespace';
+import { Namespace } from '../features/namespace/namespace';
 
 Testing.setupJest();
 

@@ -1,5 +1,6 @@
 import { Testing } from 'cdktf';
-import { ReleaseSnapshots, snapshotIdentifier } from '../constructs/release-snapshots';
+import { snapshotIdentifier } from '../core/snapshots';
+import { ReleaseSnapshots } from '../features/release/snapshots';
 import { SynthJson, resourceNamed, resourcesOf, synthJson } from './helpers';
 
 function synth(releases: string[], db = 'mls-production'): SynthJson {
@@ -33,11 +34,11 @@ describe('snapshot identifiers', () => {
   });
 
   it('refuses, at synth, a release that cannot name a snapshot', () => {
-    expect(() => synth(['1.0.0', '...'])).toThrow('ReleaseSnapshots: releases["..."] cannot name a snapshot');
+    expect(() => synth(['1.0.0', '...'])).toThrow('ReleaseSnapshots: releases[1] cannot name a snapshot');
   });
 
   it('refuses two releases that name the same snapshot', () => {
-    expect(() => synth(['1.4.0', '1-4-0'])).toThrow(/releases\["1-4-0"\] names the same snapshot as "1.4.0"/);
+    expect(() => synth(['1.4.0', '1-4-0'])).toThrow(/releases\[1\] "1-4-0" names the same snapshot as "1.4.0"/);
   });
 });
 

@@ -1,4 +1,5 @@
-import { ReleaseError, Verb, applyMove, legalMoves, releaseName } from '../environments/release';
+import { releaseName } from '../core/image';
+import { ReleaseError, Verb, applyMove, legalMoves } from '../features/release/moves';
 import { Edit, environment } from './helpers';
 
 const NEXT = 'ghcr.io/catbird/mls-server:1.5.0';

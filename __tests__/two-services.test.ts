@@ -6,17 +6,17 @@ import { Testing } from 'cdktf';
 import { validateAll } from '../environments/validate';
 import { ENVIRONMENTS } from '../environments';
 import { EnvironmentStack } from '../stacks/environment-stack';
-import { FIXTURE_ENVIRONMENTS } from './fixtures/environments/two-services';
+import { EXAMPLE_ENVIRONMENTS } from '../environments/examples/two-services';
 import { SynthJson, resourceNamed, resourcesOf } from './helpers';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
 describe('an environment with two services', () => {
-  const [env] = validateAll(FIXTURE_ENVIRONMENTS);
+  const [env] = validateAll(EXAMPLE_ENVIRONMENTS);
   const json: SynthJson = JSON.parse(Testing.synth(new EnvironmentStack(Testing.app(), env!)));
 
   it('validates beside the committed environments (it shares nothing with them)', () => {
-    expect(() => validateAll([...ENVIRONMENTS, ...FIXTURE_ENVIRONMENTS])).not.toThrow();
+    expect(() => validateAll([...ENVIRONMENTS, ...EXAMPLE_ENVIRONMENTS])).not.toThrow();
   });
 
   it('runs each service on its own port, image and Secret', () => {

@@ -3,7 +3,7 @@
 // a stale build can never run. Type checking is `npm run typecheck`.
 import { build } from 'esbuild';
 import { Module } from 'node:module';
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const root = fileURLToPath(new URL('..', import.meta.url));
@@ -30,7 +30,7 @@ export async function loadTs(entry) {
     }
     process.exit(1);
   });
-  const filename = join(root, entry.replace(/\.ts$/, '.js'));
+  const filename = resolve(root, entry).replace(/\.ts$/, '.js');
   const mod = new Module(filename);
   mod.filename = filename;
   mod.paths = Module._nodeModulePaths(root);

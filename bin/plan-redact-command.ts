@@ -126,3 +126,6 @@ export function runPlanRedact(args: readonly string[], options: PlanCommandOptio
     return 1;
   }
 }
+
+/** `npm run plan:redact -- …` */
+export const main = (args: readonly string[]): number => runPlanRedact(args);

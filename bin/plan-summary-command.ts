@@ -8,8 +8,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { COLOUR_LABEL } from '../constructs/labels';
-import { PROTECTED_TYPES } from '../constructs/protection';
+import { COLOUR_LABEL } from '../core/labels';
+import { isPreviewName } from '../core/names';
+import { PROTECTED_TYPES } from '../core/protection';
 
 /** The parts of Terraform's JSON plan format this reads. */
 interface ResourceChange {
@@ -67,7 +68,7 @@ function headlines(stack: string, changes: readonly Classified[]): string[] {
       const name = metadataName(rc.change.after) ?? rc.address;
       const from = path(rc.change.before, 'spec', 'selector', COLOUR_LABEL);
       const to = path(rc.change.after, 'spec', 'selector', COLOUR_LABEL);
-      if (from !== to && typeof to === 'string' && !name.endsWith('-preview')) {
+      if (from !== to && typeof to === 'string' && !isPreviewName(name)) {
         lines.push(`**${stack}: ${name} traffic ${String(from)} → ${to}**`);
       }
     }
@@ -319,3 +320,6 @@ export function runPlanSummary(args: readonly string[], options: PlanCommandOpti
   if (plans.length > 0) out(summarize(plans, unreadable));
   return unreadable.length > 0 || plans.some((p) => p.plan.errored) ? 1 : 0;
 }
+
+/** `npm run plan:summary -- …` */
+export const main = (args: readonly string[]): number => runPlanSummary(args);

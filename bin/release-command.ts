@@ -14,11 +14,10 @@
  */
 import * as nodeFs from 'node:fs';
 import { join } from 'node:path';
-import { checkEnvironments } from '../main';
+import { ConfigError } from '../core/errors';
 import { ENVIRONMENTS } from '../environments';
-import { ConfigError } from '../environments/errors';
-import { ReleaseError, VERBS, applyMove, legalMoves } from '../environments/release';
 import { EnvironmentSource, environmentName, validateEnvironment } from '../environments/validate';
+import { ReleaseError, VERBS, Verb, applyMove, legalMoves } from '../features/release/moves';
 
 const USAGE = `usage: npm run release -- <environment> <verb> [image] [--service <name>]
 verbs:
@@ -184,6 +183,39 @@ function statusLines(source: EnvironmentSource, release: unknown, envName: strin
   });
 }
 
+/**
+ * The release file after the move, checked as synth checks it: every
+ * environment validated (alone and across them) with the new file, and
+ * this one's constructs built. Throws a ReleaseError or ConfigError.
+ */
+function nextRelease(
+  parsed: Parsed,
+  source: EnvironmentSource,
+  sources: readonly EnvironmentSource[],
+  current: unknown,
+): ReturnType<typeof applyMove> {
+  const env = validateEnvironment({ settings: source.settings, release: current });
+  let result: ReturnType<typeof applyMove>;
+  try {
+    result = applyMove(env, { verb: parsed.command as Verb, service: parsed.service, image: parsed.image });
+  } catch (e) {
+    if (e instanceof ReleaseError) {
+      for (const svc of env.services.filter((s) => !parsed.service || s.name === parsed.service)) {
+        e.message += `\n${parsed.env}/${svc.name} can: ${legalMoves(env.release.services[svc.name]!).join(', ')}`;
+      }
+    }
+    throw e;
+  }
+  // Loaded here, not at the top: only a move that writes needs cdktf (`status` stays fast).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { checkEnvironments } = require('../stacks/app') as typeof import('../stacks/app');
+  checkEnvironments(
+    sources.map((s) => (s === source ? { settings: s.settings, release: result.release } : s)),
+    [parsed.env],
+  );
+  return result;
+}
+
 /** Runs the command; returns the exit code (0 done, 1 refused, 2 usage). */
 export function runRelease(args: readonly string[], options: ReleaseOptions): number {
   const fs = options.fs ?? nodeFs;
@@ -213,24 +245,7 @@ export function runRelease(args: readonly string[], options: ReleaseOptions): nu
       return 0;
     }
     unlock = acquireLock(fs, `${path}.lock`, options.lockTimeoutMs ?? 15_000, options.isAlive ?? defaultIsAlive);
-    const env = validateEnvironment({ settings: source.settings, release: readRelease(fs, path) });
-    let result;
-    try {
-      result = applyMove(env, { verb: parsed.command, service: parsed.service, image: parsed.image });
-    } catch (e) {
-      if (e instanceof ReleaseError) {
-        for (const svc of env.services.filter((s) => !parsed.service || s.name === parsed.service)) {
-          e.message += `\n${parsed.env}/${svc.name} can: ${legalMoves(env.release.services[svc.name]!).join(', ')}`;
-        }
-      }
-      throw e;
-    }
-    // What synth checks, with the new file: every environment validated (alone
-    // and across them), and this one's constructs built.
-    checkEnvironments(
-      sources.map((s) => (s === source ? { settings: s.settings, release: result.release } : s)),
-      [parsed.env],
-    );
+    const result = nextRelease(parsed, source, sources, readRelease(fs, path));
     writeAtomic(fs, path, `${JSON.stringify(result.release, null, 2)}\n`);
     out(result.summary);
     out(`wrote ${path}`);
@@ -247,4 +262,9 @@ export function runRelease(args: readonly string[], options: ReleaseOptions): nu
   } finally {
     unlock?.();
   }
+}
+
+/** `npm run release -- …` */
+export function main(args: readonly string[]): number {
+  return runRelease(args, { root: join(__dirname, '..') });
 }

@@ -4,8 +4,10 @@ import {
 } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
-import { PropsError } from './props-error';
+import { PropsError } from '../core/errors';
+import type { IGrantable } from './grants';
 
 export interface IrsaRoleProps {
   /** IAM role name. */
@@ -16,18 +18,23 @@ export interface IrsaRoleProps {
   /** Namespace and name of the one service account that may assume the role. */
   readonly namespace: string;
   readonly serviceAccount: string;
-  /** What the role may do (an inline policy). */
-  readonly statements: DataAwsIamPolicyDocumentStatement[];
 }
 
-/** An IAM role for one Kubernetes service account (IAM Roles for Service Accounts). */
-export class IrsaRole extends Construct {
+/**
+ * An IAM role for one Kubernetes service account (IAM Roles for Service
+ * Accounts). It starts with no permissions; grants add them (for example
+ * `SecureBucket.grantPut`) as statements of one inline policy.
+ */
+export class IrsaRole extends Construct implements IGrantable {
   public readonly roleArn: string;
   /**
    * The role's permissions. A workload that assumes the role depends on it,
    * so it never starts with a role that may do nothing yet.
    */
   public readonly policy: IamRolePolicy;
+  public readonly grants: ITerraformDependable[];
+  private readonly statements: DataAwsIamPolicyDocumentStatement[] = [];
+  private readonly permissions: DataAwsIamPolicyDocument;
 
   constructor(scope: Construct, id: string, props: IrsaRoleProps) {
     super(scope, id);
@@ -62,12 +69,32 @@ export class IrsaRole extends Construct {
       assumeRolePolicy: trust.json,
       maxSessionDuration: 3600,
     });
-    const permissions = new DataAwsIamPolicyDocument(this, 'permissions', { statement: props.statements });
+    this.permissions = new DataAwsIamPolicyDocument(this, 'permissions', { statement: [] });
     this.policy = new IamRolePolicy(this, 'policy', {
       name: `${props.serviceAccount}-access`,
       role: role.id,
-      policy: permissions.json,
+      policy: this.permissions.json,
     });
     this.roleArn = role.arn;
+    this.grants = [this.policy];
+  }
+
+  /**
+   * Adds a statement. One with the same sid, effect and actions as an earlier
+   * one widens that one's resources instead (IAM refuses two statements of
+   * one sid), so granting the same thing twice gives one statement.
+   */
+  public addToPolicy(statement: DataAwsIamPolicyDocumentStatement): void {
+    const same = this.statements.findIndex((s) => s.sid === statement.sid);
+    const existing = this.statements[same];
+    if (existing && existing.effect === statement.effect && `${existing.actions}` === `${statement.actions}`) {
+      const resources = [...new Set([...(existing.resources ?? []), ...(statement.resources ?? [])])];
+      this.statements[same] = { ...existing, resources };
+    } else if (existing) {
+      throw new PropsError('IrsaRole', `statement "${statement.sid}"`, 'is already in the policy with other actions');
+    } else {
+      this.statements.push(statement);
+    }
+    this.permissions.putStatement([...this.statements]);
   }
 }

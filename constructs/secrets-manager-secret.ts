@@ -2,7 +2,7 @@ import { DataAwsSecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/data
 import { SecretV1 } from '@cdktf/provider-kubernetes/lib/secret-v1';
 import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
-import { managedLabels } from './labels';
+import { managedLabels } from '../core/labels';
 
 export interface SecretsManagerSecretProps {
   /** Kubernetes Secret name. */

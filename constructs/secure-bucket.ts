@@ -12,7 +12,8 @@ import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
 import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
-import { protectedLifecycle } from './protection';
+import { protectedLifecycle } from '../core/protection';
+import type { IGrantable } from './grants';
 
 export interface SecureBucketProps {
   readonly bucketName: string;
@@ -44,9 +45,12 @@ export class SecureBucket extends Construct {
    * ownership) when logging is turned on.
    */
   public readonly logDeliveryReady: ITerraformDependable[];
+  /** The key that encrypts the objects, when it is a customer-managed KMS key. */
+  public readonly kmsKeyArn?: string;
 
   constructor(scope: Construct, id: string, props: SecureBucketProps) {
     super(scope, id);
+    this.kmsKeyArn = props.kmsKeyArn;
     this.bucket = new S3Bucket(this, 'bucket', {
       bucket: props.bucketName,
       objectLockEnabled: props.objectLockEnabled ? true : undefined,
@@ -80,13 +84,25 @@ export class SecureBucket extends Construct {
       bucket: bucketId,
       rule: { objectOwnership: 'BucketOwnerEnforced' },
     });
+    const policy = this.tlsOnlyPolicy(props);
+    // After the public-access block, so the policy is never briefly public.
+    const bucketPolicy = new S3BucketPolicy(this, 'policy', {
+      bucket: bucketId,
+      policy: policy.json,
+      dependsOn: [publicAccess],
+    });
+    this.logDeliveryReady = [bucketPolicy, publicAccess, ownership];
+  }
+
+  /** Denies every request without TLS or below TLS 1.2, beside the caller's own statements. */
+  private tlsOnlyPolicy(props: SecureBucketProps): DataAwsIamPolicyDocument {
     const arn = this.bucket.arn;
     const everywhere = {
       principals: [{ type: '*', identifiers: ['*'] }],
       actions: ['s3:*'],
       resources: [arn, `${arn}/*`],
     };
-    const policy = new DataAwsIamPolicyDocument(this, 'policy-document', {
+    return new DataAwsIamPolicyDocument(this, 'policy-document', {
       statement: [
         {
           sid: 'DenyInsecureTransport',
@@ -103,13 +119,49 @@ export class SecureBucket extends Construct {
         ...(props.extraStatements?.(arn) ?? []),
       ],
     });
-    // After the public-access block, so the policy is never briefly public.
-    const bucketPolicy = new S3BucketPolicy(this, 'policy', {
-      bucket: bucketId,
-      policy: policy.json,
-      dependsOn: [publicAccess],
+  }
+
+  /** Lets `grantee` put objects under `keyPrefix` (nothing else: no read, no delete, no list). */
+  public grantPut(grantee: IGrantable, keyPrefix: string): void {
+    grantee.addToPolicy({
+      sid: 'PutObjects',
+      effect: 'Allow',
+      actions: ['s3:PutObject'],
+      resources: [`${this.bucketArn}/${keyPrefix}*`],
     });
-    this.logDeliveryReady = [bucketPolicy, publicAccess, ownership];
+    this.grantKey(grantee);
+  }
+
+  /** Lets `grantee` list the bucket and get, put and delete every object. */
+  public grantReadWrite(grantee: IGrantable): void {
+    grantee.addToPolicy({
+      sid: 'ListBucket',
+      effect: 'Allow',
+      actions: ['s3:ListBucket'],
+      resources: [this.bucketArn],
+    });
+    grantee.addToPolicy({
+      sid: 'ReadWriteObjects',
+      effect: 'Allow',
+      actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+      resources: [`${this.bucketArn}/*`],
+    });
+    this.grantKey(grantee);
+  }
+
+  /**
+   * The bucket's KMS key, for every grant: SSE-KMS needs a data key to put
+   * an object and Decrypt to read one, and to complete a multipart upload
+   * (the AWS CLI's above 8 MB). S3 never calls kms:Encrypt for SSE-KMS.
+   */
+  private grantKey(grantee: IGrantable): void {
+    if (!this.kmsKeyArn) return;
+    grantee.addToPolicy({
+      sid: 'UseKey',
+      effect: 'Allow',
+      actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+      resources: [this.kmsKeyArn],
+    });
   }
 }
 
@@ -134,10 +186,10 @@ export function logAccess(
 
 /**
  * Lifecycle rules every versioned bucket here needs: replaced or deleted
- * versions expire after `noncurrentDays`, leftover delete markers go, and
- * incomplete multipart uploads are aborted after 7 days.
+ * versions expire after `noncurrentDays` (a week to undo a mistake), leftover
+ * delete markers go, and incomplete multipart uploads are aborted after 7 days.
  */
-export function housekeepingRules(noncurrentDays: number): S3BucketLifecycleConfigurationRule[] {
+export function housekeepingRules(noncurrentDays = 7): S3BucketLifecycleConfigurationRule[] {
   return [
     {
       id: 'expire-noncurrent-versions',

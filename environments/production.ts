@@ -1,7 +1,7 @@
 import type { EnvironmentInput } from './schema';
 
 /**
- * Production. Numbers come from the seed deployment guides: 3+ replicas with
+ * Production. The sizes the MLS server is run at: 3+ replicas with
  * an HPA of 3–10 on CPU 70% / memory 80%, 500m / 512Mi limits per pod, the
  * old colour kept at 1 replica after a switch, S3 backups kept 30 days and
  * the last 7 pre-deploy snapshots. Account-specific ARNs are placeholders
@@ -37,7 +37,7 @@ export const production: EnvironmentInput = {
       idleReplicas: 1,
       autoscaling: { minReplicas: 3, maxReplicas: 10, cpuUtilization: 70, memoryUtilization: 80 },
       resources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
-      env: { RUST_LOG: 'info', SERVER_PORT: '3000', SERVICE_DID: 'did:web:mls.catbird.blue' },
+      env: { RUST_LOG: 'info', SERVER_PORT: '3000' },
       secret: {
         name: 'mls-secrets',
         keys: {
@@ -48,14 +48,12 @@ export const production: EnvironmentInput = {
       },
       ingress: {
         host: 'mls.catbird.blue',
-        previewHost: 'preview.mls.catbird.blue',
         // The team's VPN: the idle colour runs unreleased builds.
         previewAllowedCidrs: ['10.100.0.0/16'],
         tlsSecretName: 'mls-server-tls',
         clusterIssuer: 'letsencrypt-prod',
       },
       did: {
-        id: 'did:web:mls.catbird.blue',
         // A placeholder, syntactically valid; set the real public key before the first deploy.
         publicKeyMultibase: 'z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK',
         replicas: 2,

@@ -1,7 +1,7 @@
 import type { EnvironmentInput } from './schema';
 
 /**
- * Staging: a small mirror of production (seed: 1 replica per service). The
+ * Staging: a small mirror of production (1 replica per service). The
  * old colour is scaled to zero after a switch, and snapshots are not kept.
  */
 export const staging: EnvironmentInput = {
@@ -35,7 +35,7 @@ export const staging: EnvironmentInput = {
       idleReplicas: 0,
       autoscaling: { minReplicas: 1, maxReplicas: 3, cpuUtilization: 70, memoryUtilization: 80 },
       resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
-      env: { RUST_LOG: 'debug', SERVER_PORT: '3000', SERVICE_DID: 'did:web:staging.mls.catbird.blue' },
+      env: { RUST_LOG: 'debug', SERVER_PORT: '3000' },
       secret: {
         name: 'mls-secrets',
         keys: {
@@ -46,14 +46,12 @@ export const staging: EnvironmentInput = {
       },
       ingress: {
         host: 'staging.mls.catbird.blue',
-        previewHost: 'preview.staging.mls.catbird.blue',
         // The team's VPN: the idle colour runs unreleased builds.
         previewAllowedCidrs: ['10.100.0.0/16'],
         tlsSecretName: 'mls-server-tls',
         clusterIssuer: 'letsencrypt-staging',
       },
       did: {
-        id: 'did:web:staging.mls.catbird.blue',
         // A placeholder, syntactically valid; set the real public key before the first deploy.
         publicKeyMultibase: 'z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK',
       },

@@ -4,7 +4,7 @@
  * Secrets Manager id, a state file. Sharing one would let a deploy of one
  * environment overwrite or read the other's.
  */
-import type { ConfigIssue } from './errors';
+import type { ConfigIssue } from '../core/errors';
 import type { EnvironmentSettings } from './schema';
 
 interface Claim {

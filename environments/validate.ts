@@ -1,9 +1,8 @@
 import type { z } from 'zod';
-import { COLOURS } from '../constructs/colours';
-import { ConfigError, ConfigIssue, formatPath } from './errors';
-import { snapshotIdentifier } from '../constructs/release-snapshots';
-import { keptReleases } from './release';
-import { EnvironmentSettings, ReleaseState, environmentSchema, releaseSchema } from './schema';
+import { ConfigError, ConfigIssue, formatPath, inEnvironment } from '../core/errors';
+import { releaseIssues } from '../features/release/checks';
+import { ReleaseState, releaseSchema } from '../features/release/schema';
+import { EnvironmentSettings, environmentSchema } from './schema';
 import { sharedClaims } from './uniqueness';
 
 /** A validated environment: its settings and its release state. */
@@ -49,79 +48,6 @@ export function environmentName(settings: unknown): string {
   return typeof name === 'string' && name !== '' ? name : '<unnamed>';
 }
 
-/** Cross-file rules: the release file must describe exactly the configured services, within their bounds. */
-function crossCheck(settings: EnvironmentSettings, release: ReleaseState): ConfigIssue[] {
-  const issues: Omit<ConfigIssue, 'environment'>[] = [];
-  const configured = new Set(settings.services.map((s) => s.name));
-  for (const name of Object.keys(release.services)) {
-    if (!configured.has(name)) {
-      issues.push({ path: `release.services.${name}`, message: 'is not a service of this environment' });
-    }
-  }
-  for (const svc of settings.services) {
-    const rel = release.services[svc.name];
-    if (!rel) {
-      issues.push({ path: `release.services.${svc.name}`, message: 'is missing: every service needs a release entry' });
-      continue;
-    }
-    const hpa = svc.autoscaling;
-    const live = rel[rel.live];
-    if (hpa && (live.replicas < hpa.minReplicas || live.replicas > hpa.maxReplicas)) {
-      issues.push({
-        path: `release.services.${svc.name}.${rel.live}.replicas`,
-        message: `live colour must run between autoscaling.minReplicas (${hpa.minReplicas}) and maxReplicas (${hpa.maxReplicas}) replicas (got ${live.replicas})`,
-      });
-    } else if (live.replicas < svc.replicas) {
-      issues.push({
-        path: `release.services.${svc.name}.${rel.live}.replicas`,
-        message: `live colour must run at full size, services[].replicas (${svc.replicas}) (got ${live.replicas})`,
-      });
-    }
-    for (const colour of COLOURS) {
-      const image = rel[colour].image;
-      if (image && !image.startsWith(`${svc.imageRepository}:`) && !image.startsWith(`${svc.imageRepository}@`)) {
-        issues.push({
-          path: `release.services.${svc.name}.${colour}.image`,
-          message: `must be an image of ${svc.imageRepository} (got "${image}")`,
-        });
-      }
-    }
-  }
-  issues.push(...historyIssues(settings, release));
-  return issues.map((i) => ({ environment: settings.name, ...i }));
-}
-
-/**
- * The release history names the pre-deploy snapshots: each kept release must
- * make a valid RDS snapshot identifier, no two the same (the checks
- * ReleaseSnapshots would otherwise fail on at synth), and an environment
- * that keeps no snapshots keeps no history.
- */
-function historyIssues(settings: EnvironmentSettings, release: ReleaseState): Omit<ConfigIssue, 'environment'>[] {
-  const kept = settings.database.snapshotsToKeep;
-  if (kept === 0 && release.history.length > 0) {
-    return [{ path: 'release.history', message: 'must be empty: database.snapshotsToKeep is 0, so nothing uses it' }];
-  }
-  const issues: Omit<ConfigIssue, 'environment'>[] = [];
-  const seen = new Map<string, string>();
-  const keptList = keptReleases(release.history, kept);
-  const offset = release.history.length - keptList.length;
-  keptList.forEach((name, i) => {
-    const path = `release.history[${offset + i}]`;
-    const id = snapshotIdentifier(settings.database.instanceIdentifier, name);
-    if (typeof id !== 'string') {
-      issues.push({ path, message: `cannot name a snapshot: ${id.error}` });
-      return;
-    }
-    const clash = seen.get(id);
-    if (clash !== undefined) {
-      issues.push({ path, message: `"${name}" names the same snapshot as "${clash}" (${id})` });
-    }
-    seen.set(id, name);
-  });
-  return issues;
-}
-
 /**
  * Validates and defaults one environment. Throws a ConfigError listing every
  * problem found (not only the first), each with its field path.
@@ -134,7 +60,9 @@ export function validateEnvironment(source: EnvironmentSource): Environment {
     ...(settings.success ? [] : issuesOf(env, settings.error, [])),
     ...(release.success ? [] : issuesOf(env, release.error, ['release'])),
   ];
-  if (settings.success && release.success) issues.push(...crossCheck(settings.data, release.data));
+  if (settings.success && release.success) {
+    issues.push(...inEnvironment(env, releaseIssues(settings.data, release.data)));
+  }
   if (issues.length > 0 || !settings.success || !release.success) throw new ConfigError(issues);
   return { ...settings.data, release: release.data };
 }

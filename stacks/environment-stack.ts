@@ -1,32 +1,20 @@
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
-import { ITerraformDependable, LocalBackend, S3Backend, TerraformStack } from 'cdktf';
+import { Aspects, LocalBackend, S3Backend, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
-import { BackupBucket } from '../constructs/backup-bucket';
-import { BlueGreenService } from '../constructs/blue-green-service';
-import { DatabaseBackupJob } from '../constructs/database-backup-job';
-import { DidResponder } from '../constructs/did-responder';
-import { LokiStorage } from '../constructs/loki-storage';
-import { Monitoring } from '../constructs/monitoring';
-import { Namespace } from '../constructs/namespace';
-import { NamespaceNetworkPolicies } from '../constructs/network-policies';
-import { RegistryPullSecret } from '../constructs/registry-pull-secret';
-import { ReleaseSnapshots } from '../constructs/release-snapshots';
-import { SecretsManagerSecret } from '../constructs/secrets-manager-secret';
-import { COLOURS, Colour } from '../constructs/colours';
-import { keptReleases, releaseName } from '../environments/release';
-import type { ServiceRelease, ServiceSettings } from '../environments/schema';
+import type { BackupBucket } from '../features/data/backup-bucket';
+import { addBackups } from '../features/data/wire';
+import type { Monitoring } from '../features/monitoring/monitoring';
+import { addMonitoring } from '../features/monitoring/wire';
+import type { Namespace } from '../features/namespace/namespace';
+import { addMonitoringNamespace, addServiceNamespace } from '../features/namespace/wire';
+import { addReleaseSnapshots } from '../features/release/wire';
+import type { BlueGreenService } from '../features/service/blue-green-service';
+import { addServices } from '../features/service/wire';
 import type { Environment } from '../environments/validate';
+import { GrantBeforeUse, PreventDestroy } from './aspects';
 
-/** Object name of a service's DID responder. */
-const didResponderName = (service: string) => `${service}-did`;
-
-/**
- * One environment: providers, state backend and namespaces, then the
- * service, data-protection and monitoring constructs. The only place where
- * environment data meets Terraform.
- */
 export interface EnvironmentStackOptions {
   /**
    * Keep state in `terraform.<env>.tfstate` in the project root instead of
@@ -36,6 +24,11 @@ export interface EnvironmentStackOptions {
   readonly localState?: boolean;
 }
 
+/**
+ * One environment: its state backend and providers, then each feature wired
+ * in: namespaces, release snapshots, services, data protection, monitoring.
+ * The only place where environment data meets Terraform.
+ */
 export class EnvironmentStack extends TerraformStack {
   /** The namespace the services run in. */
   public readonly serviceNamespace: Namespace;
@@ -43,200 +36,28 @@ export class EnvironmentStack extends TerraformStack {
   public readonly monitoringNamespace?: Namespace;
   public readonly monitoring?: Monitoring;
   /** The blue/green services, by name. */
-  public readonly services: Record<string, BlueGreenService> = {};
+  public readonly services: Record<string, BlueGreenService>;
   public readonly backupBucket: BackupBucket;
-  public readonly snapshots: ReleaseSnapshots;
 
   constructor(scope: Construct, env: Environment, options: EnvironmentStackOptions = {}) {
     super(scope, env.name);
     this.configureBackend(env, options.localState ?? false);
     this.configureProviders(env);
+    Aspects.of(this).add(new PreventDestroy(env.protect));
+    Aspects.of(this).add(new GrantBeforeUse());
 
-    this.serviceNamespace = new Namespace(this, 'service-namespace', {
-      name: env.namespace,
-      quota: env.quota,
-      limits: env.limitRange,
-      protect: env.protect,
-      labels: { environment: env.name },
-    });
-    this.backupBucket = new BackupBucket(this, 'backup-bucket', {
-      bucketName: env.backups.bucketName,
-      keyAlias: `${env.name}-backups`,
-      retentionDays: env.backups.retentionDays,
-      objectLockDays: env.backups.objectLockDays,
-      accessLogging: env.backups.accessLogging,
-      protect: env.protect,
-    });
-    this.snapshots = new ReleaseSnapshots(this, 'release-snapshots', {
-      dbInstanceIdentifier: env.database.instanceIdentifier,
-      releases: keptReleases(env.release.history, env.database.snapshotsToKeep),
-    });
-    this.addServices(env);
-    new DatabaseBackupJob(this, 'database-backup', {
-      namespace: this.serviceNamespace.namespaceName,
-      environment: env.name,
-      schedule: env.backups.schedule,
-      bucketName: this.backupBucket.bucketName,
-      bucketArn: this.backupBucket.bucketArn,
-      kmsKeyArn: this.backupBucket.kmsKeyArn,
-      databaseUrl: { secretName: env.backups.databaseUrl.secret, key: env.backups.databaseUrl.key },
-      database: { cidrs: env.database.cidrs, port: env.database.port },
-      oidcProviderArn: env.kubernetes.oidcProviderArn,
-    });
+    this.serviceNamespace = addServiceNamespace(this, env);
+    const namespace = this.serviceNamespace.namespaceName;
+    this.backupBucket = addBackups(this, env, namespace);
+    const colourDependencies = addReleaseSnapshots(this, env);
+    this.services = addServices(this, env, { namespace, colourDependencies });
     if (env.monitoring.enabled) {
-      [this.monitoringNamespace, this.monitoring] = this.addMonitoring(env);
-    }
-  }
-
-  private addMonitoring(env: Environment): [Namespace, Monitoring] {
-    const m = env.monitoring;
-    // node-exporter needs host namespaces and hostPath mounts, which only the
-    // privileged level admits; audit and warn at baseline so anything else
-    // that needs more than baseline is visible.
-    const namespace = new Namespace(this, 'monitoring-namespace', {
-      name: env.monitoringNamespace,
-      podSecurity: 'privileged',
-      podSecurityWarn: 'baseline',
-      protect: env.protect,
-      labels: { environment: env.name },
-    });
-    const lokiStorage =
-      m.loki?.s3BucketName &&
-      new LokiStorage(this, 'loki-storage', {
-        bucketName: m.loki?.s3BucketName,
-        environment: env.name,
-        oidcProviderArn: env.kubernetes.oidcProviderArn,
-        namespace: env.monitoringNamespace,
-        protect: env.protect,
+      this.monitoringNamespace = addMonitoringNamespace(this, env);
+      this.monitoring = addMonitoring(this, env, {
+        namespace: this.monitoringNamespace.namespaceName,
         accessLogBucket: this.backupBucket.accessLogBucket,
       });
-    const monitoring = new Monitoring(this, 'monitoring', {
-      namespace: namespace.namespaceName,
-      services: env.services.map((svc) => ({
-        name: svc.name,
-        namespace: env.namespace,
-        live: env.release.services[svc.name]!.live,
-        metricsPath: svc.metricsPath,
-        autoscaled: svc.autoscaling !== undefined,
-        database: svc.usesDatabase,
-        didResponder: svc.did && svc.ingress ? didResponderName(svc.name) : undefined,
-      })),
-      prometheusRetention: m.prometheus?.retention,
-      prometheusStorage: m.prometheus?.storage,
-      lokiStorage: m.loki?.storage,
-      lokiObjectStorage: lokiStorage
-        ? {
-            bucketName: lokiStorage.bucketName,
-            region: env.aws.region,
-            roleArn: lokiStorage.roleArn,
-            grants: lokiStorage.grants,
-          }
-        : undefined,
-      logShipper: m.logShipper,
-      grafanaAdminSecretId: m.grafanaAdminSecretId,
-      grafanaHost: m.grafanaHost,
-      slackWebhookSecretId: m.slackWebhookSecretId,
-      slackChannel: m.slackChannel,
-      runbookBaseUrl: m.runbookBaseUrl,
-      alertThresholds: m.alerts,
-      statusLabel: m.alerts.statusLabel,
-    });
-    return [namespace, monitoring];
-  }
-
-  private addServices(env: Environment): void {
-    const namespace = this.serviceNamespace.namespaceName;
-    // A Secret that services declare shared is created once, by the first.
-    const secretsByName = new Map<string, SecretsManagerSecret>();
-    for (const svc of env.services) {
-      const secret = svc.secret;
-      const secrets =
-        secret &&
-        (secretsByName.get(secret.name) ??
-          new SecretsManagerSecret(this, `${svc.name}-secrets`, {
-            name: secret.name,
-            namespace,
-            keys: Object.fromEntries(Object.entries(secret.keys).map(([key, k]) => [key, k.awsSecretId])),
-          }));
-      if (secret && secrets) secretsByName.set(secret.name, secrets);
-      this.services[svc.name] = this.addService(env, svc, secrets);
     }
-    new NamespaceNetworkPolicies(this, 'network-policies', {
-      namespace,
-      ingressNamespace: env.ingressNamespace,
-      monitoringNamespace: env.monitoringNamespace,
-      services: env.services.map((svc) => ({ app: svc.name, port: svc.containerPort })),
-      egress: [
-        { cidrs: env.database.cidrs, port: env.database.port },
-        { cidrs: env.redis.cidrs, port: env.redis.port },
-      ],
-    });
-  }
-
-  /** One service: its pull secret, DID responder and blue/green pair. */
-  private addService(env: Environment, svc: ServiceSettings, secrets?: SecretsManagerSecret): BlueGreenService {
-    const namespace = this.serviceNamespace.namespaceName;
-    const release = env.release.services[svc.name]!;
-    const pullSecret =
-      svc.imagePullSecret &&
-      new RegistryPullSecret(this, `${svc.name}-registry`, {
-        name: `${svc.name}-registry`,
-        namespace,
-        registry: svc.imageRepository.split('/')[0]!,
-        awsSecretId: svc.imagePullSecret.awsSecretId,
-      });
-    const did = this.addDidResponder(env, svc);
-    return new BlueGreenService(this, svc.name, {
-      service: svc.name,
-      namespace,
-      partOf: 'mls',
-      live: release.live,
-      blue: release.blue,
-      green: release.green,
-      fullReplicas: svc.replicas,
-      containerPort: svc.containerPort,
-      servicePort: svc.servicePort,
-      health: svc.health,
-      resources: svc.resources,
-      env: svc.env,
-      secretEnv: secrets && {
-        secretName: secrets.secretName,
-        keys: Object.fromEntries(Object.entries(svc.secret!.keys).map(([key, k]) => [k.env, key])),
-      },
-      podAnnotations: secrets && { 'checksum/secrets': secrets.versionChecksum },
-      colourDependencies: this.snapshotDependencies(release),
-      autoscaling: svc.autoscaling,
-      imagePullSecrets: pullSecret ? [pullSecret.secretName] : undefined,
-      ingress: svc.ingress && { ...svc.ingress, didBackend: did ? did.serviceName : undefined },
-    });
-  }
-
-  /** Each colour's rollout waits for its release's pre-deploy snapshot. */
-  private snapshotDependencies(release: ServiceRelease): Partial<Record<Colour, ITerraformDependable[]>> {
-    return Object.fromEntries(
-      COLOURS.flatMap((colour) => {
-        const image = release[colour].image;
-        const snapshot = image && this.snapshots.snapshotFor(releaseName(image));
-        return snapshot ? [[colour, [snapshot]]] : [];
-      }),
-    );
-  }
-
-  /** The service's DID document on its public host, when it has one. */
-  private addDidResponder(env: Environment, svc: ServiceSettings): DidResponder | undefined {
-    if (!svc.did || !svc.ingress) return undefined;
-    return new DidResponder(this, `${svc.name}-did`, {
-      name: didResponderName(svc.name),
-      namespace: this.serviceNamespace.namespaceName,
-      partOf: 'mls',
-      ingressNamespace: env.ingressNamespace,
-      replicas: svc.did.replicas,
-      document: {
-        id: svc.did.id,
-        publicKeyMultibase: svc.did.publicKeyMultibase,
-        serviceEndpoint: `https://${svc.ingress.host}`,
-      },
-    });
   }
 
   private configureBackend(env: Environment, local: boolean): void {

@@ -52,6 +52,7 @@ describe('adding an environment as the README says', () => {
   it('step 4: npx jest -u records its snapshots, and then the suite passes with it', () => {
     const jest = join(root, 'node_modules/jest/bin/jest.js');
     const record = sh(process.execPath, [jest, '-u', '--ci=false', '--silent']);
+    if (record.status !== 0) console.log(record.stdout + record.stderr);
     expect(record.status).toBe(0);
     const snap = readFileSync(join(root, '__tests__/__snapshots__/stack-snapshots.test.ts.snap'), 'utf8');
     expect(snap).toContain(`exports[\`${NAME} resource kubernetes_deployment_v1 1\`]`);

@@ -45,7 +45,7 @@ describe("the README's release block", () => {
 describe('concurrent release commands', () => {
   const run = (cwd: string, args: string[]) =>
     new Promise<{ code: number; out: string; err: string }>((resolve) => {
-      const child = spawn(process.execPath, ['bin/release.mjs', ...args], { cwd });
+      const child = spawn(process.execPath, ['bin/ts.mjs', 'bin/release-command.ts', ...args], { cwd });
       let out = '';
       let err = '';
       child.stdout.on('data', (d) => (out += d));

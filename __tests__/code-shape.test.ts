@@ -1,0 +1,80 @@
+/**
+ * The shape the code keeps: no function over 60 lines outside data tables,
+ * and the pure core free of cdktf and zod (the command-line tools load only
+ * it and the schema).
+ */
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import ts from 'typescript';
+
+const ROOT = join(__dirname, '..');
+const MAX_LINES = 60;
+
+/** Functions that are tables of data (rules, panels): long by nature, one entry a few lines. */
+const DATA_TABLES: Readonly<Record<string, string>> = {
+  'features/monitoring/alert-rules.ts serviceAlertRules': 'a table of alert rules',
+  'features/monitoring/service-dashboard.ts serviceDashboard': 'a table of dashboard panels',
+};
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return name === 'node_modules' ? [] : sourceFiles(path);
+    return path.endsWith('.ts') && !path.endsWith('.d.ts') ? [path] : [];
+  });
+}
+
+const PRODUCTION_CODE = ['core', 'features', 'constructs', 'stacks', 'environments', 'bin']
+  .flatMap((d) => sourceFiles(join(ROOT, d)))
+  .concat(join(ROOT, 'main.ts'));
+
+/** Functions of `text` longer than `max` lines, as `name lines`. */
+export function longFunctions(file: string, text: string, max = MAX_LINES): string[] {
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
+  const found: string[] = [];
+  const line = (pos: number) => source.getLineAndCharacterOfPosition(pos).line;
+  const visit = (node: ts.Node) => {
+    if (ts.isFunctionLike(node) && 'body' in node && node.body) {
+      const lines = line(node.end) - line(node.getStart()) + 1;
+      if (lines > max) {
+        const name = ts.isConstructorDeclaration(node)
+          ? `${(node.parent as ts.ClassDeclaration).name?.getText()}.constructor`
+          : (node.name?.getText() ??
+            (ts.isVariableDeclaration(node.parent) ? node.parent.name.getText() : '<anonymous>'));
+        found.push(`${name} ${lines}`);
+      }
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return found;
+}
+
+describe('code shape', () => {
+  it(`has no function over ${MAX_LINES} lines outside data tables`, () => {
+    const long = PRODUCTION_CODE.flatMap((file) =>
+      longFunctions(file, readFileSync(file, 'utf8')).map((f) => `${relative(ROOT, file)} ${f.split(' ')[0]}`),
+    );
+    expect(long.filter((f) => !(f in DATA_TABLES))).toEqual([]);
+    // A data table that got short, or went away, leaves the list too.
+    expect(Object.keys(DATA_TABLES).filter((t) => !long.includes(t))).toEqual([]);
+  });
+
+  it('finds a planted long function', () => {
+    const body = Array.from({ length: MAX_LINES }, (_, i) => `  const x${i} = ${i};`).join('\n');
+    expect(longFunctions('planted.ts', `function planted() {\n${body}\n}\nconst short = () => 1;\n`)).toEqual([
+      `planted ${MAX_LINES + 2}`,
+    ]);
+  });
+
+  it('keeps the core free of cdktf, the providers, constructs and zod', () => {
+    const core = sourceFiles(join(ROOT, 'core'));
+    expect(core.length).toBeGreaterThan(5);
+    for (const file of core) {
+      const imports = [...readFileSync(file, 'utf8').matchAll(/from '([^']+)'/g)].map((m) => m[1]!);
+      expect(`${relative(ROOT, file)}: ${imports.filter((i) => !i.startsWith('./')).join(', ')}`).toBe(
+        `${relative(ROOT, file)}: `,
+      );
+    }
+  });
+});

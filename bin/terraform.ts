@@ -1,0 +1,97 @@
+/**
+ * Running Terraform here, with no registry: providers come from the
+ * filesystem mirror in ../shared/providers (packed layout), and the one the
+ * mirror cannot have is said by name.
+ *
+ * The AWS provider our bindings pin (6.25.0) is not in the mirror; 5.45.0,
+ * the nearest that could be built, is. A stack is run against it in a copy
+ * whose pin is rewritten (`mirrorPins`), and every caller says so in its
+ * output: schema differences that touch our stacks would show as validate
+ * errors, but behaviour may still differ, so such a run is evidence, not proof.
+ */
+import { SpawnSyncOptions, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '..');
+/** The provider mirror beside the project. */
+export const PROVIDER_MIRROR = join(ROOT, '..', 'shared', 'providers');
+/** The AWS provider version the mirror has, used in place of the pinned one. */
+export const MIRROR_AWS_VERSION = '5.45.0';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- synthesized Terraform JSON */
+type TerraformJson = any;
+
+/** The synthesized JSON with the AWS pin set to the mirror's version (a copy; the input is unchanged). */
+export function mirrorPins(json: TerraformJson): TerraformJson {
+  const copy = structuredClone(json);
+  const aws = copy.terraform?.required_providers?.aws;
+  if (aws) aws.version = MIRROR_AWS_VERSION;
+  return copy;
+}
+
+/** Providers `json` requires that the mirror lacks, as `name version` (after `mirrorPins`). */
+export function missingProviders(json: TerraformJson, mirror = PROVIDER_MIRROR): string[] {
+  const required = Object.entries<{ source?: string; version: string }>(json.terraform?.required_providers ?? {});
+  return required.flatMap(([name, p]) => {
+    const source = p.source?.includes('/') ? p.source : `hashicorp/${p.source ?? name}`;
+    const dir = join(mirror, 'registry.terraform.io', source);
+    const file = `terraform-provider-${source.split('/')[1]}_${p.version}_linux_amd64.zip`;
+    return existsSync(join(dir, file)) ? [] : [`${source} ${p.version} (not in ${dir})`];
+  });
+}
+
+/** Whether the mirror is there at all. */
+export const mirrorPresent = (mirror = PROVIDER_MIRROR): boolean =>
+  existsSync(join(mirror, 'registry.terraform.io')) && readdirSync(join(mirror, 'registry.terraform.io')).length > 0;
+
+/**
+ * The environment for terraform commands: a CLI config that installs only
+ * from the mirror, a plugin cache shared by every run on this machine (so
+ * init unpacks the 100 MB AWS provider once), no telemetry, no prompts.
+ */
+export function terraformEnv(workDir: string, mirror = PROVIDER_MIRROR): NodeJS.ProcessEnv {
+  const cache = join(
+    process.env.XDG_CACHE_HOME || join(homedir(), '.cache'),
+    'mls-platform-infra',
+    'terraform-plugins',
+  );
+  mkdirSync(cache, { recursive: true });
+  const config = join(workDir, '.terraformrc');
+  writeFileSync(
+    config,
+    [
+      `plugin_cache_dir = ${JSON.stringify(cache)}`,
+      'provider_installation {',
+      '  filesystem_mirror {',
+      `    path    = ${JSON.stringify(mirror)}`,
+      '    include = ["registry.terraform.io/hashicorp/*"]',
+      '  }',
+      '}',
+      '',
+    ].join('\n'),
+  );
+  return {
+    ...process.env,
+    TF_CLI_CONFIG_FILE: config,
+    TF_IN_AUTOMATION: '1',
+    TF_INPUT: '0',
+    CHECKPOINT_DISABLE: '1',
+  };
+}
+
+export interface TerraformResult {
+  readonly status: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs terraform in `cwd`; never throws for a failing command. */
+export function terraform(args: readonly string[], options: SpawnSyncOptions & { cwd: string }): TerraformResult {
+  const res = spawnSync('terraform', args, { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024, ...options });
+  if (res.error) return { status: 127, stdout: '', stderr: res.error.message };
+  return { status: res.status ?? 1, stdout: String(res.stdout), stderr: String(res.stderr) };
+}
+
+export const hasTerraform = (): boolean => spawnSync('terraform', ['version'], { stdio: 'ignore' }).status === 0;

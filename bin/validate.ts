@@ -1,0 +1,287 @@
+/**
+ * npm run validate: the policy gate. Synthesizes the committed environments
+ * and the example environment, then runs each check over every stack:
+ *
+ * - checkov (zero failed checks; skips are listed in policy/checkov.yaml);
+ * - terraform validate through the provider mirror (0 errors, 0 warnings);
+ * - the DID responder's config served by a real nginx;
+ * - every Helm release rendered against its pinned chart (render-gate.ts);
+ * - actionlint and shellcheck over the workflows.
+ *
+ * Python tools go into the project's .venv; Go tools are cached by version
+ * (tools.ts). Each step prints what it did; the gate fails if any step does.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { ENVIRONMENTS } from '../environments';
+import { EXAMPLE_ENVIRONMENTS } from '../environments/examples/two-services';
+import { Environment, EnvironmentSource, validateAll } from '../environments/validate';
+import { DEFAULT_STATUS_LABEL, DEFAULT_THRESHOLDS } from '../features/monitoring/alert-rules';
+import { monitoredServices } from '../features/monitoring/wire';
+import { synthesize } from '../stacks/app';
+import type { AlertTestContext } from './alert-tests';
+import { checkDidResponders, ensureNginx } from './check-did-responder';
+import { SHARED_CHARTS, renderGate } from './render-gate';
+import {
+  MIRROR_AWS_VERSION,
+  PROVIDER_MIRROR,
+  hasTerraform,
+  mirrorPins,
+  mirrorPresent,
+  missingProviders,
+  terraform,
+  terraformEnv,
+} from './terraform';
+import { ToolError, toolBinary } from './tools';
+
+const ROOT = join(__dirname, '..');
+const OUT = join(ROOT, 'cdktf.out');
+
+/** One synthesized stack and the environment it came from. */
+interface Stack {
+  readonly name: string;
+  readonly file: string;
+  readonly env: Environment;
+}
+
+const step = (title: string) => console.log(`\n== ${title}`);
+const run = (cmd: string, args: readonly string[], opts: { stdio?: 'inherit'; cwd?: string } = {}) =>
+  spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8', ...opts });
+
+/** Synthesizes the committed environments into cdktf.out and the examples beside them. */
+function synthAll(): Stack[] | undefined {
+  step('synth');
+  const sets: [string, readonly EnvironmentSource[]][] = [
+    [OUT, ENVIRONMENTS],
+    [join(OUT, 'examples'), EXAMPLE_ENVIRONMENTS],
+  ];
+  const stacks: Stack[] = [];
+  for (const [outdir, sources] of sets) {
+    rmSync(join(outdir, 'stacks'), { recursive: true, force: true });
+    if (synthesize(sources, { outdir }) !== 0) return undefined;
+    for (const env of validateAll(sources)) {
+      stacks.push({ name: env.name, file: join(outdir, 'stacks', env.name, 'cdk.tf.json'), env });
+    }
+  }
+  console.log(`stacks: ${stacks.map((s) => s.name).join(', ')}`);
+  return stacks;
+}
+
+function checkov(stacks: readonly Stack[]): boolean {
+  step('checkov');
+  const venv = join(ROOT, '.venv');
+  const requirements = readFileSync(join(ROOT, 'policy/requirements.txt'), 'utf8');
+  const stamp = join(venv, '.requirements');
+  if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== requirements) {
+    console.log('installing policy/requirements.txt (checkov, kubernetes-validate) into .venv');
+    execFileSync('python3', ['-m', 'venv', '.venv'], { cwd: ROOT, stdio: 'inherit' });
+    execFileSync(
+      join(venv, 'bin/pip'),
+      ['install', '--quiet', '--disable-pip-version-check', '-r', 'policy/requirements.txt'],
+      {
+        cwd: ROOT,
+        stdio: 'inherit',
+      },
+    );
+    writeFileSync(stamp, requirements);
+  }
+  const dirs = [...new Set(stacks.map((s) => dirname(dirname(s.file))))].flatMap((d) => ['-d', d]);
+  const res = run(join(venv, 'bin/checkov'), [...dirs, '--config-file', 'policy/checkov.yaml'], { stdio: 'inherit' });
+  console.log(
+    res.status === 0
+      ? 'checkov: no failed checks'
+      : 'checkov: failed checks (fix them, or skip with a reason in policy/checkov.yaml)',
+  );
+  return res.status === 0;
+}
+
+function terraformValidate(stacks: readonly Stack[]): boolean {
+  step(`terraform validate (providers from ${PROVIDER_MIRROR}; aws pinned to ${MIRROR_AWS_VERSION} in a copy)`);
+  if (!hasTerraform()) {
+    console.log('terraform is not installed: install Terraform >= 1.10 to run this step');
+    return false;
+  }
+  if (!mirrorPresent()) {
+    console.log(`the provider mirror is missing: clone the project with ../shared beside it (${PROVIDER_MIRROR})`);
+    return false;
+  }
+  let ok = true;
+  for (const stack of stacks) {
+    const json = mirrorPins(JSON.parse(readFileSync(stack.file, 'utf8')));
+    const missing = missingProviders(json);
+    if (missing.length > 0) {
+      console.log(`${stack.name}: cannot validate, the mirror lacks ${missing.join(', ')}`);
+      ok = false;
+      continue;
+    }
+    const dir = mkdtempSync(join(tmpdir(), `validate-${stack.name}-`));
+    try {
+      writeFileSync(join(dir, 'cdk.tf.json'), JSON.stringify(json));
+      const env = terraformEnv(dir);
+      const init = terraform(['init', '-backend=false', '-input=false', '-no-color'], { cwd: dir, env });
+      if (init.status !== 0) {
+        console.log(`${stack.name}: terraform init failed:\n${init.stdout}${init.stderr}`);
+        ok = false;
+        continue;
+      }
+      const validate = terraform(['validate', '-json', '-no-color'], { cwd: dir, env });
+      const result = JSON.parse(validate.stdout || '{}') as {
+        valid?: boolean;
+        error_count?: number;
+        warning_count?: number;
+        diagnostics?: { severity: string; summary: string; detail?: string }[];
+      };
+      for (const d of result.diagnostics ?? [])
+        console.log(`${stack.name}: ${d.severity}: ${d.summary} ${d.detail ?? ''}`);
+      const clean = result.valid === true && (result.warning_count ?? 0) === 0;
+      console.log(
+        `${stack.name}: terraform validate ${clean ? 'passed' : 'FAILED'} (${result.error_count ?? '?'} errors, ${result.warning_count ?? '?'} warnings)`,
+      );
+      ok &&= clean;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  return ok;
+}
+
+async function didResponder(stacks: readonly Stack[]): Promise<boolean> {
+  step('DID responder (real nginx)');
+  const nginx = ensureNginx();
+  if (!nginx) {
+    console.log(
+      'nginx is not installed and cannot be installed here (not root, no sudo): cannot check the DID responder',
+    );
+    return false;
+  }
+  let ok = true;
+  for (const stack of stacks) {
+    const problems = await checkDidResponders(nginx, stack.name, stack.file);
+    for (const p of problems) console.log(`problem: ${p}`);
+    ok &&= problems.length === 0;
+  }
+  // The check must be able to fail: a responder without the CORS header.
+  const dir = mkdtempSync(join(tmpdir(), 'did-planted-'));
+  const planted = readFileSync(stacks[0]!.file, 'utf8').replace(/add_header Access-Control-Allow-Origin[^\n]*?\\n/, '');
+  writeFileSync(join(dir, 'cdk.tf.json'), planted);
+  const caught = await checkDidResponders(nginx, 'planted', join(dir, 'cdk.tf.json'));
+  rmSync(dir, { recursive: true, force: true });
+  const works = caught.some((p) => p.includes('Access-Control-Allow-Origin'));
+  console.log(`planted responder without CORS: ${works ? 'caught' : 'NOT caught, the check is broken'}`);
+  return ok && works;
+}
+
+/** What a stack's alert rules were built from, for their promtool tests. */
+function alertContext(env: Environment): AlertTestContext {
+  return {
+    thresholds: { ...DEFAULT_THRESHOLDS, ...env.monitoring.alerts },
+    services: Object.fromEntries(
+      monitoredServices(env).map((svc) => [
+        svc.name,
+        {
+          namespace: svc.namespace,
+          live: svc.live,
+          statusLabel: svc.statusLabel ?? DEFAULT_STATUS_LABEL,
+          didResponder: svc.didResponder,
+        },
+      ]),
+    ),
+  };
+}
+
+function helmRenderGate(stacks: readonly Stack[]): boolean {
+  step('Helm render gate (helm template, schemas, amtool, promtool)');
+  if (!existsSync(SHARED_CHARTS)) {
+    console.log(`the chart archives are missing: clone the project with ../shared beside it (${SHARED_CHARTS})`);
+    return false;
+  }
+  const started = Date.now();
+  const tools = { helm: toolBinary('helm'), amtool: toolBinary('amtool'), promtool: toolBinary('promtool') };
+  const python = join(ROOT, '.venv/bin/python');
+  let ok = true;
+  for (const stack of stacks) {
+    const json = JSON.parse(readFileSync(stack.file, 'utf8'));
+    const { lines, problems } = renderGate({
+      stack: stack.name,
+      stackDir: dirname(stack.file),
+      json,
+      tools,
+      python,
+      alerts: alertContext(stack.env),
+    });
+    for (const l of lines) console.log(l);
+    for (const p of problems) console.log(`problem: ${p}`);
+    ok &&= problems.length === 0;
+  }
+  ok &&= plantedRenderFailures(stacks[0]!, tools, python);
+  console.log(`render gate took ${Math.round((Date.now() - started) / 1000)} s`);
+  return ok;
+}
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- planted edits of synthesized JSON */
+/** The gate must be able to fail: a misspelled values key and a broken PromQL expression. */
+function plantedRenderFailures(
+  stack: Stack,
+  tools: Parameters<typeof renderGate>[0]['tools'],
+  python: string,
+): boolean {
+  const planted = JSON.parse(readFileSync(stack.file, 'utf8'));
+  const releases = Object.values<any>(planted.resource.helm_release);
+  const kps = releases.find((r) => r.name === 'kube-prometheus-stack');
+  const values = JSON.parse(kps.values[0]);
+  values.grafana.persistance = { enabled: true };
+  kps.values = [JSON.stringify(values)];
+  const mon = releases.find((r) => r.repository === undefined && JSON.parse(r.values[0]).groups);
+  const monValues = JSON.parse(mon.values[0]);
+  monValues.groups[0].rules[0].expr = 'sum(rate(up{job="x"}[5m]) >';
+  mon.values = [JSON.stringify(monValues)];
+  const caught = renderGate({
+    stack: `planted ${stack.name}`,
+    stackDir: dirname(stack.file),
+    json: planted,
+    tools,
+    python,
+    alerts: alertContext(stack.env),
+  }).problems;
+  const typo = caught.some((p) => p.includes('values key "grafana.persistance"'));
+  const promql = caught.some((p) => p.includes('promtool check rules') && /parse error|unexpected/.test(p));
+  if (!typo || !promql) for (const p of caught) console.log(`  planted: ${p}`);
+  console.log(
+    `planted misspelled values key: ${typo ? 'caught' : 'NOT caught'}; planted broken PromQL: ${promql ? 'caught' : 'NOT caught'}`,
+  );
+  return typo && promql;
+}
+/* eslint-enable @typescript-eslint/no-explicit-any */
+
+function workflowLint(): boolean {
+  step('actionlint');
+  const workflows = readdirSync(join(ROOT, '.github/workflows')).map((f) => `.github/workflows/${f}`);
+  const lint = run(toolBinary('actionlint'), workflows, { stdio: 'inherit' });
+  console.log(lint.status === 0 ? `actionlint: ${workflows.length} workflows clean` : 'actionlint: problems found');
+  return lint.status === 0;
+}
+
+export async function main(): Promise<number> {
+  const stacks = synthAll();
+  if (!stacks) return 1;
+  const results: [string, boolean][] = [];
+  const record = async (name: string, check: () => boolean | Promise<boolean>) => {
+    try {
+      results.push([name, await check()]);
+    } catch (e) {
+      if (!(e instanceof ToolError)) throw e;
+      console.log(`error: ${e.message}`);
+      results.push([name, false]);
+    }
+  };
+  await record('checkov', () => checkov(stacks));
+  await record('terraform validate', () => terraformValidate(stacks));
+  await record('DID responder', () => didResponder(stacks));
+  await record('render gate', () => helmRenderGate(stacks));
+  await record('actionlint', workflowLint);
+  const failed = results.filter(([, ok]) => !ok).map(([name]) => name);
+  console.log(failed.length > 0 ? `\nvalidate: FAILED (${failed.join(', ')})` : '\nvalidate: passed');
+  return failed.length > 0 ? 1 : 0;
+}

@@ -1,0 +1,104 @@
+/**
+ * Field types the feature schemas share: what a value of each kind must
+ * look like in an environment or release file. Formats only; rules between
+ * fields belong to the feature that owns them.
+ */
+import { z } from 'zod';
+import { imageProblem, repositoryProblem } from '../core/image';
+import { cpuMillis, memoryBytes } from '../core/quantities';
+
+/** RFC 1123 label: what Kubernetes accepts for namespaces and most names. */
+export const dnsLabel = (max = 63) =>
+  z
+    .string()
+    .max(max, `must be at most ${max} characters`)
+    .regex(
+      /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/,
+      'must be a lowercase RFC 1123 label (a-z, 0-9, "-", starting and ending alphanumeric)',
+    );
+
+/** RFC 1035 label: what Kubernetes requires of Service names (starts with a letter). */
+export const serviceName = (max: number) =>
+  z
+    .string()
+    .max(max, `must be at most ${max} characters`)
+    .regex(
+      /^[a-z]([-a-z0-9]*[a-z0-9])?$/,
+      'must be a lowercase RFC 1035 label (a-z, 0-9, "-", starting with a letter)',
+    );
+
+export const cpu = z
+  .string()
+  .regex(/^(\d+m|\d+(\.\d{1,3})?)$/, { message: 'must be a CPU quantity such as "250m" or "1.5"', abort: true })
+  .refine((q) => cpuMillis(q) > 0, 'must be greater than zero');
+
+export const memory = z
+  .string()
+  .regex(/^\d+(\.\d+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$/, {
+    message: 'must be a memory quantity such as "512Mi" or "1Gi"',
+    abort: true,
+  })
+  .refine((q) => memoryBytes(q) > 0, 'must be greater than zero');
+
+/** A string `problem` says nothing against, with its message otherwise. */
+const checkedBy = (problem: (value: string) => string | undefined) =>
+  z.string().superRefine((value, ctx) => {
+    const message = problem(value);
+    if (message) ctx.addIssue({ code: 'custom', message });
+  });
+
+/** Image repository without tag, e.g. ghcr.io/catbird/mls-server. */
+export const imageRepository = checkedBy(repositoryProblem);
+
+/** A full image reference pinned by tag or digest; never `latest`. */
+export const imageReference = checkedBy(imageProblem);
+
+export const httpPath = z
+  .string()
+  .regex(/^\/[A-Za-z0-9._~/-]*$/, 'must be an absolute HTTP path such as "/health/live"');
+
+export const hostname = z
+  .string()
+  .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/, 'must be a DNS host name such as "mls.catbird.blue"');
+
+export const port = z.number().int().min(1).max(65535);
+
+/** A share, more than 0 and at most 1. */
+export const ratio = z.number().gt(0, 'must be more than 0').max(1, 'must be at most 1 (a share, not a percent)');
+
+export const cidr = z
+  .string()
+  .regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, { message: 'must be an IPv4 CIDR such as "10.0.0.0/16"', abort: true })
+  .refine((c) => {
+    const [ip, bits] = c.split('/');
+    return ip!.split('.').every((o) => Number(o) <= 255) && Number(bits) <= 32;
+  }, 'must be a valid IPv4 CIDR');
+
+/** S3 bucket naming rules (general purpose buckets). */
+export const bucketName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
+    message: 'must be 3-63 characters of a-z, 0-9, "." and "-", starting and ending with a letter or digit',
+    abort: true,
+  })
+  .refine(
+    (b) => !b.includes('..') && !/^\d+\.\d+\.\d+\.\d+$/.test(b),
+    'must not contain ".." or look like an IP address',
+  )
+  .refine((b) => !b.startsWith('xn--') && !b.endsWith('-s3alias'), 'must not use a reserved prefix or suffix');
+
+export const awsRegion = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region such as "eu-west-1"');
+
+/** A Kubernetes Secret (or ConfigMap) key. */
+export const secretKey = z.string().regex(/^[-._a-zA-Z0-9]+$/, 'must be a valid Secret key');
+
+/** An environment variable name. */
+export const envVarName = z
+  .string()
+  .regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name such as "DATABASE_URL"');
+
+/** Prometheus durations as the files write them: a number and one unit. */
+export const promDuration = z.string().regex(/^\d+(s|m|h|d|w|y)$/, 'must be a duration such as "5m" or "15d"');
+
+/** Cross-field rules run once every field is valid, so one mistake is reported once. */
+export const onlyWhenFieldsValid = { when: (payload: { issues: readonly unknown[] }) => payload.issues.length === 0 };

@@ -1,0 +1,247 @@
+/**
+ * The service's alert rules as typed data, rendered into Prometheus rule
+ * groups (the shape of a PrometheusRule's `spec.groups`). Thresholds are
+ * props with the deployment guides' values as defaults, not magic numbers
+ * in expressions.
+ */
+import type { Colour } from '../../core/colours';
+import { SERIES_APP_LABEL, SERIES_COLOUR_LABEL } from '../../core/labels';
+import { colourNamePattern, colourPodPattern } from '../../core/names';
+
+export type Severity = 'critical' | 'warning';
+
+export interface AlertRule {
+  readonly alert: string;
+  readonly expr: string;
+  /** How long the condition must hold, e.g. '2m'. */
+  readonly for: string;
+  /** `service` on service rules; cluster rules have none. */
+  readonly labels: { readonly severity: Severity; readonly service?: string };
+  readonly annotations: { readonly summary: string; readonly description: string; readonly runbook_url: string };
+}
+
+export interface RuleGroup {
+  readonly name: string;
+  readonly rules: readonly AlertRule[];
+}
+
+export interface AlertThresholds {
+  /** Minutes with no live pod up before "down". @default 2 */
+  readonly downMinutes?: number;
+  /** 5xx share of requests, 0–1. @default 0.05 */
+  readonly errorRatio?: number;
+  /** CPU use as a share of the limit, 0–1. @default 0.8 */
+  readonly cpuRatio?: number;
+  /**
+   * Working-set memory as a share of the container's limit, 0–1. Not an
+   * absolute size: at the limit (512Mi) the pod is OOM-killed, so an alert
+   * there could never fire; this one fires before it. @default 0.9
+   */
+  readonly memoryLimitRatio?: number;
+  /** Average database query time in seconds. @default 1 */
+  readonly slowQuerySeconds?: number;
+  /** Free disk share, 0–1. @default 0.1 */
+  readonly diskFreeRatio?: number;
+  /** p95 request latency in seconds. @default 2 */
+  readonly p95LatencySeconds?: number;
+}
+
+/**
+ * The deployment guides' thresholds (the stricter where two guides differ):
+ * the one place they are written.
+ */
+export const DEFAULT_THRESHOLDS: Required<AlertThresholds> = {
+  downMinutes: 2,
+  errorRatio: 0.05,
+  cpuRatio: 0.8,
+  memoryLimitRatio: 0.9,
+  slowQuerySeconds: 1,
+  diskFreeRatio: 0.1,
+  p95LatencySeconds: 2,
+};
+
+/** Label holding the HTTP status on `http_requests_total`, unless a service says otherwise. */
+export const DEFAULT_STATUS_LABEL = 'status';
+
+export interface ServiceAlertProps {
+  readonly service: string;
+  readonly namespace: string;
+  /** The live colour: availability rules count only its pods, so an idle colour scaled down is not "down". */
+  readonly live: Colour;
+  /** Base URL of the runbook; each alert links to `#runbook-<alert>` (lower case). */
+  readonly runbookBaseUrl: string;
+  /** Label holding the HTTP status on `http_requests_total`. @default 'status' */
+  readonly statusLabel?: string;
+  readonly thresholds?: AlertThresholds;
+  /** Whether the service has an HPA (adds "HPA at its maximum"). @default false */
+  readonly autoscaled?: boolean;
+  /** Whether the service uses the database (adds the database alerts). @default false */
+  readonly database?: boolean;
+  /** Deployment name of the service's DID responder (adds "DID document unavailable"). @default none */
+  readonly didResponder?: string;
+}
+
+const percent = (ratio: number) => `${Math.round(ratio * 1000) / 10}%`;
+
+/** One rule, with its runbook link (`#runbook-<alert>` in lower case). */
+function makeRule(
+  runbookBaseUrl: string,
+  labels: AlertRule['labels'],
+  alert: string,
+  forDuration: string,
+  expr: string,
+  summary: string,
+  description: string,
+): AlertRule {
+  return {
+    alert,
+    expr,
+    for: forDuration,
+    labels,
+    annotations: { summary, description, runbook_url: `${runbookBaseUrl}#runbook-${alert.toLowerCase()}` },
+  };
+}
+
+export interface ClusterAlertProps {
+  /** Base URL of the runbook. */
+  readonly runbookBaseUrl: string;
+  readonly thresholds?: AlertThresholds;
+}
+
+/** Rules about the cluster rather than a service, emitted once per environment. */
+export function clusterAlertRules(props: ClusterAlertProps): RuleGroup {
+  const t = { ...DEFAULT_THRESHOLDS, ...props.thresholds };
+  const fs = 'fstype!~"tmpfs|overlay|squashfs"';
+  return {
+    name: 'mls-cluster.rules',
+    rules: [
+      makeRule(
+        props.runbookBaseUrl,
+        { severity: 'warning' },
+        'MlsLowDiskSpace',
+        '5m',
+        `node_filesystem_avail_bytes{${fs}} / node_filesystem_size_bytes{${fs}} < ${t.diskFreeRatio}`,
+        `Less than ${percent(t.diskFreeRatio)} disk left on {{ $labels.instance }} {{ $labels.mountpoint }}`,
+        `A node filesystem has had less than ${percent(t.diskFreeRatio)} free for 5 minutes.`,
+      ),
+    ],
+  };
+}
+
+/** The alert rules for one service. */
+export function serviceAlertRules(props: ServiceAlertProps): RuleGroup {
+  const t = { ...DEFAULT_THRESHOLDS, ...props.thresholds };
+  const { service: svc, namespace: ns } = props;
+  const status = props.statusLabel ?? DEFAULT_STATUS_LABEL;
+  // Scraped series carry `app` and `colour` (see the PodMonitor relabelling).
+  const live = `namespace="${ns}", ${SERIES_APP_LABEL}="${svc}", ${SERIES_COLOUR_LABEL}="${props.live}"`;
+  const pods = `namespace="${ns}", pod=~"${colourPodPattern(svc)}"`;
+  const container = `${pods}, container="${svc}"`;
+  const rule = (severity: Severity, ...rest: [string, string, string, string, string]) =>
+    makeRule(props.runbookBaseUrl, { severity, service: svc }, ...rest);
+
+  const rules: AlertRule[] = [
+    rule(
+      'critical',
+      'MlsServiceDown',
+      `${t.downMinutes}m`,
+      `(sum(up{${live}}) or vector(0)) == 0`,
+      `${svc} is down in ${ns}`,
+      `No ${props.live} (live) pod of ${svc} has answered a scrape for ${t.downMinutes} minutes.`,
+    ),
+    rule(
+      'critical',
+      'MlsHighErrorRate',
+      '5m',
+      `sum(rate(http_requests_total{${live}, ${status}=~"5.."}[5m])) / sum(rate(http_requests_total{${live}}[5m])) > ${t.errorRatio}`,
+      `${svc} answers more than ${percent(t.errorRatio)} of requests with 5xx`,
+      `The 5xx share of ${svc}'s requests has been above ${percent(t.errorRatio)} for 5 minutes.`,
+    ),
+    rule(
+      'warning',
+      'MlsHighCpuUsage',
+      '10m',
+      `sum by (pod) (rate(container_cpu_usage_seconds_total{${container}}[5m])) / sum by (pod) (kube_pod_container_resource_limits{${container}, resource="cpu"}) > ${t.cpuRatio}`,
+      `${svc} pod {{ $labels.pod }} uses more than ${percent(t.cpuRatio)} of its CPU limit`,
+      `CPU use has been above ${percent(t.cpuRatio)} of the limit for 10 minutes.`,
+    ),
+    rule(
+      'warning',
+      'MlsHighMemoryUsage',
+      '10m',
+      `max by (pod) (container_memory_working_set_bytes{${container}}) / max by (pod) (kube_pod_container_resource_limits{${container}, resource="memory"}) > ${t.memoryLimitRatio}`,
+      `${svc} pod {{ $labels.pod }} uses more than ${percent(t.memoryLimitRatio)} of its memory limit`,
+      `Working-set memory has been above ${percent(t.memoryLimitRatio)} of the limit for 10 minutes; at the limit the pod is OOM-killed.`,
+    ),
+    rule(
+      'warning',
+      'MlsHighLatencyP95',
+      '5m',
+      `histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{${live}}[5m]))) > ${t.p95LatencySeconds}`,
+      `${svc} p95 latency is above ${t.p95LatencySeconds}s`,
+      `The 95th percentile of request latency has been above ${t.p95LatencySeconds}s for 5 minutes.`,
+    ),
+    rule(
+      'warning',
+      'MlsPodCrashLooping',
+      '5m',
+      `max by (pod) (kube_pod_container_status_waiting_reason{${pods}, reason="CrashLoopBackOff"}) == 1`,
+      `${svc} pod {{ $labels.pod }} is crash-looping`,
+      `A container of ${svc} has been in CrashLoopBackOff for 5 minutes.`,
+    ),
+    rule(
+      'warning',
+      'MlsDeploymentReplicasUnavailable',
+      '10m',
+      `kube_deployment_status_replicas_unavailable{namespace="${ns}", deployment=~"${colourNamePattern(svc)}"} > 0`,
+      `${svc} deployment {{ $labels.deployment }} has unavailable replicas`,
+      `Some replicas of {{ $labels.deployment }} have been unavailable for 10 minutes.`,
+    ),
+  ];
+  if (props.database) {
+    rules.push(
+      rule(
+        'critical',
+        'MlsDatabaseConnectionFailures',
+        '2m',
+        `sum(up{${live}}) > 0 and (sum(database_connections_active{${live}}) or vector(0)) == 0`,
+        `${svc} has no database connections in ${ns}`,
+        `${svc} is up but holds no active database connection: it cannot reach PostgreSQL.`,
+      ),
+      rule(
+        'warning',
+        'MlsSlowDatabaseQueries',
+        '5m',
+        `sum(rate(database_query_duration_seconds_sum{${live}}[5m])) / sum(rate(database_query_duration_seconds_count{${live}}[5m])) > ${t.slowQuerySeconds}`,
+        `${svc} database queries take more than ${t.slowQuerySeconds}s on average`,
+        `The average database query time has been above ${t.slowQuerySeconds}s for 5 minutes.`,
+      ),
+    );
+  }
+  if (props.autoscaled) {
+    const hpa = `namespace="${ns}", horizontalpodautoscaler="${svc}"`;
+    rules.push(
+      rule(
+        'warning',
+        'MlsHpaAtMaximum',
+        '15m',
+        `kube_horizontalpodautoscaler_status_current_replicas{${hpa}} >= kube_horizontalpodautoscaler_spec_max_replicas{${hpa}}`,
+        `${svc} has been at its HPA maximum for 15 minutes`,
+        `The HPA cannot add replicas: raise maxReplicas or find what drives the load.`,
+      ),
+    );
+  }
+  if (props.didResponder) {
+    rules.push(
+      rule(
+        'critical',
+        'MlsDidDocumentUnavailable',
+        '5m',
+        `(sum(kube_deployment_status_replicas_available{namespace="${ns}", deployment="${props.didResponder}"}) or vector(0)) < 1`,
+        `${svc}'s DID document is not served in ${ns}`,
+        `No replica of ${props.didResponder} is available: clients cannot resolve the service's did:web document.`,
+      ),
+    );
+  }
+  return { name: `${svc}.rules`, rules };
+}

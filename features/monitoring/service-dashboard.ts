@@ -1,0 +1,118 @@
+/**
+ * A Grafana dashboard for one service, built as data: request rate, 5xx
+ * ratio, latency percentiles, pods and traffic by colour, CPU and memory,
+ * database connections and the MLS business metrics (messages sent, groups
+ * created).
+ */
+import { SERIES_APP_LABEL, SERIES_COLOUR_LABEL } from '../../core/labels';
+import { colourPodPattern } from '../../core/names';
+import { DEFAULT_STATUS_LABEL } from './alert-rules';
+
+interface Panel {
+  readonly title: string;
+  readonly unit: string;
+  readonly targets: readonly { readonly expr: string; readonly legendFormat: string }[];
+}
+
+export interface ServiceDashboardProps {
+  readonly service: string;
+  readonly namespace: string;
+  /** Label holding the HTTP status on `http_requests_total`. @default 'status' */
+  readonly statusLabel?: string;
+}
+
+/** The dashboard JSON model (Grafana schema 39). Deterministic: no ids, no timestamps. */
+export function serviceDashboard(props: ServiceDashboardProps): Record<string, unknown> {
+  const { service: svc, namespace: ns } = props;
+  const status = props.statusLabel ?? DEFAULT_STATUS_LABEL;
+  const sel = `namespace="${ns}", ${SERIES_APP_LABEL}="${svc}"`;
+  const pods = `namespace="${ns}", pod=~"${colourPodPattern(svc)}", container="${svc}"`;
+  const quantile = (q: number) => ({
+    expr: `histogram_quantile(${q}, sum by (le) (rate(http_request_duration_seconds_bucket{${sel}}[5m])))`,
+    legendFormat: `p${Math.round(q * 100)}`,
+  });
+  const panels: Panel[] = [
+    {
+      title: 'Request rate',
+      unit: 'reqps',
+      targets: [{ expr: `sum(rate(http_requests_total{${sel}}[5m]))`, legendFormat: 'requests/s' }],
+    },
+    {
+      title: '5xx ratio',
+      unit: 'percentunit',
+      targets: [
+        {
+          expr: `sum(rate(http_requests_total{${sel}, ${status}=~"5.."}[5m])) / sum(rate(http_requests_total{${sel}}[5m]))`,
+          legendFormat: '5xx',
+        },
+      ],
+    },
+    { title: 'Latency p50 / p95 / p99', unit: 's', targets: [quantile(0.5), quantile(0.95), quantile(0.99)] },
+    {
+      title: 'Pods by colour',
+      unit: 'short',
+      targets: [
+        { expr: `count by (${SERIES_COLOUR_LABEL}) (up{${sel}} == 1)`, legendFormat: `{{${SERIES_COLOUR_LABEL}}}` },
+      ],
+    },
+    {
+      title: 'Traffic by colour',
+      unit: 'reqps',
+      targets: [
+        {
+          expr: `sum by (${SERIES_COLOUR_LABEL}) (rate(http_requests_total{${sel}}[5m]))`,
+          legendFormat: `{{${SERIES_COLOUR_LABEL}}}`,
+        },
+      ],
+    },
+    {
+      title: 'CPU',
+      unit: 'cores',
+      targets: [
+        { expr: `sum by (pod) (rate(container_cpu_usage_seconds_total{${pods}}[5m]))`, legendFormat: '{{pod}}' },
+      ],
+    },
+    {
+      title: 'Memory',
+      unit: 'bytes',
+      targets: [{ expr: `sum by (pod) (container_memory_working_set_bytes{${pods}})`, legendFormat: '{{pod}}' }],
+    },
+    {
+      title: 'Database connections',
+      unit: 'short',
+      targets: [
+        {
+          expr: `sum by (${SERIES_COLOUR_LABEL}) (database_connections_active{${sel}})`,
+          legendFormat: `{{${SERIES_COLOUR_LABEL}}}`,
+        },
+      ],
+    },
+    {
+      title: 'MLS messages sent',
+      unit: 'ops',
+      targets: [{ expr: `sum(rate(mls_messages_sent_total{${sel}}[5m]))`, legendFormat: 'messages/s' }],
+    },
+    {
+      title: 'MLS groups created',
+      unit: 'ops',
+      targets: [{ expr: `sum(rate(mls_groups_created_total{${sel}}[5m]))`, legendFormat: 'groups/s' }],
+    },
+  ];
+  return {
+    title: `${svc} (${ns})`,
+    uid: `${svc}-${ns}`.slice(0, 40),
+    tags: [svc, ns],
+    timezone: 'utc',
+    schemaVersion: 39,
+    refresh: '30s',
+    time: { from: 'now-6h', to: 'now' },
+    panels: panels.map((p, i) => ({
+      type: 'timeseries',
+      title: p.title,
+      datasource: { type: 'prometheus', uid: 'prometheus' },
+      gridPos: { h: 8, w: 12, x: (i % 2) * 12, y: Math.floor(i / 2) * 8 },
+      fieldConfig: { defaults: { unit: p.unit }, overrides: [] },
+      targets: p.targets.map((t, j) => ({ refId: String.fromCharCode(65 + j), ...t })),
+    })),
+  };
+}

@@ -1,0 +1,46 @@
+/**
+ * Rules across the services of one environment: names are unique, and a
+ * Secret name is one service's unless every service naming it says it is
+ * shared, with the same keys (a second service's Secret would otherwise
+ * silently replace the first's).
+ */
+import type { FieldIssue } from '../../core/errors';
+
+interface Services {
+  readonly services: readonly {
+    readonly name: string;
+    readonly secret?: { readonly name: string; readonly keys: Record<string, unknown>; readonly shared?: boolean };
+  }[];
+}
+
+export function serviceIssues(env: Services): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  const names = new Set<string>();
+  const secretOwner = new Map<string, number>();
+  const keys = (s: { keys: Record<string, unknown> }) => JSON.stringify(Object.entries(s.keys).sort());
+  env.services.forEach((svc, i) => {
+    if (names.has(svc.name)) {
+      issues.push({ path: ['services', i, 'name'], message: `duplicates service "${svc.name}"` });
+    }
+    names.add(svc.name);
+    if (!svc.secret) return;
+    const owner = secretOwner.get(svc.secret.name);
+    if (owner === undefined) {
+      secretOwner.set(svc.secret.name, i);
+      return;
+    }
+    const other = env.services[owner]!;
+    if (!svc.secret.shared || !other.secret!.shared) {
+      issues.push({
+        path: ['services', i, 'secret', 'name'],
+        message: `"${svc.secret.name}" is also the Secret of service "${other.name}": give each its own, or mark both shared: true`,
+      });
+    } else if (keys(svc.secret) !== keys(other.secret!)) {
+      issues.push({
+        path: ['services', i, 'secret', 'keys'],
+        message: `must equal service "${other.name}"'s keys: a shared Secret has one set of keys`,
+      });
+    }
+  });
+  return issues;
+}

@@ -1,0 +1,181 @@
+/**
+ * What an environment file says about one service: its image repository,
+ * size, probes, environment, secret, edge and DID document. Defaults of the
+ * constructs are theirs (`@default` on their props); the schema sets a
+ * default only where the environment layer itself reads the value.
+ */
+import { z } from 'zod';
+import { defaultPreviewHost, didWeb } from '../../core/names';
+import {
+  cidr,
+  cpu,
+  dnsLabel,
+  envVarName,
+  hostname,
+  httpPath,
+  imageRepository,
+  memory,
+  onlyWhenFieldsValid,
+  port,
+  secretKey,
+  serviceName,
+} from '../fields';
+
+const resources = z.strictObject({
+  requests: z.strictObject({ cpu, memory }),
+  limits: z.strictObject({ cpu, memory }),
+});
+
+const autoscaling = z.strictObject({
+  /** Replicas the HPA never goes below. */
+  minReplicas: z.number().int().min(1),
+  /** Replicas the HPA never goes above. */
+  maxReplicas: z.number().int().min(1),
+  /** Target average CPU utilization, percent of requests. @default ServiceAutoscaler's */
+  cpuUtilization: z.number().int().min(1).max(100).optional(),
+  /** Target average memory utilization, percent of requests. @default ServiceAutoscaler's */
+  memoryUtilization: z.number().int().min(1).max(100).optional(),
+  /** Seconds the HPA waits before acting on a lower recommendation. @default ServiceAutoscaler's */
+  scaleDownStabilizationSeconds: z.number().int().min(0).max(3600).optional(),
+});
+
+const secretKeySource = z.strictObject({
+  /** Environment variable the key is exposed as. */
+  env: envVarName,
+  /** AWS Secrets Manager secret id (name or ARN) holding the value. */
+  awsSecretId: z.string().min(1),
+});
+
+const ingress = z.strictObject({
+  /** Public host: `/xrpc/`, `/health` and the DID document, to the live colour. */
+  host: hostname,
+  /** Host that always serves the idle colour. @default `preview.<host>` */
+  previewHost: hostname.optional(),
+  /** CIDRs that may reach the preview host; unreleased builds are never public. */
+  previewAllowedCidrs: z.array(cidr),
+  /** @default ServiceIngress's */
+  className: z.string().min(1).optional(),
+  /** TLS Secret of the public host (the preview host's is `<name>-preview`); cert-manager issues both. */
+  tlsSecretName: dnsLabel(253),
+  /** cert-manager ClusterIssuer, e.g. a Let's Encrypt issuer. */
+  clusterIssuer: dnsLabel(253),
+  /** XRPC proxy timeouts in seconds. @default ServiceIngress's */
+  timeouts: z
+    .strictObject({
+      connect: z.number().int().min(1).max(3600).optional(),
+      read: z.number().int().min(1).max(86400).optional(),
+      send: z.number().int().min(1).max(86400).optional(),
+    })
+    .optional(),
+});
+
+export const serviceSchema = z
+  .strictObject({
+    /** Service name; Deployments are `<name>-blue` and `<name>-green`. */
+    name: serviceName(47),
+    /** Image repository; the tag per colour lives in the release file. */
+    imageRepository,
+    /** Port the container listens on; the network policies admit it, so the stack reads it here. */
+    containerPort: port.default(3000),
+    /** @default BlueGreenService's */
+    servicePort: port.optional(),
+    /** Probe paths. @default ColourDeployment's */
+    health: z
+      .strictObject({ liveness: httpPath.optional(), readiness: httpPath.optional(), startup: httpPath.optional() })
+      .optional(),
+    /** How the service exposes its metrics. @default Monitoring's */
+    metrics: z
+      .strictObject({
+        /** Path of the Prometheus endpoint on the `http` port. */
+        path: httpPath.optional(),
+        /** Label holding the HTTP status on `http_requests_total`. */
+        statusLabel: z
+          .string()
+          .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'must be a Prometheus label name')
+          .optional(),
+      })
+      .optional(),
+    /** Replicas a colour runs at full size (`release stage` gives the idle colour this many). */
+    replicas: z.number().int().min(1),
+    /** Replicas the old colour keeps after `release finish`, for a fast switch back. */
+    idleReplicas: z.number().int().min(0).default(0),
+    autoscaling: autoscaling.optional(),
+    resources,
+    /** The service uses the environment's database (its database alerts, from its metrics). @default false */
+    usesDatabase: z.boolean().default(false),
+    /** Plain, non-secret environment variables. */
+    env: z.record(envVarName, z.string()).default({}),
+    secret: z
+      .strictObject({
+        /** Kubernetes Secret name. */
+        name: dnsLabel(253),
+        /** Secret keys, each from an AWS Secrets Manager secret. */
+        keys: z.record(secretKey, secretKeySource),
+        /**
+         * Other services may name the same Secret (with the same keys) when
+         * every one of them says `shared: true`; it is created once.
+         * @default false
+         */
+        shared: z.boolean().optional(),
+      })
+      .optional(),
+    ingress: ingress.optional(),
+    /**
+     * The service's did:web document, served at
+     * `https://<ingress.host>/.well-known/did.json`. Its id is
+     * `did:web:<ingress.host>`, which the pods get as SERVICE_DID.
+     */
+    did: z
+      .strictObject({
+        /** The public key, multibase base58btc (starts with "z"). Public data. */
+        publicKeyMultibase: z
+          .string()
+          .min(1, 'must not be empty')
+          .regex(/^z/, { message: 'must be a multibase base58btc key, starting with "z"', abort: true })
+          .regex(/^z[1-9A-HJ-NP-Za-km-z]+$/, 'must hold only base58btc characters after the "z"'),
+        /** Responder replicas. @default DidResponder's */
+        replicas: z.number().int().min(1).max(10).optional(),
+      })
+      .optional(),
+    /** Pull the image with credentials from Secrets Manager (`{"username","password"}`). @default public pulls */
+    imagePullSecret: z.strictObject({ awsSecretId: z.string().min(1) }).optional(),
+  })
+  .superRefine((svc, ctx) => {
+    if (svc.did && !svc.ingress) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['did'],
+        message: 'needs ingress: the document is served on the public host',
+      });
+    }
+    if (svc.did && 'SERVICE_DID' in svc.env) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['env', 'SERVICE_DID'],
+        message: 'is set from ingress.host (did:web:<host>) when the service has a did block: leave it out',
+      });
+    }
+    if (svc.idleReplicas > svc.replicas) {
+      ctx.addIssue({ code: 'custom', path: ['idleReplicas'], message: `must not exceed replicas (${svc.replicas})` });
+    }
+  }, onlyWhenFieldsValid)
+  .transform(derived);
+
+/**
+ * The facts derived from the host, computed here once: the preview host's
+ * default, the DID (`did:web:<host>`) and the SERVICE_DID the pods read.
+ */
+function derived<
+  S extends { env: Record<string, string>; ingress?: { host: string; previewHost?: string }; did?: object },
+>(svc: S) {
+  const ingress = svc.ingress && {
+    ...svc.ingress,
+    previewHost: svc.ingress.previewHost ?? defaultPreviewHost(svc.ingress.host),
+  };
+  const id = ingress && didWeb(ingress.host);
+  const did = svc.did && id ? { ...svc.did, id } : undefined;
+  return { ...svc, ingress, did, env: did ? { ...svc.env, SERVICE_DID: did.id } : svc.env };
+}
+
+export type ServiceInput = z.input<typeof serviceSchema>;
+export type ServiceSettings = z.output<typeof serviceSchema>;

@@ -1,0 +1,149 @@
+/**
+ * Each service of an environment: its Secret, pull secret, DID responder and
+ * blue/green pair, then the namespace's network policies.
+ */
+import { Construct } from 'constructs';
+import { fromFields, propsUnder } from '../../core/errors';
+import { registryOf } from '../../core/image';
+import { didResponderName, registrySecretName } from '../../core/names';
+import { SecretsManagerSecret } from '../../constructs/secrets-manager-secret';
+import type { ColourDependencies } from '../release/wire';
+import type { ReleaseState } from '../release/schema';
+import { BlueGreenService } from './blue-green-service';
+import { DidResponder } from './did-responder';
+import { NamespaceNetworkPolicies } from './network-policies';
+import { RegistryPullSecret } from './registry-pull-secret';
+import type { ServiceSettings } from './schema';
+
+interface ServicesSettings {
+  readonly services: readonly ServiceSettings[];
+  readonly release: ReleaseState;
+  readonly ingressNamespace: string;
+  readonly monitoringNamespace: string;
+  readonly database: { readonly cidrs: readonly string[]; readonly port: number };
+  readonly redis: { readonly cidrs: readonly string[]; readonly port: number };
+}
+
+export interface ServicesContext {
+  /** The namespace the services run in (a reference, so they wait for it). */
+  readonly namespace: string;
+  readonly colourDependencies: ColourDependencies;
+}
+
+/** `app.kubernetes.io/part-of` of every service object. */
+const PART_OF = 'mls';
+
+export function addServices(
+  scope: Construct,
+  env: ServicesSettings,
+  ctx: ServicesContext,
+): Record<string, BlueGreenService> {
+  const services: Record<string, BlueGreenService> = {};
+  // A Secret that services declare shared is created once, by the first.
+  const secretsByName = new Map<string, SecretsManagerSecret>();
+  env.services.forEach((svc, i) => {
+    const secret = svc.secret;
+    const secrets =
+      secret &&
+      (secretsByName.get(secret.name) ??
+        new SecretsManagerSecret(scope, `${svc.name}-secrets`, {
+          name: secret.name,
+          namespace: ctx.namespace,
+          keys: Object.fromEntries(Object.entries(secret.keys).map(([key, k]) => [key, k.awsSecretId])),
+        }));
+    if (secret && secrets) secretsByName.set(secret.name, secrets);
+    services[svc.name] = addService(scope, env, svc, i, ctx, secrets);
+  });
+  new NamespaceNetworkPolicies(scope, 'network-policies', {
+    namespace: ctx.namespace,
+    ingressNamespace: env.ingressNamespace,
+    monitoringNamespace: env.monitoringNamespace,
+    services: env.services.map((svc) => ({ app: svc.name, port: svc.containerPort })),
+    egress: [
+      { cidrs: env.database.cidrs, port: env.database.port },
+      { cidrs: env.redis.cidrs, port: env.redis.port },
+    ],
+  });
+  return services;
+}
+
+/** One service: its pull secret, DID responder and blue/green pair. */
+function addService(
+  scope: Construct,
+  env: ServicesSettings,
+  svc: ServiceSettings,
+  index: number,
+  ctx: ServicesContext,
+  secrets?: SecretsManagerSecret,
+): BlueGreenService {
+  const release = env.release.services[svc.name]!;
+  const pullSecret =
+    svc.imagePullSecret &&
+    new RegistryPullSecret(scope, `${svc.name}-registry`, {
+      name: registrySecretName(svc.name),
+      namespace: ctx.namespace,
+      registry: registryOf(svc.imageRepository),
+      awsSecretId: svc.imagePullSecret.awsSecretId,
+    });
+  const did = addDidResponder(scope, env, svc, ctx);
+  const inRelease = ['release', 'services', svc.name];
+  const inService = ['services', index];
+  const sources = propsUnder({
+    live: [...inRelease, 'live'],
+    blue: [...inRelease, 'blue'],
+    green: [...inRelease, 'green'],
+    fullReplicas: [...inService, 'replicas'],
+    minReplicas: [...inService, 'autoscaling', 'minReplicas'],
+    resources: [...inService, 'resources'],
+    previewAllowedCidrs: [...inService, 'ingress', 'previewAllowedCidrs'],
+  });
+  return fromFields(
+    sources,
+    () =>
+      new BlueGreenService(scope, svc.name, {
+        service: svc.name,
+        namespace: ctx.namespace,
+        partOf: PART_OF,
+        live: release.live,
+        blue: release.blue,
+        green: release.green,
+        fullReplicas: svc.replicas,
+        containerPort: svc.containerPort,
+        servicePort: svc.servicePort,
+        health: svc.health,
+        resources: svc.resources,
+        env: svc.env,
+        secretEnv: secrets && {
+          secretName: secrets.secretName,
+          keys: Object.fromEntries(Object.entries(svc.secret!.keys).map(([key, k]) => [k.env, key])),
+        },
+        podAnnotations: secrets && { 'checksum/secrets': secrets.versionChecksum },
+        colourDependencies: ctx.colourDependencies(release),
+        autoscaling: svc.autoscaling,
+        imagePullSecrets: pullSecret ? [pullSecret.secretName] : undefined,
+        ingress: svc.ingress && { ...svc.ingress, didBackend: did ? did.serviceName : undefined },
+      }),
+  );
+}
+
+/** The service's DID document on its public host, when it has one. */
+function addDidResponder(
+  scope: Construct,
+  env: ServicesSettings,
+  svc: ServiceSettings,
+  ctx: ServicesContext,
+): DidResponder | undefined {
+  if (!svc.did || !svc.ingress) return undefined;
+  return new DidResponder(scope, `${svc.name}-did`, {
+    name: didResponderName(svc.name),
+    namespace: ctx.namespace,
+    partOf: PART_OF,
+    ingressNamespace: env.ingressNamespace,
+    replicas: svc.did.replicas,
+    document: {
+      id: svc.did.id,
+      publicKeyMultibase: svc.did.publicKeyMultibase,
+      serviceEndpoint: `https://${svc.ingress.host}`,
+    },
+  });
+}
