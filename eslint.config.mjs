@@ -3,7 +3,18 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdktf.out/', '.build/', 'coverage/', '.venv/'] },
+  {
+    ignores: [
+      'node_modules/',
+      'cdktf.out/',
+      '.build/',
+      'coverage/',
+      '.venv/',
+      '.venv-cluster/',
+      '.stryker-tmp/',
+      'reports/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

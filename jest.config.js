@@ -20,7 +20,7 @@ const base = {
 module.exports = {
   ...base,
   roots: ['<rootDir>/__tests__'],
-  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/__tests__/e2e/'],
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/__tests__/e2e/', '<rootDir>/__tests__/cluster/'],
   globalSetup: '<rootDir>/__tests__/global-setup.ts',
   globalTeardown: '<rootDir>/__tests__/global-teardown.ts',
 };

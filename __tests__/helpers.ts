@@ -97,6 +97,14 @@ export function resourceNamed(json: SynthJson, type: string, name: string): any 
   return found[0];
 }
 
+/** The one helm_release named `name`. */
+export function helmRelease(json: SynthJson, name: string): any {
+  return resourceNamed(json, 'helm_release', name);
+}
+
+/** The values of the helm_release named `name`, parsed. */
+export const values = (json: SynthJson, name: string): any => JSON.parse(helmRelease(json, name).values[0]);
+
 /** All data sources of one type, keyed by their id. */
 export function dataOf(json: SynthJson, type: string): Record<string, any> {
   return json.data?.[type] ?? {};

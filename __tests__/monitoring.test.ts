@@ -3,7 +3,7 @@ import { clusterAlertRules, serviceAlertRules } from '../features/monitoring/ale
 import { CHARTS } from '../features/monitoring/charts';
 import { Monitoring, MonitoringProps, alloyConfig } from '../features/monitoring/monitoring';
 import { serviceDashboard } from '../features/monitoring/service-dashboard';
-import { SynthJson, resourcesOf, synthJson } from './helpers';
+import { SynthJson, helmRelease, resourcesOf, synthJson, values } from './helpers';
 
 const PROPS: MonitoringProps = {
   namespace: 'monitoring',
@@ -19,12 +19,7 @@ function synth(overrides: Partial<MonitoringProps> = {}): SynthJson {
 }
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
-function release(json: SynthJson, name: string): any {
-  const found = resourcesOf(json, 'helm_release').filter((r) => r.name === name);
-  expect(found).toHaveLength(1);
-  return found[0];
-}
-const values = (json: SynthJson, name: string): any => JSON.parse(release(json, name).values[0]);
+const release = helmRelease;
 
 describe('Monitoring', () => {
   const json = synth();
@@ -130,7 +125,10 @@ describe('Monitoring', () => {
 
     it("carries the cluster rules once and a Loki data source; each service's rules are its own release", () => {
       expect(Object.keys(v.additionalPrometheusRulesMap)).toEqual(['mls-cluster']);
-      expect(values(json, 'mls-server-mon').groups.map((g: any) => g.name)).toEqual(['mls-server.rules']);
+      expect(values(json, 'mls-server-mon').groups.map((g: any) => g.name)).toEqual([
+        'mls-server.slo.rules',
+        'mls-server.rules',
+      ]);
       expect(v.additionalPrometheusRulesMap['mls-cluster'].groups[0].rules.map((r: any) => r.alert)).toEqual([
         'MlsLowDiskSpace',
       ]);
@@ -226,6 +224,10 @@ describe('Monitoring', () => {
     expect(cm.metadata.labels.grafana_dashboard).toBe('1');
     const dashboard = JSON.parse(cm.data['mls-server-production.json']);
     expect(dashboard.panels.map((p: any) => p.title)).toEqual([
+      'SLI: requests without a 5xx (30d; objective 99.9%)',
+      'SLI: requests within 2 s (30d; objective 95%)',
+      'Error budget left (30d)',
+      'Burn rate over 1 h (1 = spending the budget exactly over the window)',
       'Request rate',
       '5xx ratio',
       'Latency p50 / p95 / p99',
@@ -278,7 +280,6 @@ describe('alert rules', () => {
   it.each([
     ['MlsServiceDown', 'critical', '2m', / == 0$/],
     ['MlsDatabaseConnectionFailures', 'critical', '2m', /database_connections_active/],
-    ['MlsHighErrorRate', 'critical', '5m', /status=~"5\.\."\}\[5m\]\)\) \/ sum\(rate\(http_requests_total.* > 0\.05$/],
     ['MlsHighCpuUsage', 'warning', '10m', /resource="cpu"\}\) > 0\.8$/],
     [
       'MlsHighMemoryUsage',
@@ -303,7 +304,12 @@ describe('alert rules', () => {
   });
 
   it('counts only the live colour for availability', () => {
-    for (const alert of ['MlsServiceDown', 'MlsDatabaseConnectionFailures', 'MlsHighErrorRate', 'MlsHighLatencyP95']) {
+    for (const alert of [
+      'MlsServiceDown',
+      'MlsDatabaseConnectionFailures',
+      'MlsHighLatencyP95',
+      'MlsErrorBudgetBurn1h',
+    ]) {
       expect(byName[alert]!.expr).toContain('colour="green"');
       expect(byName[alert]!.expr).not.toContain('colour="blue"');
     }
@@ -313,12 +319,17 @@ describe('alert rules', () => {
     const rules = serviceAlertRules({ service: 's', namespace: 'n', live: 'blue', runbookBaseUrl: 'https://x' }).rules;
     expect(rules.map((r) => r.alert)).toEqual([
       'MlsServiceDown',
-      'MlsHighErrorRate',
       'MlsHighCpuUsage',
       'MlsHighMemoryUsage',
       'MlsHighLatencyP95',
       'MlsPodCrashLooping',
       'MlsDeploymentReplicasUnavailable',
+      // The burn-rate alerts, once per SLI (availability, then latency).
+      ...['availability', 'latency'].flatMap(() => [
+        'MlsErrorBudgetBurn1h',
+        'MlsErrorBudgetBurn6h',
+        'MlsErrorBudgetBurn3d',
+      ]),
     ]);
   });
 
@@ -336,9 +347,9 @@ describe('alert rules', () => {
       namespace: 'n',
       live: 'blue',
       runbookBaseUrl: 'https://x',
-      thresholds: { errorRatio: 0.1, downMinutes: 5 },
+      thresholds: { cpuRatio: 0.6, downMinutes: 5 },
     }).rules;
-    expect(rules.find((r) => r.alert === 'MlsHighErrorRate')!.expr).toMatch(/> 0\.1$/);
+    expect(rules.find((r) => r.alert === 'MlsHighCpuUsage')!.expr).toMatch(/> 0\.6$/);
     expect(rules.find((r) => r.alert === 'MlsServiceDown')!.for).toBe('5m');
   });
 });
@@ -357,7 +368,7 @@ describe('monitoring in the stacks', () => {
   });
 
   it("takes alert thresholds per environment, the seeds' by default", () => {
-    const rules = (json: SynthJson) => values(json, 'mls-server-mon').groups[0].rules;
+    const rules = (json: SynthJson) => values(json, 'mls-server-mon').groups[1].rules;
     const memory = (json: SynthJson) => rules(json).find((r: any) => r.alert === 'MlsHighMemoryUsage').expr;
     expect(memory(synthJson('production'))).toMatch(/> 0\.9$/);
     const tuned = synthJson('production', (s) => {
@@ -365,7 +376,10 @@ describe('monitoring in the stacks', () => {
       s.services[0].metrics = { statusLabel: 'code' };
     });
     expect(memory(tuned)).toMatch(/> 0\.8$/);
-    expect(rules(tuned).find((r: any) => r.alert === 'MlsHighErrorRate').expr).toContain('code=~"5.."');
+    const sli = values(tuned, 'mls-server-mon').groups[0].rules.find(
+      (r: any) => r.record === 'mls:slo_errors:ratio_rate5m',
+    );
+    expect(sli.expr).toContain('code=~"5.."');
   });
 
   it('sizes Prometheus per environment', () => {
@@ -374,7 +388,7 @@ describe('monitoring in the stacks', () => {
   });
 
   it('alerts on the live colour of the release file', () => {
-    const rules = values(synthJson('staging'), 'mls-server-mon').groups[0].rules;
+    const rules = values(synthJson('staging'), 'mls-server-mon').groups[1].rules;
     expect(rules[0].expr).toContain('colour="green"');
   });
 

@@ -51,11 +51,28 @@ describe('an environment with two services', () => {
   it('gives each service its own alert rules', () => {
     const values = (name: string) =>
       JSON.parse(resourcesOf(json, 'helm_release').find((r) => r.name === name).values[0]);
-    const alerts = (name: string) => values(name).groups[0].rules.map((r: any) => r.alert);
+    const alerts = (name: string) => values(name).groups[1].rules.map((r: any) => r.alert);
     // Only the service that uses the database gets the database alerts.
     expect(alerts('mls-server-mon')).toContain('MlsDatabaseConnectionFailures');
     expect(alerts('agent-manager-mon')).not.toContain('MlsDatabaseConnectionFailures');
     expect(alerts('agent-manager-mon')).not.toContain('MlsLowDiskSpace');
     expect(Object.keys(values('kube-prometheus-stack').additionalPrometheusRulesMap)).toEqual(['mls-cluster']);
+  });
+
+  it('gives each service its own SLOs, with no rule reading another service’s series', () => {
+    const values = (name: string) =>
+      JSON.parse(resourcesOf(json, 'helm_release').find((r) => r.name === name).values[0]);
+    for (const [own, other] of [
+      ['mls-server', 'agent-manager'],
+      ['agent-manager', 'mls-server'],
+    ]) {
+      const groups = values(`${own}-mon`).groups;
+      expect(groups.map((g: any) => g.name)).toEqual([`${own}.slo.rules`, `${own}.rules`]);
+      const exprs = groups.flatMap((g: any) => g.rules.map((r: any) => r.expr as string));
+      const sli = exprs.filter((e: string) => e.includes('http_request'));
+      expect(sli.length).toBeGreaterThan(10);
+      for (const e of sli) expect(e).toContain(`app="${own}"`);
+      for (const e of exprs) expect(e).not.toContain(`app="${other}"`);
+    }
   });
 });

@@ -9,6 +9,10 @@ import { type Colour, otherColour } from '../core/colours';
 import { SERIES_APP_LABEL, SERIES_COLOUR_LABEL } from '../core/labels';
 import { colourName } from '../core/names';
 import type { AlertRule, AlertThresholds, RuleGroup } from '../features/monitoring/alert-rules';
+import { BURN_ALERTS, SloSpec } from '../features/monitoring/slo';
+
+/** Burn-rate alerts are tested over traffic of a chosen burn rate (slo-tests.ts), not here. */
+const BURN_ALERT_NAMES: ReadonlySet<string> = new Set(BURN_ALERTS.map((b) => b.alert));
 
 const EVAL = '30m';
 const LENGTH = 'x40';
@@ -19,6 +23,8 @@ export interface ServiceContext {
   readonly live: Colour;
   readonly statusLabel: string;
   readonly didResponder?: string;
+  /** The objectives its burn-rate alerts were built from (their tests are slo-tests.ts'). */
+  readonly slo?: Partial<SloSpec>;
 }
 
 export interface AlertTestContext {
@@ -76,18 +82,6 @@ const SERVICE_SCENARIOS: Readonly<Record<string, (s: ScenarioInput) => Scenario>
       ],
     ],
   }),
-  MlsHighErrorRate: ({ t, L, ctx }) => {
-    const requests = (errorsPerMinute: number, okPerMinute: number) => [
-      series('http_requests_total', { ...L, [ctx.statusLabel]: '500' }, `0+${errorsPerMinute}${LENGTH}`),
-      series('http_requests_total', { ...L, [ctx.statusLabel]: '200' }, `0+${okPerMinute}${LENGTH}`),
-    ];
-    // Just above and just below the threshold, out of 1000 requests a minute.
-    const errors = Math.round(t.errorRatio * 1000);
-    return {
-      fire: { series: requests(errors + 10, 1000 - errors - 10), labels: {} },
-      quiet: [requests(errors - 10, 1000 - errors + 10)],
-    };
-  },
   MlsHighCpuUsage: ({ t, container, pod }) => {
     const limit = series('kube_pod_container_resource_limits', { ...container, resource: 'cpu' }, `1${LENGTH}`);
     const use = (share: number) =>
@@ -221,7 +215,9 @@ export function alertRuleTests(
   for (const group of groups) {
     const service = group.name.replace(/\.rules$/, '');
     const svcCtx = ctx.services[service];
-    for (const rule of group.rules.filter((r: AlertRule) => r.alert.startsWith('Mls'))) {
+    for (const rule of group.rules.filter(
+      (r: AlertRule) => r.alert?.startsWith('Mls') && !BURN_ALERT_NAMES.has(r.alert),
+    )) {
       const scenario = svcCtx
         ? serviceScenario(rule.alert, ctx.thresholds, service, svcCtx)
         : clusterScenario(rule.alert, ctx.thresholds);

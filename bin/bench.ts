@@ -9,8 +9,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MAX_SUMMARY_CHARS, runPlanSummary } from './plan-summary-command';
+import { ROOT as root } from './root';
 
-const root = join(__dirname, '..');
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const TARGET_MS = 1000;
 const TARGET_MB = 250;

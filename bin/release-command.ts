@@ -18,6 +18,7 @@ import { ConfigError } from '../core/errors';
 import { ENVIRONMENTS } from '../environments';
 import { EnvironmentSource, environmentName, validateEnvironment } from '../environments/validate';
 import { ReleaseError, VERBS, Verb, applyMove, legalMoves } from '../features/release/moves';
+import { ROOT } from './root';
 
 const USAGE = `usage: npm run release -- <environment> <verb> [image] [--service <name>]
 verbs:
@@ -266,5 +267,5 @@ export function runRelease(args: readonly string[], options: ReleaseOptions): nu
 
 /** `npm run release -- …` */
 export function main(args: readonly string[]): number {
-  return runRelease(args, { root: join(__dirname, '..') });
+  return runRelease(args, { root: ROOT });
 }

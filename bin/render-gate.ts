@@ -14,9 +14,10 @@ import { join } from 'node:path';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import type { RuleGroup } from '../features/monitoring/alert-rules';
 import { AlertTestContext, alertRuleTests } from './alert-tests';
+import { sloTests } from './slo-tests';
 import { K8S_VERSION } from './tools';
+import { ROOT } from './root';
 
-const ROOT = join(__dirname, '..');
 /** Where the verified chart archives are: ../shared/charts beside the project. */
 export const SHARED_CHARTS = join(ROOT, '..', 'shared', 'charts');
 const KUBE_VERSION = K8S_VERSION;
@@ -354,14 +355,43 @@ function testRules(
   dir: string,
   alerts: AlertTestContext,
 ): { problems: string[]; summary: string } | undefined {
-  const groups = parseYaml(readFileSync(rulesFile, 'utf8')).groups as RuleGroup[];
+  const groups = parseYaml(readFileSync(rulesFile, 'utf8')).groups as RuleGroup<Json>[];
   if (!groups.some((g) => g.rules.some((r) => String(r.alert ?? '').startsWith('Mls')))) return undefined;
   const { tests, count } = alertRuleTests(groups, alerts);
-  const testFile = join(dir, `tests-${Math.random().toString(36).slice(2)}.yaml`);
-  writeFileSync(testFile, toYaml({ rule_files: [rulesFile], evaluation_interval: '1m', tests }));
-  const res = run(promtool, ['test', 'rules', testFile]);
+  const files = [{ evaluationInterval: '1m', tests }];
+  let sloCount = 0;
+  for (const group of groups) {
+    const service = group.name.replace(/\.rules$/, '');
+    const ctx = alerts.services[service];
+    if (!ctx) continue;
+    const slo = sloTests({ service, ...ctx }, group.rules);
+    files.push(slo.short, slo.long);
+    sloCount += slo.count;
+  }
+  // The SLI recording groups first, so an alert reads this evaluation's ratios.
+  const order = [
+    ...groups.filter((g) => g.name.endsWith('.slo.rules')),
+    ...groups.filter((g) => !g.name.endsWith('.slo.rules')),
+  ];
+  const paths = files
+    .filter((f) => f.tests.length > 0)
+    .map((f, i) => {
+      const path = join(dir, `tests-${i}.yaml`);
+      writeFileSync(
+        path,
+        toYaml({
+          rule_files: [rulesFile],
+          evaluation_interval: f.evaluationInterval,
+          group_eval_order: order.map((g) => g.name),
+          tests: f.tests,
+        }),
+      );
+      return path;
+    });
+  const res = run(promtool, ['test', 'rules', ...paths]);
+  const groupsRun = files.reduce((n, f) => n + f.tests.length, 0);
   return {
-    problems: res.status === 0 ? [] : [`promtool test rules: ${(res.stdout + res.stderr).trim().slice(0, 4000)}`],
-    summary: `${res.status === 0 ? 'SUCCESS' : 'FAILED'}, ${count} alert tests (${tests.length} test groups)`,
+    problems: res.status === 0 ? [] : [`promtool test rules: ${(res.stdout + res.stderr).trim().slice(0, 6000)}`],
+    summary: `${res.status === 0 ? 'SUCCESS' : 'FAILED'}, ${count} alert tests and ${sloCount} SLO tests (${groupsRun} test groups)`,
   };
 }

@@ -13,8 +13,8 @@ import { SpawnSyncOptions, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { ROOT } from './root';
 
-const ROOT = join(__dirname, '..');
 /** The provider mirror beside the project. */
 export const PROVIDER_MIRROR = join(ROOT, '..', 'shared', 'providers');
 /** The AWS provider version the mirror has, used in place of the pinned one. */

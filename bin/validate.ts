@@ -35,8 +35,8 @@ import {
   terraformEnv,
 } from './terraform';
 import { ToolError, toolBinary } from './tools';
+import { ROOT } from './root';
 
-const ROOT = join(__dirname, '..');
 const OUT = join(ROOT, 'cdktf.out');
 
 /** One synthesized stack and the environment it came from. */

@@ -7,6 +7,7 @@
 import type { Colour } from '../../core/colours';
 import { SERIES_APP_LABEL, SERIES_COLOUR_LABEL } from '../../core/labels';
 import { colourNamePattern, colourPodPattern } from '../../core/names';
+import { RecordingRule, SloSpec, burnAlerts, sliRecordingRules } from './slo';
 
 export type Severity = 'critical' | 'warning';
 
@@ -15,21 +16,19 @@ export interface AlertRule {
   readonly expr: string;
   /** How long the condition must hold, e.g. '2m'. */
   readonly for: string;
-  /** `service` on service rules; cluster rules have none. */
-  readonly labels: { readonly severity: Severity; readonly service?: string };
+  /** `service` on service rules (and `slo` on burn-rate alerts); cluster rules have none. */
+  readonly labels: { readonly severity: Severity; readonly service?: string; readonly slo?: string };
   readonly annotations: { readonly summary: string; readonly description: string; readonly runbook_url: string };
 }
 
-export interface RuleGroup {
+export interface RuleGroup<R = AlertRule> {
   readonly name: string;
-  readonly rules: readonly AlertRule[];
+  readonly rules: readonly R[];
 }
 
 export interface AlertThresholds {
   /** Minutes with no live pod up before "down". @default 2 */
   readonly downMinutes?: number;
-  /** 5xx share of requests, 0–1. @default 0.05 */
-  readonly errorRatio?: number;
   /** CPU use as a share of the limit, 0–1. @default 0.8 */
   readonly cpuRatio?: number;
   /**
@@ -52,7 +51,6 @@ export interface AlertThresholds {
  */
 export const DEFAULT_THRESHOLDS: Required<AlertThresholds> = {
   downMinutes: 2,
-  errorRatio: 0.05,
   cpuRatio: 0.8,
   memoryLimitRatio: 0.9,
   slowQuerySeconds: 1,
@@ -79,6 +77,8 @@ export interface ServiceAlertProps {
   readonly database?: boolean;
   /** Deployment name of the service's DID responder (adds "DID document unavailable"). @default none */
   readonly didResponder?: string;
+  /** The service's objectives (burn-rate alerts on its SLIs). @default DEFAULT_SLO */
+  readonly slo?: Partial<SloSpec>;
 }
 
 const percent = (ratio: number) => `${Math.round(ratio * 1000) / 10}%`;
@@ -148,14 +148,6 @@ export function serviceAlertRules(props: ServiceAlertProps): RuleGroup {
       `(sum(up{${live}}) or vector(0)) == 0`,
       `${svc} is down in ${ns}`,
       `No ${props.live} (live) pod of ${svc} has answered a scrape for ${t.downMinutes} minutes.`,
-    ),
-    rule(
-      'critical',
-      'MlsHighErrorRate',
-      '5m',
-      `sum(rate(http_requests_total{${live}, ${status}=~"5.."}[5m])) / sum(rate(http_requests_total{${live}}[5m])) > ${t.errorRatio}`,
-      `${svc} answers more than ${percent(t.errorRatio)} of requests with 5xx`,
-      `The 5xx share of ${svc}'s requests has been above ${percent(t.errorRatio)} for 5 minutes.`,
     ),
     rule(
       'warning',
@@ -243,5 +235,32 @@ export function serviceAlertRules(props: ServiceAlertProps): RuleGroup {
       ),
     );
   }
+  const src = { service: svc, namespace: ns, statusLabel: status };
+  for (const b of burnAlerts(src, props.live, props.slo)) {
+    rules.push({
+      ...makeRule(
+        props.runbookBaseUrl,
+        { severity: b.severity, service: svc },
+        b.alert,
+        b.for,
+        b.expr,
+        b.summary,
+        b.description,
+      ),
+      labels: { severity: b.severity, service: svc, slo: b.slo },
+    });
+  }
   return { name: `${svc}.rules`, rules };
+}
+
+/** The recording rules of a service's SLIs (slo.ts), a group of their own, evaluated before the alerts read them. */
+export function serviceSloRules(
+  props: Pick<ServiceAlertProps, 'service' | 'namespace' | 'statusLabel' | 'slo'>,
+): RuleGroup<RecordingRule> {
+  const src = {
+    service: props.service,
+    namespace: props.namespace,
+    statusLabel: props.statusLabel ?? DEFAULT_STATUS_LABEL,
+  };
+  return { name: `${props.service}.slo.rules`, rules: sliRecordingRules(src, props.slo) };
 }

@@ -15,9 +15,10 @@ import {
 import { monitoringReleaseName } from '../../core/names';
 import { helmValues } from '../../constructs/helm-values';
 import { SecretsManagerSecret } from '../../constructs/secrets-manager-secret';
-import { AlertThresholds, clusterAlertRules, serviceAlertRules } from './alert-rules';
+import { AlertThresholds, clusterAlertRules, serviceAlertRules, serviceSloRules } from './alert-rules';
 import { CHARTS, ChartRef } from './charts';
 import { serviceDashboard } from './service-dashboard';
+import type { SloSpec } from './slo';
 
 /** A service to scrape, alert on and chart. */
 export interface MonitoredService {
@@ -35,6 +36,8 @@ export interface MonitoredService {
   readonly didResponder?: string;
   /** Label holding the HTTP status on `http_requests_total`. @default 'status' */
   readonly statusLabel?: string;
+  /** The service's objectives. @default DEFAULT_SLO */
+  readonly slo?: Partial<SloSpec>;
 }
 
 export interface LokiObjectStorage {
@@ -131,7 +134,12 @@ export class Monitoring extends Construct {
         },
         data: {
           [`${svc.name}-${svc.namespace}.json`]: JSON.stringify(
-            serviceDashboard({ service: svc.name, namespace: svc.namespace, statusLabel: svc.statusLabel }),
+            serviceDashboard({
+              service: svc.name,
+              namespace: svc.namespace,
+              statusLabel: svc.statusLabel,
+              slo: svc.slo,
+            }),
           ),
         },
       });
@@ -181,6 +189,7 @@ export class Monitoring extends Construct {
       this.release(monitoringReleaseName(svc.name), { chart: chart.path }, props.namespace, [kubePrometheusStack], {
         labels: { ...managedLabels(), ...appSelector(svc.name) },
         groups: [
+          serviceSloRules({ service: svc.name, namespace: svc.namespace, statusLabel: svc.statusLabel, slo: svc.slo }),
           serviceAlertRules({
             service: svc.name,
             namespace: svc.namespace,
@@ -191,6 +200,7 @@ export class Monitoring extends Construct {
             didResponder: svc.didResponder,
             thresholds: props.alertThresholds,
             statusLabel: svc.statusLabel,
+            slo: svc.slo,
           }),
         ],
         podMonitor: podMonitorSpec(svc),
@@ -254,35 +264,45 @@ function kubePrometheusStackValues(props: MonitoringProps) {
         groups: [clusterAlertRules({ runbookBaseUrl: props.runbookBaseUrl, thresholds: props.alertThresholds })],
       },
     },
-    // Pod labels on kube-state-metrics series, for "pods by colour".
+    // Labels on kube-state-metrics series: pods by colour; the release
+    // markers (a Service's colour, a colour Deployment's version).
     'kube-state-metrics': {
-      metricLabelsAllowlist: ['pods', 'deployments'].map((kind) => `${kind}=[${APP_LABEL},${COLOUR_LABEL}]`),
+      metricLabelsAllowlist: [
+        `pods=[${APP_LABEL},${COLOUR_LABEL}]`,
+        `deployments=[${APP_LABEL},${COLOUR_LABEL},app.kubernetes.io/version]`,
+        `services=[${APP_LABEL},${COLOUR_LABEL}]`,
+      ],
     },
     alertmanager: {
       alertmanagerSpec: { secrets: [SLACK_SECRET] },
       config: alertmanagerConfig(props.slackChannel),
     },
-    grafana: {
-      admin: { existingSecret: GRAFANA_ADMIN_SECRET, userKey: 'admin-user', passwordKey: 'admin-password' },
-      persistence: { enabled: true, size: '10Gi' },
-      // A ReadWriteOnce volume cannot attach to a second pod: a rolling
-      // update would wait forever for the new pod (and stall wait/atomic).
-      deploymentStrategy: { type: 'Recreate' },
-      sidecar: {
-        dashboards: { enabled: true, label: 'grafana_dashboard', labelValue: '1', searchNamespace: 'ALL' },
-      },
-      additionalDataSources: [
-        { name: 'Loki', type: 'loki', uid: 'loki', access: 'proxy', url: LOKI_URL(props.namespace) },
-      ],
-      ingress: props.grafanaHost
-        ? {
-            enabled: true,
-            ingressClassName: 'nginx',
-            hosts: [props.grafanaHost],
-            tls: [{ hosts: [props.grafanaHost], secretName: 'grafana-tls' }],
-          }
-        : { enabled: false },
+    grafana: grafanaValues(props),
+  };
+}
+
+/** Grafana's values: the admin from its Secret, a volume (recreated, not rolled), dashboards, Loki, an Ingress when a host is set. */
+function grafanaValues(props: MonitoringProps) {
+  return {
+    admin: { existingSecret: GRAFANA_ADMIN_SECRET, userKey: 'admin-user', passwordKey: 'admin-password' },
+    persistence: { enabled: true, size: '10Gi' },
+    // A ReadWriteOnce volume cannot attach to a second pod: a rolling
+    // update would wait forever for the new pod (and stall wait/atomic).
+    deploymentStrategy: { type: 'Recreate' },
+    sidecar: {
+      dashboards: { enabled: true, label: 'grafana_dashboard', labelValue: '1', searchNamespace: 'ALL' },
     },
+    additionalDataSources: [
+      { name: 'Loki', type: 'loki', uid: 'loki', access: 'proxy', url: LOKI_URL(props.namespace) },
+    ],
+    ingress: props.grafanaHost
+      ? {
+          enabled: true,
+          ingressClassName: 'nginx',
+          hosts: [props.grafanaHost],
+          tls: [{ hosts: [props.grafanaHost], secretName: 'grafana-tls' }],
+        }
+      : { enabled: false },
   };
 }
 

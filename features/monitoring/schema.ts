@@ -38,7 +38,6 @@ export const monitoringSchema = z.strictObject({
   alerts: z
     .strictObject({
       downMinutes: z.number().int().min(1).max(60).optional(),
-      errorRatio: ratio.optional(),
       cpuRatio: ratio.optional(),
       memoryLimitRatio: ratio.optional(),
       slowQuerySeconds: z.number().positive().max(600).optional(),

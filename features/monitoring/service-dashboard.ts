@@ -1,12 +1,22 @@
 /**
- * A Grafana dashboard for one service, built as data: request rate, 5xx
- * ratio, latency percentiles, pods and traffic by colour, CPU and memory,
- * database connections and the MLS business metrics (messages sent, groups
- * created).
+ * A Grafana dashboard for one service, built as data: its SLOs first (each
+ * SLI over the window, the error budget left, the burn rate), then request
+ * rate, 5xx ratio, latency percentiles, pods and traffic by colour, CPU and
+ * memory, database connections and the MLS business metrics (messages sent,
+ * groups created); release markers on every panel.
  */
-import { SERIES_APP_LABEL, SERIES_COLOUR_LABEL } from '../../core/labels';
-import { colourPodPattern } from '../../core/names';
+import { COLOUR_LABEL, SERIES_APP_LABEL, SERIES_COLOUR_LABEL } from '../../core/labels';
+import { colourNamePattern, colourPodPattern } from '../../core/names';
 import { DEFAULT_STATUS_LABEL } from './alert-rules';
+import {
+  BUDGET_REMAINING_METRIC,
+  DEFAULT_SLO,
+  SloSpec,
+  errorBudget,
+  errorRatioMetric,
+  objectives,
+  percent,
+} from './slo';
 
 interface Panel {
   readonly title: string;
@@ -19,6 +29,74 @@ export interface ServiceDashboardProps {
   readonly namespace: string;
   /** Label holding the HTTP status on `http_requests_total`. @default 'status' */
   readonly statusLabel?: string;
+  /** The service's objectives. @default DEFAULT_SLO */
+  readonly slo?: Partial<SloSpec>;
+}
+
+const DATASOURCE = { type: 'prometheus', uid: 'prometheus' };
+
+/** Each SLI over the SLO window, the budget left, and the burn rate over an hour, per colour. */
+function sloPanels(props: ServiceDashboardProps): Panel[] {
+  const sel = `namespace="${props.namespace}", ${SERIES_APP_LABEL}="${props.service}"`;
+  const window = props.slo?.window ?? DEFAULT_SLO.window;
+  const sli = objectives(props.slo).map(({ name, objective, thresholdSeconds }) => ({
+    title: `SLI: ${name === 'availability' ? 'requests without a 5xx' : `requests within ${thresholdSeconds} s`} (${window}; objective ${percent(objective)})`,
+    unit: 'percentunit',
+    targets: [
+      { expr: `1 - ${errorRatioMetric(window)}{${sel}, slo="${name}"}`, legendFormat: `{{${SERIES_COLOUR_LABEL}}}` },
+    ],
+  }));
+  return [
+    ...sli,
+    {
+      title: `Error budget left (${window})`,
+      unit: 'percentunit',
+      targets: [{ expr: `${BUDGET_REMAINING_METRIC}{${sel}}`, legendFormat: `{{slo}} {{${SERIES_COLOUR_LABEL}}}` }],
+    },
+    {
+      title: 'Burn rate over 1 h (1 = spending the budget exactly over the window)',
+      unit: 'short',
+      targets: objectives(props.slo).map(({ name, objective }) => ({
+        expr: `${errorRatioMetric('1h')}{${sel}, slo="${name}"} / ${errorBudget(objective)}`,
+        legendFormat: `${name} {{${SERIES_COLOUR_LABEL}}}`,
+      })),
+    },
+  ];
+}
+
+/**
+ * Release markers, from kube-state-metrics alone: a new value of the live
+ * Service's colour label (a traffic switch), and a new version on a colour's
+ * Deployment (an image staged). A series that was not there a minute before
+ * marks the moment.
+ */
+function releaseMarkers(props: ServiceDashboardProps): object[] {
+  const ns = `namespace="${props.namespace}"`;
+  const appeared = (series: string) => `${series} unless ${series} offset 1m`;
+  return [
+    {
+      name: 'Traffic switch',
+      datasource: DATASOURCE,
+      enable: true,
+      iconColor: 'orange',
+      expr: appeared(`kube_service_labels{${ns}, service="${props.service}", label_${COLOUR_LABEL}!=""}`),
+      step: '1m',
+      titleFormat: 'traffic',
+      textFormat: `live colour: {{label_${COLOUR_LABEL}}}`,
+    },
+    {
+      name: 'Image staged',
+      datasource: DATASOURCE,
+      enable: true,
+      iconColor: 'blue',
+      expr: appeared(
+        `kube_deployment_labels{${ns}, deployment=~"${colourNamePattern(props.service)}", label_app_kubernetes_io_version!=""}`,
+      ),
+      step: '1m',
+      titleFormat: 'release',
+      textFormat: '{{deployment}}: {{label_app_kubernetes_io_version}}',
+    },
+  ];
 }
 
 /** The dashboard JSON model (Grafana schema 39). Deterministic: no ids, no timestamps. */
@@ -100,16 +178,17 @@ export function serviceDashboard(props: ServiceDashboardProps): Record<string, u
   ];
   return {
     title: `${svc} (${ns})`,
+    annotations: { list: releaseMarkers(props) },
     uid: `${svc}-${ns}`.slice(0, 40),
     tags: [svc, ns],
     timezone: 'utc',
     schemaVersion: 39,
     refresh: '30s',
     time: { from: 'now-6h', to: 'now' },
-    panels: panels.map((p, i) => ({
+    panels: [...sloPanels(props), ...panels].map((p, i) => ({
       type: 'timeseries',
       title: p.title,
-      datasource: { type: 'prometheus', uid: 'prometheus' },
+      datasource: DATASOURCE,
       gridPos: { h: 8, w: 12, x: (i % 2) * 12, y: Math.floor(i / 2) * 8 },
       fieldConfig: { defaults: { unit: p.unit }, overrides: [] },
       targets: p.targets.map((t, j) => ({ refId: String.fromCharCode(65 + j), ...t })),

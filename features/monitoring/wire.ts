@@ -77,6 +77,7 @@ export function monitoredServices(
     live: env.release.services[svc.name]!.live,
     metricsPath: svc.metrics?.path,
     statusLabel: svc.metrics?.statusLabel,
+    slo: svc.slo,
     autoscaled: svc.autoscaling !== undefined,
     database: svc.usesDatabase,
     didResponder: svc.did && svc.ingress ? didResponderName(svc.name) : undefined,

@@ -3,7 +3,7 @@ import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { COLOURS, Colour, otherColour } from '../../core/colours';
 import { PropsError } from '../../core/errors';
-import { colourSelector, serviceLabels } from '../../core/labels';
+import { COLOUR_LABEL, colourSelector, serviceLabels } from '../../core/labels';
 import { colourName, previewName } from '../../core/names';
 import { ServiceAutoscaler, ServiceAutoscalerProps } from './autoscaler';
 import { ColourDeployment, PodTemplateProps } from './colour-deployment';
@@ -144,7 +144,12 @@ export class BlueGreenService extends Construct {
   ) {
     return new ServiceV1(this, id, {
       dependsOn,
-      metadata: { name, namespace: props.namespace, labels: serviceLabels(props.service, props.partOf) },
+      // The colour it selects as a label too: kube-state-metrics exports it (the dashboard's traffic markers).
+      metadata: {
+        name,
+        namespace: props.namespace,
+        labels: { ...serviceLabels(props.service, props.partOf), [COLOUR_LABEL]: colour },
+      },
       spec: {
         type: 'ClusterIP',
         selector: colourSelector(props.service, colour),

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { defaultPreviewHost, didWeb } from '../../core/names';
+import { DEFAULT_LATENCY_BUCKETS, DEFAULT_SLO } from '../monitoring/slo';
 import {
   cidr,
   cpu,
@@ -44,6 +45,26 @@ const secretKeySource = z.strictObject({
   env: envVarName,
   /** AWS Secrets Manager secret id (name or ARN) holding the value. */
   awsSecretId: z.string().min(1),
+});
+
+/** A share of requests that must be good: above 0, below 1 (at 1 the error budget is zero). */
+const objective = z
+  .number()
+  .gt(0, 'must be more than 0')
+  .lt(1, 'must be below 1 (an objective of 100 % or more leaves no error budget); write 99.9 % as 0.999');
+
+const slo = z.strictObject({
+  /** The window the objectives hold over, in days. @default DEFAULT_SLO's ('30d') */
+  window: z
+    .string()
+    .regex(/^([1-9]|[1-8][0-9]|90)d$/, 'must be a number of days from 1d to 90d, such as "30d"')
+    .optional(),
+  /** Share of requests answered without a 5xx. @default DEFAULT_SLO's (0.999) */
+  availability: z.strictObject({ objective }).optional(),
+  /** Share of requests answered within `thresholdSeconds`. @default DEFAULT_SLO's (0.95 within 2 s) */
+  latency: z
+    .strictObject({ objective, thresholdSeconds: z.number().positive('must be more than 0 seconds') })
+    .optional(),
 });
 
 const ingress = z.strictObject({
@@ -93,8 +114,20 @@ export const serviceSchema = z
           .string()
           .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'must be a Prometheus label name')
           .optional(),
+        /**
+         * The `le` boundaries (seconds) of `http_request_duration_seconds`
+         * the service exports. A latency objective's threshold must be one.
+         * @default DEFAULT_LATENCY_BUCKETS
+         */
+        latencyBuckets: z
+          .array(z.number().positive('must be more than 0 seconds'))
+          .min(1, 'must list at least one bucket')
+          .refine((b) => b.every((v, i) => i === 0 || v > b[i - 1]!), 'must be in ascending order, each once')
+          .optional(),
       })
       .optional(),
+    /** The service's objectives, their SLIs and burn-rate alerts. @default DEFAULT_SLO */
+    slo: slo.optional(),
     /** Replicas a colour runs at full size (`release stage` gives the idle colour this many). */
     replicas: z.number().int().min(1),
     /** Replicas the old colour keeps after `release finish`, for a fast switch back. */
@@ -157,6 +190,16 @@ export const serviceSchema = z
     }
     if (svc.idleReplicas > svc.replicas) {
       ctx.addIssue({ code: 'custom', path: ['idleReplicas'], message: `must not exceed replicas (${svc.replicas})` });
+    }
+    // The share under a threshold is read from the bucket at that boundary: there must be one.
+    const threshold = (svc.slo?.latency ?? DEFAULT_SLO.latency).thresholdSeconds;
+    const buckets = svc.metrics?.latencyBuckets ?? DEFAULT_LATENCY_BUCKETS;
+    if (!buckets.includes(threshold)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: svc.slo?.latency ? ['slo', 'latency', 'thresholdSeconds'] : ['metrics', 'latencyBuckets'],
+        message: `${threshold} s is not a bucket boundary of http_request_duration_seconds (${svc.metrics?.latencyBuckets ? 'metrics.latencyBuckets' : 'the default buckets'}: ${buckets.join(', ')}): the share of requests under it cannot be read`,
+      });
     }
   }, onlyWhenFieldsValid)
   .transform(derived);

@@ -1,0 +1,232 @@
+/**
+ * What the cluster test checks on a live cluster after an apply. Each
+ * function returns problems (empty when all is well), so a test can show
+ * them all at once.
+ */
+import { COLOURS, otherColour } from '../../core/colours';
+import { COLOUR_LABEL } from '../../core/labels';
+import { colourName, didResponderName, monitoringReleaseName, previewName } from '../../core/names';
+import type { Environment } from '../../environments/validate';
+import { Kube, KubeError, KubeObject, apiPath } from './kube';
+
+/** Workloads whose pod templates reach pods, and where the template sits in each. */
+const WORKLOADS: readonly { apiVersion: string; plural: string; template: (o: KubeObject) => KubeObject }[] = [
+  { apiVersion: 'apps/v1', plural: 'deployments', template: (o) => o.spec.template },
+  { apiVersion: 'apps/v1', plural: 'statefulsets', template: (o) => o.spec.template },
+  { apiVersion: 'apps/v1', plural: 'daemonsets', template: (o) => o.spec.template },
+  { apiVersion: 'batch/v1', plural: 'cronjobs', template: (o) => o.spec.jobTemplate.spec.template },
+  { apiVersion: 'batch/v1', plural: 'jobs', template: (o) => o.spec.template },
+];
+
+/**
+ * Every pod template in `namespaces`, created as a Pod in a server-side dry
+ * run: Pod Security admission (the namespace's level), the LimitRange and
+ * the quota judge it as they would a real pod. A CronJob's template is
+ * otherwise judged only when the schedule first fires.
+ */
+export async function podTemplateProblems(kube: Kube, namespaces: readonly string[]): Promise<string[]> {
+  const problems: string[] = [];
+  for (const namespace of namespaces) {
+    for (const w of WORKLOADS) {
+      for (const o of await kube.list(apiPath(w.apiVersion, w.plural, namespace))) {
+        if (w.plural === 'jobs' && o.metadata.ownerReferences?.length) continue; // a CronJob's, checked there
+        const template = w.template(o);
+        // A StatefulSet's controller adds a volume per claim template; the pod refers to them.
+        const claims = (o.spec.volumeClaimTemplates ?? []).map((c: KubeObject) => ({
+          name: c.metadata.name,
+          persistentVolumeClaim: { claimName: `${c.metadata.name}-${o.metadata.name}-0` },
+        }));
+        const pod = {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: {
+            generateName: 'template-check-',
+            labels: template.metadata?.labels,
+            annotations: template.metadata?.annotations,
+          },
+          spec: { ...template.spec, volumes: [...(template.spec.volumes ?? []), ...claims] },
+        };
+        try {
+          await kube.create(apiPath('v1', 'pods', namespace), pod, true);
+        } catch (e) {
+          if (!(e instanceof KubeError)) throw e;
+          problems.push(
+            `${namespace}/${w.plural}/${o.metadata.name}: its pod template is refused: ${e.body?.message ?? e.message}`,
+          );
+        }
+      }
+    }
+  }
+  return problems;
+}
+
+/** Services select what the release file says, and each colour runs its image at its size. */
+export async function releaseProblems(kube: Kube, env: Environment): Promise<string[]> {
+  const problems: string[] = [];
+  const ns = env.namespace;
+  for (const svc of env.services) {
+    const rel = env.release.services[svc.name]!;
+    const selector = async (name: string) =>
+      (await kube.get(apiPath('v1', 'services', ns, name))).spec.selector[COLOUR_LABEL];
+    const live = await selector(svc.name);
+    const preview = await selector(previewName(svc.name));
+    if (live !== rel.live) problems.push(`${ns}/${svc.name} selects ${live}, the release file says ${rel.live}`);
+    if (preview !== otherColour(rel.live)) {
+      problems.push(`${ns}/${previewName(svc.name)} selects ${preview}, the idle colour is ${otherColour(rel.live)}`);
+    }
+    for (const colour of COLOURS) {
+      const want = rel[colour];
+      const deployment = await kube.find(apiPath('apps/v1', 'deployments', ns, colourName(svc.name, colour)));
+      const where = `${ns}/${colourName(svc.name, colour)}`;
+      if (!want.image) {
+        if (deployment) problems.push(`${where} exists, but the release file gives ${colour} no image`);
+        continue;
+      }
+      if (!deployment) {
+        problems.push(`${where} does not exist, but the release file gives it ${want.image}`);
+        continue;
+      }
+      const image = deployment.spec.template.spec.containers[0].image;
+      const replicas = deployment.spec.replicas;
+      if (image !== want.image) problems.push(`${where} runs ${image}, the release file says ${want.image}`);
+      // The live colour's count is the autoscaler's once it has one: at least what the file says.
+      const sized = colour === rel.live && svc.autoscaling ? replicas >= want.replicas : replicas === want.replicas;
+      if (!sized) problems.push(`${where} has ${replicas} replicas, the release file says ${want.replicas}`);
+      const ready = deployment.status?.readyReplicas ?? 0;
+      if (ready < Math.min(replicas, want.replicas))
+        problems.push(`${where} has ${ready} ready replicas of ${replicas}`);
+    }
+  }
+  return problems;
+}
+
+/** One row of the README's edge table, with its placeholders filled for a service. */
+export interface ExpectedIngress {
+  readonly name: string;
+  readonly host: string;
+  /** `path type → backend`, in order. */
+  readonly routes: readonly string[];
+  readonly annotations: Readonly<Record<string, string | undefined>>;
+}
+
+const NGINX = 'nginx.ingress.kubernetes.io';
+
+/**
+ * The Ingresses the README's table (section "The edge") promises for one
+ * service, read from the table itself, so the README and the cluster cannot
+ * disagree unnoticed. An annotation listed without a value must be present
+ * with any value; every Ingress also forces HTTPS, as the text under the
+ * table says.
+ */
+export function expectedIngresses(readme: string, env: Environment, service: string): ExpectedIngress[] {
+  const svc = env.services.find((s) => s.name === service)!;
+  const ingress = svc.ingress!;
+  const section = readme.slice(readme.indexOf('## The edge'));
+  const rows = section
+    .split('\n')
+    .filter((l) => /^\| `<svc>-/.test(l))
+    .map((l) => l.split('|').map((c) => c.trim()));
+  const byName: Record<string, ExpectedIngress> = {};
+  for (const [, name, host, paths, to, annotations] of rows) {
+    const fullName = name!.replace(/`/g, '').replace('<svc>', service);
+    const backends = to!.split(',').map((b) => backendOf(b.trim(), service));
+    const routes = [...paths!.matchAll(/`([^`]+)` \((Prefix|Exact)\)/g)].map(
+      (m, i) => `${m[1]} ${m[2]} → ${backends[Math.min(i, backends.length - 1)]}`,
+    );
+    const listed: Record<string, string | undefined> = {
+      [`${NGINX}/force-ssl-redirect`]: 'true',
+      ...(annotations!.startsWith('the XRPC ones') ? byName[`${service}-xrpc`]?.annotations : {}),
+    };
+    for (const m of annotations!.replace(/\([^)]*\)/g, '').matchAll(/`([^`:]+)(?:: ([^`]+))?`/g)) {
+      const key = m[1]!.includes('/') ? m[1]! : `${NGINX}/${m[1]}`;
+      const value = m[2]?.replace('<ingress.previewAllowedCidrs>', ingress.previewAllowedCidrs.join(','));
+      listed[key] = key === 'cert-manager.io/cluster-issuer' ? ingress.clusterIssuer : value;
+    }
+    byName[fullName] = {
+      name: fullName,
+      host: host!.includes('previewHost') ? ingress.previewHost : ingress.host,
+      routes,
+      annotations: listed,
+    };
+  }
+  return Object.values(byName);
+}
+
+function backendOf(description: string, service: string): string {
+  if (description === 'live colour') return service;
+  if (description === 'idle colour') return previewName(service);
+  if (description === 'DID responder') return didResponderName(service);
+  throw new Error(`the README's edge table names an unknown backend "${description}"`);
+}
+
+/** The live Ingresses against the README's table. */
+export async function ingressProblems(kube: Kube, env: Environment, readme: string): Promise<string[]> {
+  const problems: string[] = [];
+  for (const svc of env.services.filter((s) => s.ingress)) {
+    for (const want of expectedIngresses(readme, env, svc.name)) {
+      const live = await kube.find(apiPath('networking.k8s.io/v1', 'ingresses', env.namespace, want.name));
+      if (!live) {
+        problems.push(`${env.namespace}/${want.name} does not exist`);
+        continue;
+      }
+      const rule = live.spec.rules[0];
+      const routes = rule.http.paths.map((p: KubeObject) => `${p.path} ${p.pathType} → ${p.backend.service.name}`);
+      if (rule.host !== want.host) problems.push(`${want.name}: host ${rule.host}, the README says ${want.host}`);
+      if (JSON.stringify(routes) !== JSON.stringify(want.routes)) {
+        problems.push(`${want.name}: routes ${JSON.stringify(routes)}, the README says ${JSON.stringify(want.routes)}`);
+      }
+      const annotations: Record<string, string> = live.metadata.annotations ?? {};
+      const keys = (o: object) => Object.keys(o).sort().join(', ');
+      if (keys(annotations) !== keys(want.annotations)) {
+        problems.push(`${want.name}: annotations ${keys(annotations)}, the README says ${keys(want.annotations)}`);
+      }
+      for (const [key, value] of Object.entries(want.annotations)) {
+        if (value !== undefined && annotations[key] !== value) {
+          problems.push(`${want.name}: ${key} is "${annotations[key]}", the README says "${value}"`);
+        }
+      }
+    }
+  }
+  return problems;
+}
+
+/** The Helm releases are deployed, and each service's PrometheusRule and PodMonitor exist. */
+export async function monitoringProblems(kube: Kube, env: Environment, releases: readonly string[]): Promise<string[]> {
+  const problems: string[] = [];
+  const ns = env.monitoringNamespace;
+  const stored = await kube.list(`${apiPath('v1', 'secrets', ns)}?labelSelector=owner%3Dhelm`);
+  for (const release of releases) {
+    const latest = stored
+      .filter((s) => s.metadata.labels.name === release)
+      .sort((a, b) => Number(b.metadata.labels.version) - Number(a.metadata.labels.version))[0];
+    if (latest?.metadata.labels.status !== 'deployed') {
+      problems.push(`Helm release ${ns}/${release} is ${latest?.metadata.labels.status ?? 'missing'}, not deployed`);
+    }
+  }
+  for (const svc of env.services) {
+    for (const plural of ['prometheusrules', 'podmonitors']) {
+      const name = monitoringReleaseName(svc.name);
+      if (!(await kube.find(apiPath('monitoring.coreos.com/v1', plural, ns, name)))) {
+        problems.push(`${ns}/${plural}/${name} does not exist`);
+      }
+    }
+  }
+  return problems;
+}
+
+/** The addresses `json` marks prevent_destroy. */
+export function protectedAddresses(json: KubeObject): string[] {
+  return Object.entries<Record<string, KubeObject>>(json.resource ?? {}).flatMap(([type, byId]) =>
+    Object.entries(byId)
+      .filter(([, r]) => r.lifecycle?.prevent_destroy === true)
+      .map(([id]) => `${type}.${id}`),
+  );
+}
+
+/** The protected resources `plan -destroy` did not refuse (its output), empty when it refused them all. */
+export function unrefusedDestroys(planOutput: string, addresses: readonly string[]): string[] {
+  // Terraform wraps its messages: read them as one line.
+  const text = planOutput.replace(/[│╷╵]/g, ' ').replace(/\s+/g, ' ');
+  const refused = new Set([...text.matchAll(/Resource (\S+) has lifecycle\.prevent_destroy set/g)].map((m) => m[1]!));
+  return addresses.filter((a) => !refused.has(a));
+}

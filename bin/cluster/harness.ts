@@ -1,0 +1,194 @@
+/**
+ * The cluster test's steps, one function each, used by the tests
+ * (__tests__/cluster) and by `npm run cluster -- --keep` for people who want
+ * to poke at a cluster with the stacks applied.
+ *
+ * A run works in a copy of the project (the release command edits release
+ * files there, never in your tree), synthesizes its stacks, and applies each
+ * to its own local cluster (cluster.ts) through a Terraform working
+ * directory pointed at it (workdir.ts).
+ */
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { ENVIRONMENTS } from '../../environments';
+import { Environment, EnvironmentSource, environmentName, validateAll } from '../../environments/validate';
+import { ROOT } from '../root';
+import { LocalCluster, timed } from './cluster';
+import { awsFixtures, clusterFixtures } from './fixtures';
+import { Workdir } from './workdir';
+
+/** Not copied into the run's project: installed, generated or tool directories. */
+const NOT_COPIED = new Set([
+  'node_modules',
+  'cdktf.out',
+  '.git',
+  '.venv',
+  '.venv-cluster',
+  '.tools',
+  'coverage',
+  '.stryker-tmp',
+  'reports',
+]);
+
+export interface RunOptions {
+  /** Where the run lives. @default a new temporary directory */
+  readonly dir?: string;
+  readonly log?: (line: string) => void;
+}
+
+export class ClusterRun {
+  public readonly project: string;
+  public readonly cluster: LocalCluster;
+  public readonly log: (line: string) => void;
+  private readonly workdirs: Record<string, Workdir> = {};
+
+  private constructor(
+    public readonly dir: string,
+    cluster: LocalCluster,
+    log: (line: string) => void,
+  ) {
+    this.cluster = cluster;
+    this.log = log;
+    this.project = join(dir, 'project');
+  }
+
+  /** Copies the project, starts a cluster per committed environment, and puts the fixtures in. */
+  public static async start(options: RunOptions = {}): Promise<ClusterRun> {
+    const log = options.log ?? console.log;
+    const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'cluster-test-'));
+    const contexts = validateAll(ENVIRONMENTS).map((e) => e.kubernetes.context);
+    const cluster = await LocalCluster.start({ dir: join(dir, 'cluster'), contexts, log });
+    const run = new ClusterRun(dir, cluster, log);
+    try {
+      copyProject(run.project);
+      await timed(
+        log,
+        'fixtures (IngressClass, cert-manager issuers, volumes; database, secrets, OIDC provider in moto)',
+        async () => {
+          for (const env of run.environments()) {
+            await clusterFixtures(cluster.planes[env.kubernetes.context]!.kube, [env]);
+            awsFixtures(cluster.python, cluster.motoEndpoint, env, dir);
+          }
+        },
+      );
+      return run;
+    } catch (e) {
+      await run.stop();
+      throw e;
+    }
+  }
+
+  /** The run's environments, as the project copy's files now say. */
+  public environments(): Environment[] {
+    return validateAll(this.sources());
+  }
+
+  public environment(name: string): Environment {
+    const env = this.environments().find((e) => e.name === name);
+    if (!env) throw new Error(`no environment "${name}"`);
+    return env;
+  }
+
+  /** The project copy's environment sources (its release files are read anew). */
+  private sources(): EnvironmentSource[] {
+    return ENVIRONMENTS.map((s) => ({
+      settings: s.settings,
+      release: JSON.parse(
+        readFileSync(join(this.project, 'environments', `${environmentName(s.settings)}.release.json`), 'utf8'),
+      ),
+    }));
+  }
+
+  /** The Terraform working directory of an environment. */
+  public workdir(env: string): Workdir {
+    this.workdirs[env] ??= new Workdir(join(this.dir, 'terraform', env), {
+      kubeconfig: this.cluster.kubeconfig,
+      motoEndpoint: this.cluster.motoEndpoint,
+    });
+    return this.workdirs[env]!;
+  }
+
+  /** `npm run synth` in the project copy; returns the stacks directory. */
+  public synth(): string {
+    const out = join(this.dir, 'cdktf.out');
+    const res = spawnSync(process.execPath, ['bin/synth.mjs'], {
+      cwd: this.project,
+      encoding: 'utf8',
+      env: { ...process.env, CDKTF_OUTDIR: out, CHECKPOINT_DISABLE: '1' },
+    });
+    if (res.status !== 0) throw new Error(`synth failed:\n${res.stdout}${res.stderr}`);
+    return join(out, 'stacks');
+  }
+
+  /** Synthesizes and applies one environment: init the first time, then apply. */
+  public async apply(env: string): Promise<void> {
+    const stacks = await timed(this.log, 'synth', () => this.synth());
+    const wd = this.workdir(env);
+    wd.load(join(stacks, env));
+    await timed(this.log, `${env}: terraform init`, () => wd.init());
+    await timed(this.log, `${env}: terraform apply`, () => wd.apply());
+  }
+
+  /** `plan -detailed-exitcode` of what is loaded: 0 means no changes. */
+  public async planExitCode(env: string): Promise<{ status: number; output: string }> {
+    const res = await timed(this.log, `${env}: second plan`, () => this.workdir(env).plan());
+    return { status: res.status, output: `${res.stdout}\n${res.stderr}` };
+  }
+
+  /** Runs the release command in the project copy, as the README does. */
+  public release(args: readonly string[]): string {
+    const res = spawnSync(process.execPath, ['bin/ts.mjs', 'bin/release-command.ts', ...args], {
+      cwd: this.project,
+      encoding: 'utf8',
+    });
+    if (res.status !== 0) throw new Error(`release ${args.join(' ')} failed:\n${res.stdout}${res.stderr}`);
+    return res.stdout.trim();
+  }
+
+  /** Stops the cluster; the run's directory stays only when `keep` is set. */
+  public async stop(keep = false): Promise<void> {
+    await this.cluster.stop();
+    if (!keep) rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** A copy of the project's working tree, sharing node_modules. */
+function copyProject(to: string): void {
+  cpSync(ROOT, to, {
+    recursive: true,
+    filter: (src) => !NOT_COPIED.has(relative(ROOT, src).split('/')[0]!) && !src.endsWith('.tfstate'),
+  });
+  symlinkSync(join(ROOT, 'node_modules'), join(to, 'node_modules'));
+}
+
+/**
+ * `npm run cluster -- --keep`: starts the clusters, applies both committed
+ * environments, prints how to reach them, and stops everything on Ctrl-C
+ * (the run's directory is kept for its logs and state).
+ */
+export async function main(args: readonly string[]): Promise<number> {
+  if (!args.includes('--keep')) {
+    console.error('usage: npm run cluster -- --keep   (start the clusters, apply both stacks, wait for Ctrl-C)');
+    return 2;
+  }
+  const run = await ClusterRun.start();
+  try {
+    for (const env of run.environments()) await run.apply(env.name);
+    console.log(`\nclusters up; everything is in ${run.dir}`);
+    console.log(
+      `  kubectl --kubeconfig ${run.cluster.kubeconfig} --context <${run
+        .environments()
+        .map((e) => e.kubernetes.context)
+        .join('|')}> get pods -A`,
+    );
+    console.log(`  cd ${join(run.dir, 'terraform', '<env>')} && TF_CLI_CONFIG_FILE=$PWD/.terraformrc terraform plan`);
+    console.log(`  AWS (moto): ${run.cluster.motoEndpoint}; logs: ${join(run.dir, 'cluster')}/*.log`);
+    console.log('Ctrl-C stops the processes (the directory stays).');
+    await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+    return 0;
+  } finally {
+    await run.stop(true);
+  }
+}

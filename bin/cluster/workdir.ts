@@ -1,0 +1,123 @@
+/**
+ * A Terraform working directory for one synthesized stack, pointed at the
+ * local cluster instead of the real world. The stack's JSON is copied with
+ * exactly these changes, and nothing else:
+ *
+ * - the S3 backend goes: state is a local file in the working directory;
+ * - the AWS provider talks to moto (endpoints, test credentials) and is
+ *   pinned to the mirror's 5.45.0 (the bindings' 6.25.0 cannot be had here);
+ * - the kubernetes and helm providers read the cluster's kubeconfig (the
+ *   contexts are the ones the environment file names);
+ * - a Helm release of a public chart installs the verified archive in
+ *   ../shared/charts instead of downloading it.
+ */
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SHARED_CHARTS } from '../render-gate';
+import { TerraformResult, mirrorPins, terraform, terraformEnv } from '../terraform';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- synthesized Terraform JSON */
+type TerraformJson = any;
+
+/** The services moto answers for the AWS provider. */
+const AWS_SERVICES = ['s3', 'iam', 'kms', 'rds', 'sts', 'secretsmanager'];
+
+export interface Pointers {
+  readonly kubeconfig: string;
+  readonly motoEndpoint: string;
+}
+
+/** The stack's JSON as the local cluster runs it (see the module comment). */
+export function forLocalCluster(json: TerraformJson, pointers: Pointers): TerraformJson {
+  const copy = mirrorPins(json);
+  delete copy.terraform.backend;
+  const aws = copy.provider.aws[0];
+  Object.assign(aws, {
+    access_key: 'test',
+    secret_key: 'test',
+    skip_credentials_validation: true,
+    skip_metadata_api_check: true,
+    s3_use_path_style: true,
+    endpoints: [Object.fromEntries(AWS_SERVICES.map((s) => [s, pointers.motoEndpoint]))],
+  });
+  copy.provider.kubernetes[0].config_path = pointers.kubeconfig;
+  copy.provider.helm[0].kubernetes.config_path = pointers.kubeconfig;
+  for (const release of Object.values<any>(copy.resource?.helm_release ?? {})) {
+    if (!release.repository) continue;
+    release.chart = join(SHARED_CHARTS, `${release.chart}-${release.version}.tgz`);
+    delete release.repository;
+    delete release.version;
+  }
+  return copy;
+}
+
+/** Transport errors between the AWS provider and the emulator. */
+const TRANSIENT = /use of closed network connection|connection reset by peer/;
+
+export class Workdir {
+  private readonly env: NodeJS.ProcessEnv;
+
+  constructor(
+    public readonly dir: string,
+    private readonly pointers: Pointers,
+  ) {
+    mkdirSync(dir, { recursive: true });
+    this.env = terraformEnv(dir);
+  }
+
+  /** Puts a synthesized stack (cdk.tf.json and its assets) in place, keeping state and providers. */
+  public load(stackDir: string): TerraformJson {
+    const json = forLocalCluster(JSON.parse(readFileSync(join(stackDir, 'cdk.tf.json'), 'utf8')), this.pointers);
+    writeFileSync(join(this.dir, 'cdk.tf.json'), JSON.stringify(json, null, 2));
+    rmSync(join(this.dir, 'assets'), { recursive: true, force: true });
+    if (existsSync(join(stackDir, 'assets')))
+      cpSync(join(stackDir, 'assets'), join(this.dir, 'assets'), { recursive: true });
+    return json;
+  }
+
+  /** Edits the loaded JSON in place (for planted defects). */
+  public edit(change: (json: TerraformJson) => void): void {
+    const file = join(this.dir, 'cdk.tf.json');
+    const json = JSON.parse(readFileSync(file, 'utf8'));
+    change(json);
+    writeFileSync(file, JSON.stringify(json, null, 2));
+  }
+
+  /**
+   * Runs terraform. A command whose read from moto was cut short ("use of
+   * closed network connection": about one plan in ten, with moto's server
+   * or waitress, with or without keep-alive) is run once more, and says so:
+   * that is the emulator's transport, not the stack.
+   */
+  public run(args: readonly string[]): TerraformResult {
+    const res = terraform(args, { cwd: this.dir, env: this.env });
+    if (res.status === 0 || !TRANSIENT.test(`${res.stdout}${res.stderr}`)) return res;
+    process.stdout.write(`[cluster] terraform ${args[0]}: a connection to moto was cut short; running it once more\n`);
+    return terraform(args, { cwd: this.dir, env: this.env });
+  }
+
+  /** Runs terraform and throws with its output when it fails. */
+  public must(args: readonly string[]): TerraformResult {
+    const res = this.run(args);
+    if (res.status !== 0) throw new Error(`terraform ${args.join(' ')} failed in ${this.dir}:\n${tail(res)}`);
+    return res;
+  }
+
+  public init(): void {
+    this.must(['init', '-input=false', '-no-color']);
+  }
+
+  public apply(extra: readonly string[] = []): TerraformResult {
+    return this.must(['apply', '-auto-approve', '-input=false', '-no-color', ...extra]);
+  }
+
+  /** `plan -detailed-exitcode`: 0 no changes, 2 changes, 1 error. */
+  public plan(extra: readonly string[] = []): TerraformResult {
+    return this.run(['plan', '-detailed-exitcode', '-input=false', '-no-color', ...extra]);
+  }
+}
+
+/** The end of a command's output, where Terraform says what failed. */
+export function tail(res: TerraformResult, lines = 60): string {
+  return `${res.stdout}\n${res.stderr}`.trim().split('\n').slice(-lines).join('\n');
+}
