@@ -276,10 +276,12 @@ describe('services in the environment stacks', () => {
         .map((p) => p.metadata.name)
         .sort(),
     ).toEqual([
+      'allow-agent-manager-analysis-egress',
       'allow-agent-manager-egress',
       'allow-agent-manager-ingress',
       'allow-db-backup-egress',
       'allow-dns-egress',
+      'allow-mls-server-analysis-egress',
       'allow-mls-server-did-ingress',
       'allow-mls-server-egress',
       'allow-mls-server-ingress',

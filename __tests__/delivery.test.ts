@@ -165,9 +165,33 @@ describe('deploy.yml', () => {
     expect(job.needs).toEqual(['environments', 'plan']);
     expect(job.environment).toBe('${{ matrix.environment }}');
     const commands = runs(job);
-    expect(commands).toContain('terraform apply -input=false tfplan');
+    expect(commands).toContain('terraform apply -input=false -no-color tfplan');
     expect(commands).not.toMatch(/terraform plan|cdktf deploy|-auto-approve/);
     for (const file of WORKFLOWS) expect(JSON.stringify(workflow(file))).not.toMatch(/cdktf deploy|auto-approve/);
+  });
+
+  it('rolls back by itself only after a failed apply, then records it on main and pages', () => {
+    const steps = deploy.jobs.apply.steps;
+    const at = (name: string) => steps.findIndex((s: any) => s.name === name);
+    const [apply, rollback, record, page] = [
+      'terraform apply (the saved plan, nothing else)',
+      'Automatic rollback (a release analysis failed)',
+      'Record the rollback on main',
+      'Page (the apply failed)',
+    ].map(at);
+    expect([apply, rollback, record, page].every((i) => i >= 0)).toBe(true);
+    expect(apply < rollback && rollback < record && record < page).toBe(true);
+    // The apply's own status reaches the step (pipefail), and its output the rollback.
+    expect(steps[apply].shell).toBe('bash');
+    expect(steps[apply].run).toContain('| tee "$RUNNER_TEMP/apply.log"');
+    expect(steps[rollback].if).toBe("failure() && steps.apply.outcome == 'failure'");
+    expect(steps[rollback].run).toContain(
+      'npm run --silent rollback -- "$ENVIRONMENT" --apply-log "$RUNNER_TEMP/apply.log" --report "$RUNNER_TEMP/rollback.md"',
+    );
+    expect(steps[record].if).toBe("failure() && steps.rollback.outputs.code == '0'");
+    expect(steps[record].run).toContain('git push "$remote" HEAD:main');
+    expect(steps[page].if).toBe('failure()');
+    expect(deploy.jobs.apply.permissions).toEqual({ contents: 'read', 'id-token': 'write', issues: 'write' });
   });
 
   it('never runs two deploys of one environment at once, and never cancels one', () => {

@@ -25,7 +25,7 @@ describe('NamespaceNetworkPolicies (production)', () => {
     ]);
   });
 
-  it('lets the ingress controller and Prometheus reach the service port', () => {
+  it('lets the ingress controller, Prometheus and the service’s release analysis reach the service port', () => {
     const spec = policy('allow-mls-server-ingress');
     expect(spec.pod_selector).toEqual({ match_labels: { app: 'mls-server' } });
     expect(spec.ingress).toEqual([
@@ -33,8 +33,27 @@ describe('NamespaceNetworkPolicies (production)', () => {
         from: [
           { namespace_selector: { match_labels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } },
           { namespace_selector: { match_labels: { 'kubernetes.io/metadata.name': 'monitoring' } } },
+          { pod_selector: { match_labels: { 'mls.catbird.blue/analysis-of': 'mls-server' } } },
         ],
         ports: [{ port: '3000', protocol: 'TCP' }],
+      },
+    ]);
+  });
+
+  it('lets the release analysis reach only the service’s pods and Prometheus', () => {
+    const spec = policy('allow-mls-server-analysis-egress');
+    expect(spec.pod_selector).toEqual({ match_labels: { 'mls.catbird.blue/analysis-of': 'mls-server' } });
+    expect(spec.policy_types).toEqual(['Egress']);
+    expect(spec.egress).toEqual([
+      { to: [{ pod_selector: { match_labels: { app: 'mls-server' } } }], ports: [{ port: '3000', protocol: 'TCP' }] },
+      {
+        to: [
+          {
+            namespace_selector: { match_labels: { 'kubernetes.io/metadata.name': 'monitoring' } },
+            pod_selector: { match_labels: { 'app.kubernetes.io/name': 'prometheus' } },
+          },
+        ],
+        ports: [{ port: '9090', protocol: 'TCP' }],
       },
     ]);
   });

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MAX_SUMMARY_CHARS, runPlanSummary, stackName } from '../bin/plan-summary-command';
+import { MAX_SUMMARY_CHARS, parsePlan, runPlanSummary, stackName, summarize } from '../bin/plan-summary-command';
 
+/* eslint-disable @typescript-eslint/no-explicit-any -- plan JSON */
 const FIXTURES = join(__dirname, 'fixtures/plans');
 
 /** Runs the command on fixtures, each read as the plan of the given stack. */
@@ -35,9 +36,37 @@ describe('plan summary', () => {
   it('puts a traffic switch first, and not for the preview Service', () => {
     const { out } = run(['production', 'colour-switch']);
     const lines = out.split('\n');
-    expect(lines[0]).toBe('**production: mls-server traffic blue → green**');
+    expect(lines[0]).toBe(
+      '**production: mls-server traffic blue → green** (no analysis: the release file does not say `switched`: a rollback, or a hand edit)',
+    );
     expect(lines[1]).toBe('**production**: 0 to add, 3 to change, 0 to replace, 0 to destroy.');
     expect(out).not.toContain('mls-server-preview traffic');
+  });
+
+  /** The colour-switch fixture with the live Service's promotion annotation set to `promotion`. */
+  const annotated = (promotion: string) => {
+    const plan = parsePlan('colour-switch', readFileSync(join(FIXTURES, 'colour-switch.json'), 'utf8')) as any;
+    const service = plan.resource_changes.find(
+      (rc: any) => rc.type === 'kubernetes_service_v1' && rc.change.after.metadata[0].name === 'mls-server',
+    );
+    service.change.after.metadata[0].annotations = { 'mls.catbird.blue/promotion': promotion };
+    return summarize([{ stack: 'production', plan }]).split('\n')[0];
+  };
+
+  it('names the analysis a switch passes', () => {
+    expect(
+      annotated(
+        'after analysis: 2 smoke checks, 6 metric checks over 30 s; then watched: 2 smoke checks, 3 metric checks over 5 m',
+      ),
+    ).toBe(
+      '**production: mls-server traffic blue → green after analysis: 2 smoke checks, 6 metric checks over 30 s; then watched: 2 smoke checks, 3 metric checks over 5 m**',
+    );
+  });
+
+  it('flags a switch that skips the analysis, with the reason', () => {
+    expect(annotated('without analysis: INC-2214: Prometheus is down')).toBe(
+      '⚠️ **production: mls-server traffic blue → green without analysis: INC-2214: Prometheus is down** (skipAnalysis in the release file)',
+    );
   });
 
   it('names a new image staged to a colour, with the old one', () => {

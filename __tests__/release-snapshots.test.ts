@@ -3,9 +3,16 @@ import { snapshotIdentifier } from '../core/snapshots';
 import { ReleaseSnapshots } from '../features/release/snapshots';
 import { SynthJson, resourceNamed, resourcesOf, synthJson } from './helpers';
 
+/** Releases as plain names (stages from before stages were numbered) or `release#stage`. */
 function synth(releases: string[], db = 'mls-production'): SynthJson {
+  const stages = releases.map((r) => {
+    const [release, stage] = r.split('#');
+    return stage === undefined ? { release: release! } : { release: release!, stage: Number(stage) };
+  });
   return JSON.parse(
-    Testing.synthScope((scope) => new ReleaseSnapshots(scope, 'snapshots', { dbInstanceIdentifier: db, releases })),
+    Testing.synthScope(
+      (scope) => new ReleaseSnapshots(scope, 'snapshots', { dbInstanceIdentifier: db, releases: stages }),
+    ),
   );
 }
 
@@ -63,6 +70,15 @@ describe('ReleaseSnapshots', () => {
     expect(before.filter((id) => after.includes(id))).toHaveLength(2);
   });
 
+  it('names a numbered stage’s snapshot by its stage too, so staging a release again takes a new one', () => {
+    const all = Object.values(snapshots(synth(['1.4.1', '1.4.1#7', '1.4.1#9'])));
+    expect(all.map((s) => [s.db_snapshot_identifier, s.tags]).sort()).toEqual([
+      ['mls-production-pre-deploy-1-4-1', { release: '1.4.1', purpose: 'pre-deploy' }],
+      ['mls-production-pre-deploy-1-4-1-s7', { release: '1.4.1', purpose: 'pre-deploy', stage: '7' }],
+      ['mls-production-pre-deploy-1-4-1-s9', { release: '1.4.1', purpose: 'pre-deploy', stage: '9' }],
+    ]);
+  });
+
   it('is not prevent_destroy, so a dropped release can delete its snapshot', () => {
     expect(Object.values(snapshots(synth(['1.0.0'])))[0].lifecycle).toBeUndefined();
   });
@@ -91,6 +107,30 @@ describe('snapshots in the stacks', () => {
     const [dep] = blue.depends_on;
     expect(dep).toMatch(/^aws_db_snapshot\./);
     expect(snapshots(json)[dep.split('.')[1]].db_snapshot_identifier).toBe('mls-production-pre-deploy-1-4-2');
+  });
+
+  it('makes a release staged again wait for the snapshot of its new stage, not the old one', () => {
+    const json = synthJson('production', (_s, r) => {
+      r.history = ['1.4.1', '1.4.2', { release: '1.4.1', stage: 1 }];
+      r.stages = 1;
+      Object.assign(r.services['mls-server'], {
+        phase: 'staged',
+        green: { image: 'ghcr.io/catbird/mls-server:1.4.1', replicas: 3, stage: 1 },
+      });
+    });
+    const ids = Object.values(snapshots(json))
+      .map((s) => s.db_snapshot_identifier)
+      .sort();
+    expect(ids).toEqual([
+      'mls-production-pre-deploy-1-4-1',
+      'mls-production-pre-deploy-1-4-1-s1',
+      'mls-production-pre-deploy-1-4-2',
+    ]);
+    const green = resourceNamed(json, 'kubernetes_deployment_v1', 'mls-server-green');
+    const waits = green.depends_on.filter((d: string) => d.startsWith('aws_db_snapshot.'));
+    expect(waits.map((d: string) => snapshots(json)[d.split('.')[1]].db_snapshot_identifier)).toEqual([
+      'mls-production-pre-deploy-1-4-1-s1',
+    ]);
   });
 
   it('leaves a colour whose release has no kept snapshot without that dependency', () => {

@@ -1,3 +1,4 @@
+import { otherColour } from '../core/colours';
 import { releaseName } from '../core/image';
 import { ReleaseError, Verb, applyMove, legalMoves } from '../features/release/moves';
 import { Edit, environment } from './helpers';
@@ -24,12 +25,45 @@ describe('release moves', () => {
       live: 'blue',
       phase: 'staged',
       blue: { image: 'ghcr.io/catbird/mls-server:1.4.2', replicas: 3 },
-      green: { image: NEXT, replicas: 3 },
+      green: { image: NEXT, replicas: 3, stage: 1 },
     });
-    expect(release.history).toEqual(['1.3.0', '1.3.1', '1.4.0', '1.4.1', '1.4.2', '1.5.0']);
+    expect(release.stages).toBe(1);
+    expect(release.history).toEqual(['1.3.0', '1.3.1', '1.4.0', '1.4.1', '1.4.2', { release: '1.5.0', stage: 1 }]);
     expect(summary).toBe(
-      'production/mls-server: staged ghcr.io/catbird/mls-server:1.5.0 on green at 3 replicas; blue stays live',
+      'production/mls-server: staged ghcr.io/catbird/mls-server:1.5.0 on green at 3 replicas (stage 1); blue stays live',
     );
+  });
+
+  it('stages an earlier release again as a stage of its own, with its own snapshot', () => {
+    // 1.4.1 staged, then 1.4.2 (moving on), then 1.4.1 again during an incident.
+    let env = environment('production', (s, r) => {
+      s.database.snapshotsToKeep = 7;
+      r.history = [];
+    });
+    const steps: [Verb, string?][] = [
+      ['stage', 'ghcr.io/catbird/mls-server:1.4.1'],
+      ['promote'],
+      ['finish'],
+      ['stage', 'ghcr.io/catbird/mls-server:1.4.3'],
+      ['promote'],
+      ['finish'],
+      ['stage', 'ghcr.io/catbird/mls-server:1.4.1'],
+    ];
+    for (const [verb, image] of steps) {
+      const next = applyMove(env, { verb, image }).release;
+      env = environment('production', (_s, r) => Object.assign(r, structuredClone(next)));
+    }
+    expect(env.release.history).toEqual([
+      { release: '1.4.1', stage: 1 },
+      { release: '1.4.3', stage: 2 },
+      { release: '1.4.1', stage: 3 },
+    ]);
+    const staged = env.release.services['mls-server']!;
+    expect(staged[otherColour(staged.live)]).toEqual({
+      image: 'ghcr.io/catbird/mls-server:1.4.1',
+      replicas: 3,
+      stage: 3,
+    });
   });
 
   it('stage keeps only the newest releases the database keeps snapshots of', () => {
@@ -41,7 +75,7 @@ describe('release moves', () => {
       'stage',
       NEXT,
     );
-    expect(release.history).toEqual(['1.4.2', '1.5.0']);
+    expect(release.history).toEqual(['1.4.2', { release: '1.5.0', stage: 1 }]);
   });
 
   it('promote moves traffic to the staged colour', () => {

@@ -154,7 +154,7 @@ describe('the error-budget dashboard', () => {
     ]);
   });
 
-  it('marks traffic switches and staged images from kube-state-metrics series', () => {
+  it('marks traffic switches, staged images and analysis results from kube-state-metrics series', () => {
     expect(dashboard.annotations.list.map((a: any) => [a.name, a.expr])).toEqual([
       [
         'Traffic switch',
@@ -163,6 +163,14 @@ describe('the error-budget dashboard', () => {
       [
         'Image staged',
         'kube_deployment_labels{namespace="apps", deployment=~"api-(blue|green)", label_app_kubernetes_io_version!=""} unless kube_deployment_labels{namespace="apps", deployment=~"api-(blue|green)", label_app_kubernetes_io_version!=""} offset 1m',
+      ],
+      [
+        'Analysis passed',
+        'kube_job_status_succeeded{namespace="apps", job_name=~"api-(pre|post)-.+"} > 0 unless kube_job_status_succeeded{namespace="apps", job_name=~"api-(pre|post)-.+"} offset 1m > 0',
+      ],
+      [
+        'Analysis failed',
+        'kube_job_status_failed{namespace="apps", job_name=~"api-(pre|post)-.+"} > 0 unless kube_job_status_failed{namespace="apps", job_name=~"api-(pre|post)-.+"} offset 1m > 0',
       ],
     ]);
   });

@@ -4,12 +4,13 @@
  * application/json with CORS *, a health path, 404 for anything else.
  * nginx comes from Debian's package.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DID_DOCUMENT_PATH } from '../core/names';
+import { ensureDebianProgram } from './debian';
 
 /** A TCP port free on loopback right now. */
 export const freePort = (): Promise<number> =>
@@ -20,28 +21,13 @@ export const freePort = (): Promise<number> =>
     });
   });
 
-/** Installs nginx from Debian's packages if it is missing (as root, or with sudo). Returns the binary or undefined. */
-export function ensureNginx(): string | undefined {
-  const found = ['/usr/sbin/nginx', '/usr/local/sbin/nginx'].find(
-    (p) => spawnSync(p, ['-v'], { stdio: 'ignore' }).status === 0,
+/** nginx from Debian's packages (nginx-light where there is one), installed when missing. */
+export const ensureNginx = (): string | undefined =>
+  ensureDebianProgram(
+    { paths: ['/usr/sbin/nginx', '/usr/local/sbin/nginx'], versionArg: '-v' },
+    ['nginx-light', 'nginx'],
+    'to check the DID responder',
   );
-  if (found) return found;
-  // As root here and in this project's CI; through sudo on a hosted runner.
-  const root = process.getuid?.() === 0;
-  if (!root && spawnSync('sudo', ['-n', 'true'], { stdio: 'ignore' }).status !== 0) return undefined;
-  const sudo = (cmd: string, args: string[]): [string, string[]] =>
-    root ? [cmd, args] : ['sudo', ['-n', '-E', cmd, ...args]];
-  console.log('installing nginx (Debian package) to check the DID responder');
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  spawnSync(...sudo('apt-get', ['update', '-qq']), { stdio: 'ignore', env });
-  // Debian has nginx-light; distributions without it have nginx.
-  const installed = ['nginx-light', 'nginx'].some(
-    (pkg) =>
-      spawnSync(...sudo('apt-get', ['install', '-y', '-qq', '--no-install-recommends', pkg]), { stdio: 'ignore', env })
-        .status === 0,
-  );
-  return installed ? '/usr/sbin/nginx' : undefined;
-}
 
 interface ConfigMap {
   readonly metadata: { readonly name: string };

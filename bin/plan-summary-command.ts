@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { COLOUR_LABEL } from '../core/labels';
+import { COLOUR_LABEL, PROMOTION_ANNOTATION } from '../core/labels';
 import { isPreviewName } from '../core/names';
 import { PROTECTED_TYPES } from '../core/protection';
 
@@ -69,7 +69,7 @@ function headlines(stack: string, changes: readonly Classified[]): string[] {
       const from = path(rc.change.before, 'spec', 'selector', COLOUR_LABEL);
       const to = path(rc.change.after, 'spec', 'selector', COLOUR_LABEL);
       if (from !== to && typeof to === 'string' && !isPreviewName(name)) {
-        lines.push(`**${stack}: ${name} traffic ${String(from)} → ${to}**`);
+        lines.push(trafficLine(stack, name, String(from), to, path(rc.change.after, 'metadata', 'annotations')));
       }
     }
     if (rc.type === 'kubernetes_deployment_v1' && (kind === 'change' || kind === 'add' || kind === 'replace')) {
@@ -80,6 +80,21 @@ function headlines(stack: string, changes: readonly Classified[]): string[] {
     }
   }
   return lines;
+}
+
+/**
+ * A switch of traffic and the analysis it passes (the live Service's
+ * promotion annotation): "after analysis: …", "without analysis: <reason>"
+ * (flagged), or none at all (a rollback, or a hand edit of `live`).
+ */
+function trafficLine(stack: string, name: string, from: string, to: string, annotations: unknown): string {
+  const promotion = (annotations as Record<string, unknown> | undefined)?.[PROMOTION_ANNOTATION];
+  const traffic = `${stack}: ${name} traffic ${from} → ${to}`;
+  if (typeof promotion !== 'string')
+    return `**${traffic}** (no analysis: the release file does not say \`switched\`: a rollback, or a hand edit)`;
+  if (promotion.startsWith('without analysis'))
+    return `⚠️ **${traffic} ${promotion}** (skipAnalysis in the release file)`;
+  return `**${traffic} ${promotion}**`;
 }
 
 const ACTIONS = new Set(['no-op', 'create', 'read', 'update', 'delete', 'forget']);

@@ -17,7 +17,9 @@ import { join } from 'node:path';
 import { ConfigError } from '../core/errors';
 import { ENVIRONMENTS } from '../environments';
 import { EnvironmentSource, environmentName, validateEnvironment } from '../environments/validate';
+import { promotionSummary } from '../features/release/analysis/plan';
 import { ReleaseError, VERBS, Verb, applyMove, legalMoves } from '../features/release/moves';
+import type { ServiceRelease } from '../features/release/schema';
 import { ROOT } from './root';
 
 const USAGE = `usage: npm run release -- <environment> <verb> [image] [--service <name>]
@@ -177,11 +179,30 @@ function statusLines(source: EnvironmentSource, release: unknown, envName: strin
       `${c} ${state[c].image ?? '(no image)'} × ${state[c].replicas}${state.live === c ? ' (live)' : ''}`;
     return [
       `${envName}/${svc.name}: phase ${state.phase}; ${colour('blue')}; ${colour('green')}`,
+      ...switchLine(env, svc, state),
       `  next: ${legalMoves(state)
         .map((v) => `npm run release -- ${envName} ${v}${v === 'stage' ? ' <image>' : ''}`)
         .join('  |  ')}`,
     ];
   });
+}
+
+/**
+ * What the next switch will check: in `switched`, the apply that moves
+ * traffic; in `staged`, the one after `promote`.
+ */
+function switchLine(
+  env: ReturnType<typeof validateEnvironment>,
+  svc: ReturnType<typeof validateEnvironment>['services'][number],
+  state: ServiceRelease,
+): string[] {
+  if (state.phase === 'stable') return [];
+  const next = state.live === 'blue' ? 'green' : 'blue';
+  if (state.phase === 'staged') {
+    const promoted: ServiceRelease = { ...state, live: next, phase: 'switched' };
+    return [`  on promote: traffic ${state.live} → ${next} ${promotionSummary(env, svc, promoted)}`];
+  }
+  return [`  switch: traffic ${next} → ${state.live} ${promotionSummary(env, svc, state)}`];
 }
 
 /**

@@ -63,3 +63,12 @@ export function colourLabels(
     'app.kubernetes.io/version': version,
   };
 }
+
+/** On a release analysis's Job and pods: the service it analyses (its network policy selects by it). */
+export const ANALYSIS_OF_LABEL = 'mls.catbird.blue/analysis-of';
+/** On a release analysis's Job and pods: `pre` (before the switch) or `post` (after it). */
+export const ANALYSIS_WHEN_LABEL = 'mls.catbird.blue/analysis';
+/** On an analysis Job: what it checks, in words (the plan summary and `release status` show it). */
+export const ANALYSIS_CHECKS_ANNOTATION = 'mls.catbird.blue/checks';
+/** On a live Service: the analysis its last switch passed, or why the switch skipped it. */
+export const PROMOTION_ANNOTATION = 'mls.catbird.blue/promotion';

@@ -34,6 +34,11 @@ export function serviceOfMonitoringRelease(release: string): string | undefined 
   return release.endsWith(MONITORING_SUFFIX) ? release.slice(0, -MONITORING_SUFFIX.length) : undefined;
 }
 
+/** The ResourceQuota of a namespace this program creates. */
+export function quotaName(namespace: string): string {
+  return `${namespace}-quota`;
+}
+
 /** Object names of a service's DID responder (Deployment, Service, ConfigMap). */
 export function didResponderName(service: string): string {
   return `${service}-did`;
@@ -71,4 +76,46 @@ export function colourNamePattern(service: string): string {
 /** A PromQL regex matching both colours' pod names. */
 export function colourPodPattern(service: string): string {
   return `${colourNamePattern(service)}-.*`;
+}
+
+/** The image every small helper runs (the DID responder, the release analysis): an unprivileged nginx on Alpine, with busybox. */
+export const NGINX_UNPRIVILEGED_IMAGE = 'nginxinc/nginx-unprivileged:1.27.4-alpine';
+
+/** When a release analysis runs: before the Service switches to the new colour, or after. */
+export type AnalysisWhen = 'pre' | 'post';
+
+/**
+ * A PromQL regex matching a service's analysis Job names, before and after
+ * the switch. A name cut to fit (analysisJobName) keeps its start, so it
+ * matches too.
+ */
+export function analysisJobPattern(service: string): string {
+  return `${service}-(pre|post)-.+`;
+}
+
+/** FNV-1a, 32 bits, as 8 hex digits: a short, stable hash for names (not a security measure). */
+export function fnv1a(text: string): string {
+  let hash = 0x811c9dc5;
+  for (const byte of new TextEncoder().encode(text)) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
+  return hash.toString(16).padStart(8, '0');
+}
+
+/** Kubernetes object names (a Job's name is also a label value on its pods): at most 63 characters. */
+const MAX_NAME = 63;
+
+/**
+ * The Job (and ConfigMap) of one release's analysis:
+ * `<service>-<pre|post>-<release>[-s<stage>]`. The release and stage are in
+ * the name, so a new stage runs a new Job and an unchanged one runs none.
+ * A name too long keeps its start and ends in a hash of the whole.
+ */
+export function analysisJobName(service: string, when: AnalysisWhen, release: string, stage?: number): string {
+  const clean = release
+    .toLowerCase()
+    .replace(/[^a-z0-9.-]+/g, '-')
+    .replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '');
+  const name = `${service}-${when}-${clean || 'release'}${stage === undefined ? '' : `-s${stage}`}`;
+  if (name.length <= MAX_NAME) return name;
+  const hash = fnv1a(name);
+  return `${name.slice(0, MAX_NAME - hash.length - 1).replace(/[^a-z0-9]+$/, '')}-${hash}`;
 }

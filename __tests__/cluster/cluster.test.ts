@@ -6,7 +6,7 @@
  * release flow applied step by step, and prevent_destroy; then planted
  * defects that must be caught. Each step prints its time.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PREVENT_DESTROY_TYPES } from '../../core/protection';
 import { timed } from '../../bin/cluster/cluster';
@@ -18,7 +18,10 @@ import {
   releaseProblems,
   unrefusedDestroys,
 } from '../../bin/cluster/checks';
-import { ClusterRun } from '../../bin/cluster/harness';
+import { ClusterRun, git } from '../../bin/cluster/harness';
+import { apiPath } from '../../bin/cluster/kube';
+import { runRollback } from '../../bin/rollback-command';
+import { ANALYSIS_WHEN_LABEL } from '../../core/labels';
 import { Workdir } from '../../bin/cluster/workdir';
 import { readmeBlock } from '../e2e/project-copy';
 import { ENV_NAMES } from '../helpers';
@@ -177,5 +180,131 @@ describe('planted defects are caught', () => {
     );
     expect(`${control.stdout}${control.stderr}`).toMatch(/Apply complete!/);
     expect(control.status).toBe(0);
+  });
+});
+
+describe('the release analysis, around a switch of traffic (staging)', () => {
+  const ENV = 'staging';
+  const SERVICE = 'mls-server';
+  const ns = () => run.environment(ENV).namespace;
+  const live = async () =>
+    (await kube(ENV).get(apiPath('v1', 'services', ns(), SERVICE))).spec.selector.version as string;
+  const analysisJobs = async () =>
+    (
+      await kube(ENV).list(
+        `${apiPath('batch/v1', 'jobs', ns())}?labelSelector=${encodeURIComponent(ANALYSIS_WHEN_LABEL)}`,
+      )
+    ).map((j: any) => ({
+      name: j.metadata.name as string,
+      when: j.metadata.labels[ANALYSIS_WHEN_LABEL] as string,
+      done: (j.status.conditions ?? []).find((c: any) => c.status === 'True' && ['Complete', 'Failed'].includes(c.type))
+        ?.type as string | undefined,
+    }));
+  /** Applies with a planted verdict; returns the failed apply's output (the apply must fail). */
+  const failingApply = async (what: string, verdicts: ReturnType<typeof run.workdir>['verdicts']) => {
+    const wd = run.workdir(ENV);
+    wd.verdicts = verdicts;
+    try {
+      wd.load(join(run.synth(), ENV));
+      const res = await timed(log, `${ENV}: ${what}`, () =>
+        wd.run(['apply', '-auto-approve', '-input=false', '-no-color']),
+      );
+      expect(res.status).toBe(1);
+      return `${res.stdout}\n${res.stderr}`;
+    } finally {
+      wd.verdicts = {};
+    }
+  };
+  /** Runs the rollback command as the deploy workflow does, on the failed apply's output. */
+  const rollBack = (applyLog: string) => {
+    const logFile = join(run.dir, 'apply.log');
+    writeFileSync(logFile, applyLog);
+    const out: string[] = [];
+    const code = runRollback([ENV, '--apply-log', logFile], {
+      root: run.project,
+      environments: run.environments(),
+      steps: (env) => run.rollbackSteps(env),
+      out: (l) => out.push(l),
+      err: (l) => out.push(l),
+    });
+    log(out.join('\n'));
+    return { code, out: out.join('\n') };
+  };
+
+  it('a passing analysis runs before the switch and after it, once per release', async () => {
+    log(run.release([ENV, 'stage', 'ghcr.io/catbird/mls-server:1.5.0']));
+    await run.apply(ENV);
+    expect(await analysisJobs()).toEqual([]);
+    log(run.release([ENV, 'promote']));
+    await timed(log, `${ENV}: promote applied, analysed`, () => run.apply(ENV));
+    expect(await live()).toBe('blue');
+    expect((await analysisJobs()).map((j) => [j.when, j.done]).sort()).toEqual([
+      ['post', 'Complete'],
+      ['pre', 'Complete'],
+    ]);
+    // Unchanged release: the second plan runs no analysis (it has nothing to do).
+    await expectNoChanges(ENV);
+    log(run.release([ENV, 'finish']));
+    await run.apply(ENV);
+    expect(await analysisJobs()).toEqual([]);
+    await expectRelease(ENV);
+  });
+
+  it('a failing analysis before the switch leaves the selector where it was; the rollback records it', async () => {
+    log(run.release([ENV, 'stage', 'ghcr.io/catbird/mls-server:1.5.1']));
+    await run.apply(ENV);
+    log(run.release([ENV, 'promote']));
+    const verdict = 'FAIL: error_ratio = 0.231, must be at most 0.01 (3 of 3 measurements failed; 0 allowed)';
+    const output = await failingApply('promote with a failing analysis before the switch', {
+      pre: { message: verdict },
+    });
+    expect(output.replace(/\s*│\s*/g, ' ')).toContain(verdict.split(' (')[0]);
+    expect(await live()).toBe('blue');
+    const rollback = rollBack(output);
+    expect(rollback.code).toBe(0);
+    expect(rollback.out).toMatch(/mls-server: the analysis before the switch failed: FAIL: error_ratio = 0\.231/);
+    expect(await live()).toBe('blue');
+    expect(git(run.project, ['log', '-1', '--format=%s'])).toMatch(/^Roll back staging: mls-server/);
+    expect(run.environment(ENV).release.services[SERVICE]).toMatchObject({ live: 'blue', phase: 'staged' });
+    await expectRelease(ENV);
+    await expectNoChanges(ENV);
+  });
+
+  it('a failing analysis after the switch is rolled back by itself, within 5 minutes', async () => {
+    log(run.release([ENV, 'promote']));
+    const output = await failingApply('promote with a failing analysis after the switch', {
+      post: {
+        message: 'FAIL: error_ratio = 0.42, must be at most 0.1 (5 of 5 measurements failed; 4 allowed)',
+        exitCode: 1,
+      },
+    });
+    expect(output.replace(/\s*│\s*/g, ' ')).toMatch(/job: \S+\/mls-server-post-1\.5\.1-s\d+ is in failed state/);
+    expect(await live()).toBe('green');
+    const failedJob = (await kube(ENV).list(apiPath('batch/v1', 'jobs', ns()))).find((j: any) =>
+      j.metadata.name.startsWith(`${SERVICE}-post-`),
+    );
+    const failedAt = Date.parse(
+      failedJob.status.conditions.find((c: any) => c.type === 'Failed' && c.status === 'True').lastTransitionTime,
+    );
+    const started = Date.now();
+    const rollback = rollBack(output);
+    const back = Date.now();
+    expect(rollback.code).toBe(0);
+    expect(await live()).toBe('blue');
+    const apply = Number(/apply (\d+(?:\.\d+)?) s/.exec(rollback.out)?.[1]);
+    log(
+      `recovery: ${Math.round((back - failedAt) / 1000)} s from the failed check to the selector back ` +
+        `(rollback command ${Math.round((back - started) / 1000)} s, of which the apply ${apply} s)`,
+    );
+    expect(apply).toBeLessThanOrEqual(60);
+    expect(back - failedAt).toBeLessThan(5 * 60_000);
+    expect(git(run.project, ['log', '-1', '--format=%B'])).toMatch(
+      /the analysis after the switch failed: Job mls-server-post-/,
+    );
+    await expectRelease(ENV);
+    await expectNoChanges(ENV);
+    // Back to stable for whatever runs next.
+    log(run.release([ENV, 'abandon']));
+    await run.apply(ENV);
   });
 });

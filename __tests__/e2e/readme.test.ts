@@ -12,6 +12,14 @@ import { ROOT, projectCopy, readmeBlock } from './project-copy';
 
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
 
+/** The lines of the ```text block after `<!-- marker`. */
+function readmeText(readme: string, marker: string): string[] {
+  const at = readme.indexOf(`<!-- ${marker}`);
+  if (at < 0) throw new Error(`README has no "${marker}" block`);
+  const open = readme.indexOf('```text\n', at) + '```text\n'.length;
+  return readme.slice(open, readme.indexOf('```', open)).trimEnd().split('\n');
+}
+
 describe("the README's release block", () => {
   const lines = readmeBlock(README, 'release-block');
 
@@ -22,19 +30,27 @@ describe("the README's release block", () => {
 
   it('runs top to bottom, every command exiting 0, leaving a state synth accepts', () => {
     const root = projectCopy('readme-release');
+    let statusAfterStage: string[] | undefined;
     try {
       for (const line of lines.filter((l) => l.startsWith('npm run release -- '))) {
         const args = line.replace(/#.*$/, '').replace('npm run release -- ', '').trim().split(/\s+/);
         const err: string[] = [];
         const code = runRelease(args, { root, out: () => {}, err: (l) => err.push(l) });
         expect({ line, code, err }).toEqual({ line, code: 0, err: [] });
+        if (args[1] === 'stage' && !statusAfterStage) {
+          const out: string[] = [];
+          runRelease(['production', 'status'], { root, out: (l) => out.push(l) });
+          statusAfterStage = out.filter((l) => !l.startsWith('  next:'));
+        }
       }
+      // The README's example of `status` is what the command prints after the first stage.
+      expect(statusAfterStage).toEqual(readmeText(README, 'status-example'));
       const release = JSON.parse(readFileSync(releaseFile(root, 'production'), 'utf8'));
       expect(release.services['mls-server']).toEqual({
         live: 'green',
         phase: 'stable',
         blue: { image: 'ghcr.io/catbird/mls-server:1.4.2', replicas: 1 },
-        green: { image: 'ghcr.io/catbird/mls-server:1.5.1', replicas: 3 },
+        green: { image: 'ghcr.io/catbird/mls-server:1.5.1', replicas: 3, stage: 2 },
       });
     } finally {
       rmSync(root, { recursive: true, force: true });
@@ -69,7 +85,11 @@ describe('concurrent release commands', () => {
       }
       expect(ok.length).toBeGreaterThan(0);
       const release = JSON.parse(readFileSync(releaseFile(root, 'production'), 'utf8'));
-      for (const image of ok) expect(release.history).toContain(image.split(':')[1]);
+      const staged = release.history.filter((h: unknown) => typeof h === 'object');
+      expect(staged.map((h: { release: string }) => h.release).sort()).toEqual(ok.map((i) => i.split(':')[1]).sort());
+      // Every successful stage got a number of its own: none was lost or taken twice.
+      expect(staged.map((h: { stage: number }) => h.stage)).toEqual(ok.map((_, i) => i + 1));
+      expect(release.stages).toBe(ok.length);
       expect(ok).toContain(release.services['mls-server'].green.image);
       expect(readFileSync(`${releaseFile(root, 'production')}`, 'utf8').endsWith('}\n')).toBe(true);
       // The file as the copy's environments see it passes every synth check.

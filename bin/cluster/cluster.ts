@@ -306,7 +306,9 @@ function simulatedNode(i: number): object {
  * and keep a lease (without a heartbeat every pod turns NotReady after about
  * 40 s), pods become Ready, Job pods succeed, deleted pods go; and one of
  * ours: a Job pod annotated `cluster-test/exit-code` fails with that code,
- * so a test can make a Job fail although no container runs.
+ * so a test can make a Job fail although no container runs; and a Job pod
+ * annotated `cluster-test/termination-message` ends with that message (the
+ * verdict a release analysis would have written).
  */
 function kwokStages(file: string): string {
   const dir = JSON.parse(
@@ -317,17 +319,24 @@ function kwokStages(file: string): string {
       .filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml')
       .map((f) => readFileSync(join(dir, 'kustomize', 'stage', sub, f), 'utf8'));
   const docs = [...stage('node/fast'), ...stage('node/heartbeat-with-lease'), ...stage('pod/fast')].map((d) =>
-    // Job pods we mean to fail must not complete.
+    // Job pods we mean to fail must not complete; those that complete carry the planted message.
     d.includes('name: pod-complete')
-      ? d.replace(
-          '  selector:\n    matchExpressions:\n',
-          "  selector:\n    matchExpressions:\n    - key: '.metadata.annotations.\"cluster-test/exit-code\"'\n      operator: 'DoesNotExist'\n",
-        )
+      ? d
+          .replace(
+            '  selector:\n    matchExpressions:\n',
+            "  selector:\n    matchExpressions:\n    - key: '.metadata.annotations.\"cluster-test/exit-code\"'\n      operator: 'DoesNotExist'\n",
+          )
+          .replace('            reason: Completed\n', `            reason: Completed\n${MESSAGE_LINE('$root')}`)
       : d,
   );
   writeFileSync(file, [...docs, FAIL_STAGE].join('\n---\n'));
   return file;
 }
+
+/** A terminated container's `message`, from the pod's `cluster-test/termination-message` annotation when it has one. */
+const MESSAGE_LINE = (pod: string) =>
+  // Indented inside the YAML block scalar; without the annotation, a blank line.
+  `            {{ with ${pod}.metadata.annotations }}{{ with index . "cluster-test/termination-message" }}message: {{ . | Quote }}{{ end }}{{ end }}\n`;
 
 const FAIL_STAGE = `apiVersion: kwok.x-k8s.io/v1alpha1
 kind: Stage
@@ -351,6 +360,7 @@ spec:
     statusTemplate: |
       {{ $now := Now }}
       {{ $code := index .metadata.annotations "cluster-test/exit-code" }}
+      {{ $root := . }}
       containerStatuses:
       {{ range .spec.containers }}
       - image: {{ .image | Quote }}
@@ -363,7 +373,7 @@ spec:
             exitCode: {{ $code }}
             finishedAt: {{ $now | Quote }}
             reason: Error
-            startedAt: {{ $now | Quote }}
+${MESSAGE_LINE('$root')}            startedAt: {{ $now | Quote }}
       {{ end }}
       phase: Failed
 `;

@@ -15,6 +15,7 @@ import { join, relative } from 'node:path';
 import { ENVIRONMENTS } from '../../environments';
 import { Environment, EnvironmentSource, environmentName, validateAll } from '../../environments/validate';
 import { ROOT } from '../root';
+import type { RollbackSteps } from '../rollback-command';
 import { LocalCluster, timed } from './cluster';
 import { awsFixtures, clusterFixtures } from './fixtures';
 import { Workdir } from './workdir';
@@ -137,14 +138,48 @@ export class ClusterRun {
     return { status: res.status, output: `${res.stdout}\n${res.stderr}` };
   }
 
-  /** Runs the release command in the project copy, as the README does. */
-  public release(args: readonly string[]): string {
+  /**
+   * Runs the release command in the project copy, as the README does, and
+   * commits the move (as the pull request with it is merged to main before
+   * it deploys) unless told not to.
+   */
+  public release(args: readonly string[], commit = true): string {
     const res = spawnSync(process.execPath, ['bin/ts.mjs', 'bin/release-command.ts', ...args], {
       cwd: this.project,
       encoding: 'utf8',
     });
     if (res.status !== 0) throw new Error(`release ${args.join(' ')} failed:\n${res.stdout}${res.stderr}`);
+    if (commit && git(this.project, ['status', '--porcelain', '--', 'environments']).trim() !== '') {
+      git(this.project, ['commit', '--quiet', '-m', `release ${args.join(' ')}`, '--', 'environments']);
+    }
     return res.stdout.trim();
+  }
+
+  /**
+   * The rollback's steps against this run: the release command and synth in
+   * the project copy, Terraform in the environment's working directory, git
+   * in the project copy (a repository of its own, see copyProject).
+   */
+  public rollbackSteps(env: string): RollbackSteps {
+    const wd = this.workdir(env);
+    return {
+      // The rollback commits the move itself (record).
+      release: (service) => this.release([env, 'rollback', '--service', service], false).split('\n')[0]!,
+      synth: () => wd.load(join(this.synth(), env)),
+      plan: () => {
+        wd.must(['plan', '-input=false', '-no-color', '-out=rollback.tfplan']);
+        return JSON.parse(wd.must(['show', '-json', 'rollback.tfplan']).stdout);
+      },
+      apply: () => {
+        wd.must(['apply', '-input=false', '-no-color', 'rollback.tfplan']);
+      },
+      record: (message) => {
+        git(this.project, ['add', '--', `environments/${env}.release.json`]);
+        git(this.project, ['commit', '--quiet', '-m', message]);
+        return git(this.project, ['rev-parse', '--short', 'HEAD']).trim();
+      },
+      log: (line) => this.log(`rollback: ${line}`),
+    };
   }
 
   /** Stops the cluster; the run's directory stays only when `keep` is set. */
@@ -154,13 +189,29 @@ export class ClusterRun {
   }
 }
 
-/** A copy of the project's working tree, sharing node_modules. */
+/** Runs git in `cwd` as the cluster test's author; returns its output. */
+export function git(cwd: string, args: readonly string[]): string {
+  const res = spawnSync('git', ['-c', 'user.name=cluster test', '-c', 'user.email=cluster-test@localhost', ...args], {
+    cwd,
+    encoding: 'utf8',
+  });
+  if (res.status !== 0) throw new Error(`git ${args.join(' ')} failed:\n${res.stdout}${res.stderr}`);
+  return res.stdout;
+}
+
+/**
+ * A copy of the project's working tree, sharing node_modules, as a git
+ * repository of its own with one commit (the rollback records itself in it).
+ */
 function copyProject(to: string): void {
   cpSync(ROOT, to, {
     recursive: true,
     filter: (src) => !NOT_COPIED.has(relative(ROOT, src).split('/')[0]!) && !src.endsWith('.tfstate'),
   });
   symlinkSync(join(ROOT, 'node_modules'), join(to, 'node_modules'));
+  git(to, ['init', '--quiet']);
+  git(to, ['add', '--all']);
+  git(to, ['commit', '--quiet', '-m', 'the project as the cluster test found it']);
 }
 
 /**

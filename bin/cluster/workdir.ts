@@ -9,10 +9,17 @@
  * - the kubernetes and helm providers read the cluster's kubeconfig (the
  *   contexts are the ones the environment file names);
  * - a Helm release of a public chart installs the verified archive in
- *   ../shared/charts instead of downloading it.
+ *   ../shared/charts instead of downloading it;
+ * - a release analysis Job's pods carry the verdict kwok ends them with
+ *   (`cluster-test/termination-message`, and `cluster-test/exit-code` for a
+ *   failure): no container runs on simulated nodes, so the program itself
+ *   is tested on its own (__tests__/e2e/analysis-program.test.ts). PASS,
+ *   unless a test plants another.
  */
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ANALYSIS_WHEN_LABEL } from '../../core/labels';
+import type { AnalysisWhen } from '../../core/names';
 import { SHARED_CHARTS } from '../render-gate';
 import { TerraformResult, mirrorPins, terraform, terraformEnv } from '../terraform';
 
@@ -27,8 +34,22 @@ export interface Pointers {
   readonly motoEndpoint: string;
 }
 
+/** What kwok ends an analysis pod with: its termination message and, for a failure, an exit code. */
+export interface PlantedVerdict {
+  readonly message: string;
+  readonly exitCode?: number;
+}
+
+export const SIMULATED_PASS: PlantedVerdict = {
+  message: 'PASS: simulated by the cluster test (no container runs on simulated nodes)',
+};
+
 /** The stack's JSON as the local cluster runs it (see the module comment). */
-export function forLocalCluster(json: TerraformJson, pointers: Pointers): TerraformJson {
+export function forLocalCluster(
+  json: TerraformJson,
+  pointers: Pointers,
+  verdicts: Partial<Record<AnalysisWhen, PlantedVerdict>> = {},
+): TerraformJson {
   const copy = mirrorPins(json);
   delete copy.terraform.backend;
   const aws = copy.provider.aws[0];
@@ -48,6 +69,15 @@ export function forLocalCluster(json: TerraformJson, pointers: Pointers): Terraf
     delete release.repository;
     delete release.version;
   }
+  for (const job of Object.values<any>(copy.resource?.kubernetes_job_v1 ?? {})) {
+    const when = job.metadata.labels?.[ANALYSIS_WHEN_LABEL] as AnalysisWhen | undefined;
+    if (!when) continue;
+    const verdict = verdicts[when] ?? SIMULATED_PASS;
+    job.spec.template.metadata.annotations = {
+      'cluster-test/termination-message': verdict.message,
+      ...(verdict.exitCode ? { 'cluster-test/exit-code': String(verdict.exitCode) } : {}),
+    };
+  }
   return copy;
 }
 
@@ -56,6 +86,8 @@ const TRANSIENT = /use of closed network connection|connection reset by peer/;
 
 export class Workdir {
   private readonly env: NodeJS.ProcessEnv;
+  /** Verdicts the next loads plant on analysis pods, by when the analysis runs. @default PASS */
+  public verdicts: Partial<Record<AnalysisWhen, PlantedVerdict>> = {};
 
   constructor(
     public readonly dir: string,
@@ -67,7 +99,11 @@ export class Workdir {
 
   /** Puts a synthesized stack (cdk.tf.json and its assets) in place, keeping state and providers. */
   public load(stackDir: string): TerraformJson {
-    const json = forLocalCluster(JSON.parse(readFileSync(join(stackDir, 'cdk.tf.json'), 'utf8')), this.pointers);
+    const json = forLocalCluster(
+      JSON.parse(readFileSync(join(stackDir, 'cdk.tf.json'), 'utf8')),
+      this.pointers,
+      this.verdicts,
+    );
     writeFileSync(join(this.dir, 'cdk.tf.json'), JSON.stringify(json, null, 2));
     rmSync(join(this.dir, 'assets'), { recursive: true, force: true });
     if (existsSync(join(stackDir, 'assets')))

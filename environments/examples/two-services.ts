@@ -75,11 +75,12 @@ export const twoServices: EnvironmentInput = {
 
 export const twoServicesRelease = {
   services: {
+    // Mid-release (switched), so the policy gate sees the release analysis Jobs too.
     'mls-server': {
-      live: 'blue',
-      phase: 'stable',
+      live: 'green',
+      phase: 'switched',
       blue: { image: 'ghcr.io/catbird/mls-server:1.4.2', replicas: 2 },
-      green: { replicas: 0 },
+      green: { image: 'ghcr.io/catbird/mls-server:1.5.0', replicas: 2, stage: 1 },
     },
     'agent-manager': {
       live: 'green',
@@ -89,6 +90,7 @@ export const twoServicesRelease = {
     },
   },
   history: [],
+  stages: 1,
 };
 
 /** The example environments, as ENVIRONMENTS lists the committed ones. */

@@ -79,6 +79,16 @@ const GRAFANA_ADMIN_SECRET = 'grafana-admin';
 const SLACK_SECRET = 'alertmanager-slack';
 const SLACK_KEY = 'webhook-url';
 const LOKI_URL = (ns: string) => `http://loki.${ns}.svc.cluster.local:3100`;
+/** The kube-prometheus-stack release's name: its Prometheus Service is `<release>-prometheus`. */
+const KUBE_PROMETHEUS_STACK = 'kube-prometheus-stack';
+
+/** Where Prometheus answers queries (the release analysis reads it), and how a network policy selects its pods. */
+export const PROMETHEUS = {
+  url: (ns: string) => `http://${KUBE_PROMETHEUS_STACK}-prometheus.${ns}.svc:9090`,
+  port: 9090,
+  /** The Prometheus Operator labels every Prometheus pod so. */
+  podLabels: { 'app.kubernetes.io/name': 'prometheus' },
+} as const;
 
 /**
  * Prometheus, Grafana and Alertmanager (kube-prometheus-stack), Loki in
@@ -109,7 +119,7 @@ export class Monitoring extends Construct {
 
     // The Secrets the chart reads exist before it installs.
     const kubePrometheusStack = this.release(
-      'kube-prometheus-stack',
+      KUBE_PROMETHEUS_STACK,
       CHARTS.kubePrometheusStack,
       ns,
       [grafanaAdmin.secret, slack.secret],

@@ -6,7 +6,7 @@
  * groups created); release markers on every panel.
  */
 import { COLOUR_LABEL, SERIES_APP_LABEL, SERIES_COLOUR_LABEL } from '../../core/labels';
-import { colourNamePattern, colourPodPattern } from '../../core/names';
+import { analysisJobPattern, colourNamePattern, colourPodPattern } from '../../core/names';
 import { DEFAULT_STATUS_LABEL } from './alert-rules';
 import {
   BUDGET_REMAINING_METRIC,
@@ -73,6 +73,8 @@ function sloPanels(props: ServiceDashboardProps): Panel[] {
 function releaseMarkers(props: ServiceDashboardProps): object[] {
   const ns = `namespace="${props.namespace}"`;
   const appeared = (series: string) => `${series} unless ${series} offset 1m`;
+  const jobs = (outcome: string) =>
+    `kube_job_status_${outcome}{${ns}, job_name=~"${analysisJobPattern(props.service)}"}`;
   return [
     {
       name: 'Traffic switch',
@@ -96,6 +98,18 @@ function releaseMarkers(props: ServiceDashboardProps): object[] {
       titleFormat: 'release',
       textFormat: '{{deployment}}: {{label_app_kubernetes_io_version}}',
     },
+    // The release analysis: each Job's end, by its outcome (the Job's name carries the release and stage).
+    ...(['succeeded', 'failed'] as const).map((outcome) => ({
+      name: `Analysis ${outcome === 'succeeded' ? 'passed' : 'failed'}`,
+      datasource: DATASOURCE,
+      enable: true,
+      iconColor: outcome === 'succeeded' ? 'green' : 'red',
+      // Its count of pods that ended so turned above zero in the last minute.
+      expr: `${jobs(outcome)} > 0 unless ${jobs(outcome)} offset 1m > 0`,
+      step: '1m',
+      titleFormat: outcome === 'succeeded' ? 'analysis passed' : 'analysis FAILED',
+      textFormat: '{{job_name}}',
+    })),
   ];
 }
 

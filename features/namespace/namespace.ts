@@ -4,6 +4,7 @@ import { ResourceQuotaV1 } from '@cdktf/provider-kubernetes/lib/resource-quota-v
 import { Construct } from 'constructs';
 import { managedLabels } from '../../core/labels';
 import { protectedLifecycle } from '../../core/protection';
+import { quotaName } from '../../core/names';
 
 /** Pod Security Admission levels (https://kubernetes.io/docs/concepts/security/pod-security-standards/). */
 export type PodSecurityLevel = 'restricted' | 'baseline' | 'privileged';
@@ -82,7 +83,7 @@ export class Namespace extends Construct {
     if (props.quota) {
       const q = props.quota;
       new ResourceQuotaV1(this, 'quota', {
-        metadata: { name: `${props.name}-quota`, namespace: this.namespaceName, labels: managedLabels() },
+        metadata: { name: quotaName(props.name), namespace: this.namespaceName, labels: managedLabels() },
         spec: {
           hard: {
             'requests.cpu': q.requestsCpu,

@@ -78,7 +78,7 @@ function pickService(env: ReleaseContext, name: string | undefined): ServiceSize
  * history. Not `history.slice(-kept)` alone: `slice(-0)` is the whole list,
  * so keeping none must be said on its own.
  */
-export function keptReleases(history: readonly string[], kept: number): string[] {
+export function keptReleases<T>(history: readonly T[], kept: number): T[] {
   return kept === 0 ? [] : history.slice(-kept);
 }
 
@@ -108,14 +108,16 @@ const MOVES: Record<Verb, (m: Move) => string> = {
       );
     }
     if (state[live].image === m.image) throw new ReleaseError(`${where}: ${m.image} is already live on ${live}`);
-    state[idle] = { image: m.image, replicas: m.svc.replicas };
+    // Every stage is its own: its number names its snapshot and its analysis.
+    const stage = (m.release.stages ?? 0) + 1;
+    state[idle] = { image: m.image, replicas: m.svc.replicas, stage };
     state.phase = 'staged';
-    const name = releaseName(m.image);
+    m.release.stages = stage;
     m.release.history = keptReleases(
-      [...m.release.history.filter((r) => r !== name), name],
+      [...m.release.history, { release: releaseName(m.image), stage }],
       m.env.database.snapshotsToKeep,
     );
-    return `${where}: staged ${m.image} on ${idle} at ${m.svc.replicas} replicas; ${live} stays live`;
+    return `${where}: staged ${m.image} on ${idle} at ${m.svc.replicas} replicas (stage ${stage}); ${live} stays live`;
   },
   promote: (m) => {
     const { state, live, idle, where } = m;
@@ -169,6 +171,13 @@ const MOVES: Record<Verb, (m: Move) => string> = {
   },
 };
 
+/**
+ * `skipAnalysis` covers one switch: the move that ends it (finish, rollback)
+ * or starts another cycle (stage, abandon) drops it, so the next switch is
+ * analysed unless a reviewed change says otherwise again.
+ */
+const ENDS_A_SWITCH: ReadonlySet<Verb> = new Set(['stage', 'rollback', 'finish', 'abandon']);
+
 /** Applies one move to a validated environment's release state. */
 export function applyMove(env: ReleaseContext, move: ReleaseMove): ReleaseResult {
   const svc = pickService(env, move.service);
@@ -184,5 +193,6 @@ export function applyMove(env: ReleaseContext, move: ReleaseMove): ReleaseResult
     where: `${env.name}/${svc.name}`,
     image: move.image,
   });
+  if (ENDS_A_SWITCH.has(move.verb)) delete state.skipAnalysis;
   return { release, summary };
 }

@@ -7,10 +7,27 @@ import { z } from 'zod';
 import { COLOURS, otherColour } from '../../core/colours';
 import { imageReference, serviceName } from '../fields';
 
+const stage = z.number().int().min(1);
+
 const colourState = z.strictObject({
   /** Image this colour runs; absent when the colour was never staged. */
   image: imageReference.optional(),
   replicas: z.number().int().min(0).max(1000),
+  /** The stage that put the image here (its snapshot and analysis are that stage's). Absent before stages were numbered. */
+  stage: stage.optional(),
+});
+
+/**
+ * One stage in the history: the release and its stage number. A plain
+ * string is a stage recorded before stages were numbered; its snapshot keeps
+ * the name it was taken under.
+ */
+const historyEntry = z.union([z.string().min(1), z.strictObject({ release: z.string().min(1), stage })]);
+
+/** An emergency switch: traffic moves without the analysis, and the file says why. */
+const skipAnalysis = z.strictObject({
+  /** Why, for the reviewer and the record: an incident, a broken Prometheus. */
+  reason: z.string().trim().min(10, 'must say why, in at least 10 characters (an incident id, what is broken)'),
 });
 
 /**
@@ -29,6 +46,8 @@ const serviceRelease = z
     phase: z.enum(RELEASE_PHASES).default('stable'),
     blue: colourState,
     green: colourState,
+    /** Promote without the pre- and post-promotion analysis. Reviewed like any change; never a command-line flag. */
+    skipAnalysis: skipAnalysis.optional(),
   })
   .superRefine((rel, ctx) => {
     // Only `stable` may leave the idle colour without an image: the other
@@ -47,11 +66,20 @@ const serviceRelease = z
 export const releaseSchema = z.strictObject({
   services: z.record(serviceName(47), serviceRelease),
   /**
-   * Releases (image tags) in deploy order, oldest first. The newest
-   * `database.snapshotsToKeep` of them have a pre-deploy RDS snapshot.
+   * Stages in deploy order, oldest first. The newest `database.snapshotsToKeep`
+   * of them have a pre-deploy RDS snapshot.
    */
-  history: z.array(z.string().min(1)).default([]),
+  history: z.array(historyEntry).default([]),
+  /** How many stages there have been: the next stage's number is one more. */
+  stages: z.number().int().min(0).default(0),
 });
+
+export type HistoryEntry = z.output<typeof historyEntry>;
+
+/** A history entry's release and stage (no stage for one recorded before stages were numbered). */
+export function stageOf(entry: HistoryEntry): { release: string; stage?: number } {
+  return typeof entry === 'string' ? { release: entry } : entry;
+}
 
 export type ReleaseInput = z.input<typeof releaseSchema>;
 export type ReleaseState = z.output<typeof releaseSchema>;

@@ -7,10 +7,11 @@ export interface ReleaseSnapshotsProps {
   /** RDS instance identifier of the database to protect. */
   readonly dbInstanceIdentifier: string;
   /**
-   * Releases that keep a pre-deploy snapshot, oldest first. Dropping one
-   * deletes its snapshot; adding one takes a new snapshot.
+   * Stages that keep a pre-deploy snapshot, oldest first: a release and its
+   * stage number (none for a stage from before stages were numbered).
+   * Dropping one deletes its snapshot; adding one takes a new snapshot.
    */
-  readonly releases: readonly string[];
+  readonly releases: readonly { readonly release: string; readonly stage?: number }[];
 }
 
 /**
@@ -20,13 +21,13 @@ export interface ReleaseSnapshotsProps {
  * `prevent_destroy`; the plan summary flags their deletion.
  */
 export class ReleaseSnapshots extends Construct {
-  private readonly byRelease = new Map<string, DbSnapshot>();
+  private readonly byStage = new Map<string, DbSnapshot>();
 
   constructor(scope: Construct, id: string, props: ReleaseSnapshotsProps) {
     super(scope, id);
     const seen = new Map<string, string>();
-    props.releases.forEach((release, i) => {
-      const identifier = snapshotIdentifier(props.dbInstanceIdentifier, release);
+    props.releases.forEach(({ release, stage }, i) => {
+      const identifier = snapshotIdentifier(props.dbInstanceIdentifier, release, stage);
       if (typeof identifier !== 'string') {
         throw new PropsError('ReleaseSnapshots', `releases[${i}]`, `cannot name a snapshot: ${identifier.error}`);
       }
@@ -44,15 +45,17 @@ export class ReleaseSnapshots extends Construct {
       const snapshot = new DbSnapshot(this, identifier, {
         dbInstanceIdentifier: props.dbInstanceIdentifier,
         dbSnapshotIdentifier: identifier,
-        tags: { release, purpose: 'pre-deploy' },
+        tags: { release, purpose: 'pre-deploy', ...(stage === undefined ? {} : { stage: String(stage) }) },
         timeouts: { create: '60m' },
       });
-      this.byRelease.set(release, snapshot);
+      this.byStage.set(key(release, stage), snapshot);
     });
   }
 
-  /** The snapshot of `release`, if it is kept. */
-  public snapshotFor(release: string): DbSnapshot | undefined {
-    return this.byRelease.get(release);
+  /** The snapshot of a stage of `release`, if it is kept. */
+  public snapshotFor(release: string, stage?: number): DbSnapshot | undefined {
+    return this.byStage.get(key(release, stage));
   }
 }
+
+const key = (release: string, stage?: number) => `${release}#${stage ?? ''}`;

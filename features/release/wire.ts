@@ -8,7 +8,7 @@ import { COLOURS, Colour } from '../../core/colours';
 import { fromFields } from '../../core/errors';
 import { releaseName } from '../../core/image';
 import { keptReleases } from './moves';
-import type { ReleaseState, ServiceRelease } from './schema';
+import { ReleaseState, ServiceRelease, stageOf } from './schema';
 import { ReleaseSnapshots } from './snapshots';
 
 interface ReleaseSettings {
@@ -30,14 +30,14 @@ export function addReleaseSnapshots(scope: Construct, env: ReleaseSettings): Col
     () =>
       new ReleaseSnapshots(scope, 'release-snapshots', {
         dbInstanceIdentifier: env.database.instanceIdentifier,
-        releases,
+        releases: releases.map(stageOf),
       }),
   );
   return (release) =>
     Object.fromEntries(
       COLOURS.flatMap((colour) => {
-        const image = release[colour].image;
-        const snapshot = image && snapshots.snapshotFor(releaseName(image));
+        const { image, stage } = release[colour];
+        const snapshot = image && snapshots.snapshotFor(releaseName(image), stage);
         return snapshot ? [[colour, [snapshot]]] : [];
       }),
     );

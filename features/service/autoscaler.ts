@@ -1,4 +1,5 @@
 import { HorizontalPodAutoscalerV2 } from '@cdktf/provider-kubernetes/lib/horizontal-pod-autoscaler-v2';
+import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { PropsError } from '../../core/errors';
 import type { IScalable } from './colour-deployment';
@@ -18,6 +19,8 @@ export interface ServiceAutoscalerProps {
   readonly memoryUtilization?: number;
   /** Seconds the HPA waits before scaling down. @default 300 */
   readonly scaleDownStabilizationSeconds?: number;
+  /** What the autoscaler waits for, such as the switch of traffic to its target. @default none */
+  readonly dependsOn?: ITerraformDependable[];
 }
 
 function checked(props: ServiceAutoscalerProps): ServiceAutoscalerProps {
@@ -46,6 +49,7 @@ export class ServiceAutoscaler extends HorizontalPodAutoscalerV2 {
   constructor(scope: Construct, id: string, props: ServiceAutoscalerProps) {
     const a = checked(props);
     super(scope, id, {
+      dependsOn: a.dependsOn,
       metadata: { name: a.name, namespace: a.namespace, labels: a.labels ? { ...a.labels } : undefined },
       spec: {
         minReplicas: a.minReplicas,

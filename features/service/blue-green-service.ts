@@ -3,7 +3,7 @@ import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { COLOURS, Colour, otherColour } from '../../core/colours';
 import { PropsError } from '../../core/errors';
-import { COLOUR_LABEL, colourSelector, serviceLabels } from '../../core/labels';
+import { COLOUR_LABEL, PROMOTION_ANNOTATION, colourSelector, serviceLabels } from '../../core/labels';
 import { colourName, previewName } from '../../core/names';
 import { ServiceAutoscaler, ServiceAutoscalerProps } from './autoscaler';
 import { ColourDeployment, PodTemplateProps } from './colour-deployment';
@@ -17,13 +17,38 @@ export interface ColourSpec {
 }
 
 /** The live colour's autoscaler (ServiceAutoscaler's props less what the service knows). */
-export type Autoscaling = Omit<ServiceAutoscalerProps, 'name' | 'namespace' | 'labels' | 'target'>;
+export type Autoscaling = Omit<ServiceAutoscalerProps, 'name' | 'namespace' | 'labels' | 'target' | 'dependsOn'>;
 
 /** The service's edge: ServiceIngress's props less what the service itself knows. */
 export type IngressSpec = Omit<
   ServiceIngressProps,
   'service' | 'namespace' | 'liveBackend' | 'previewBackend' | 'partOf'
 >;
+
+/** Port the Services expose when the props name none. */
+export const DEFAULT_SERVICE_PORT = 80;
+
+/** A Terraform precondition (`lifecycle.precondition`). */
+export interface Precondition {
+  readonly condition: string;
+  readonly error_message: string;
+}
+
+/** What a switch of traffic waits for, and what follows it. */
+export interface Promotion {
+  /** The live Service's promotion annotation: the analysis the switch passes, or why it skips one. */
+  readonly summary: string;
+  /**
+   * Checks between the live colour's rollout and the switch: what the
+   * Service waits for, and the preconditions it must meet. @default none
+   */
+  readonly beforeSwitch?: (
+    scope: Construct,
+    rollout: ITerraformDependable,
+  ) => { readonly waitFor: ITerraformDependable[]; readonly preconditions: Precondition[] };
+  /** Checks after the switch; the idle colour changes only after them. @default none */
+  readonly afterSwitch?: (scope: Construct, service: ITerraformDependable) => ITerraformDependable[];
+}
 
 export interface BlueGreenServiceProps extends PodTemplateProps {
   /** The colour that receives traffic. */
@@ -36,7 +61,7 @@ export interface BlueGreenServiceProps extends PodTemplateProps {
    * not staged at full size fails at plan time instead of moving traffic.
    */
   readonly fullReplicas: number;
-  /** Port the Services expose. @default 80 */
+  /** Port the Services expose. @default DEFAULT_SERVICE_PORT (80) */
   readonly servicePort?: number;
   /** HPA on the live colour. @default no autoscaling */
   readonly autoscaling?: Autoscaling;
@@ -47,6 +72,8 @@ export interface BlueGreenServiceProps extends PodTemplateProps {
    * database snapshot of its release. @default none
    */
   readonly colourDependencies?: Partial<Record<Colour, ITerraformDependable[]>>;
+  /** The checks around a switch of traffic (the release analysis). @default the switch waits only for the rollout */
+  readonly promotion?: Promotion;
 }
 
 /**
@@ -55,8 +82,9 @@ export interface BlueGreenServiceProps extends PodTemplateProps {
  * and an Ingress. Moving traffic is one change of `live`.
  *
  * Order within one apply: the live colour's dependencies (its snapshot) →
- * its rollout (`wait_for_rollout`) → the Service selector switch → the idle
- * colour's change (so the old colour scales down only after traffic left).
+ * its rollout (`wait_for_rollout`) → the checks before the switch → the
+ * Service selector switch → the checks after it → the idle colour's change
+ * (so the old colour scales down only after traffic left).
  */
 export class BlueGreenService extends Construct {
   /** Name of the Service that selects the live colour. */
@@ -76,10 +104,19 @@ export class BlueGreenService extends Construct {
     const { service: name, live } = props;
     const idle = otherColour(live);
     const labels = serviceLabels(name, props.partOf);
-    const servicePort = props.servicePort ?? 80;
+    const servicePort = props.servicePort ?? DEFAULT_SERVICE_PORT;
 
     const liveColour = this.addColour(props, live);
-    this.service = this.addService('service', name, props, live, servicePort, [liveColour.deployment]);
+    const gate = props.promotion?.beforeSwitch?.(this, liveColour.deployment) ?? { waitFor: [], preconditions: [] };
+    this.service = this.addService(
+      'service',
+      name,
+      props,
+      live,
+      servicePort,
+      [liveColour.deployment, ...gate.waitFor],
+      props.promotion && { [PROMOTION_ANNOTATION]: props.promotion.summary },
+    );
     // Traffic moves only after the live colour rolled out, and only if it
     // runs at full size: with an HPA its replica count comes from the
     // cluster (ignore_changes), so a colour that was never staged at full
@@ -89,9 +126,12 @@ export class BlueGreenService extends Construct {
         condition: `\${tonumber(${liveColour.deployment.fqn}.spec[0].replicas) >= ${props.fullReplicas}}`,
         error_message: `${colourName(name, live)} must run at least ${props.fullReplicas} replicas before traffic moves to it: stage it at full size and apply that first.`,
       },
+      ...gate.preconditions,
     ]);
-    this.previewService = this.addService('preview', previewName(name), props, idle, servicePort);
-    if (props[idle].image) this.addColour(props, idle, [this.service]);
+    const watched = props.promotion?.afterSwitch?.(this, this.service) ?? [];
+    // The preview moves after the live Service: a switch stopped by its analysis leaves both where they were.
+    this.previewService = this.addService('preview', previewName(name), props, idle, servicePort, [this.service]);
+    if (props[idle].image) this.addColour(props, idle, [this.service, ...watched]);
     this.serviceName = this.service.metadata.name;
     this.previewServiceName = this.previewService.metadata.name;
 
@@ -102,6 +142,8 @@ export class BlueGreenService extends Construct {
         namespace: props.namespace,
         labels,
         target: liveColour,
+        // It follows the traffic: a switch stopped by its analysis leaves it on the old colour.
+        dependsOn: [this.service],
       });
     }
 
@@ -141,6 +183,7 @@ export class BlueGreenService extends Construct {
     colour: Colour,
     port: number,
     dependsOn?: ITerraformDependable[],
+    annotations?: Record<string, string>,
   ) {
     return new ServiceV1(this, id, {
       dependsOn,
@@ -149,6 +192,7 @@ export class BlueGreenService extends Construct {
         name,
         namespace: props.namespace,
         labels: { ...serviceLabels(props.service, props.partOf), [COLOUR_LABEL]: colour },
+        annotations,
       },
       spec: {
         type: 'ClusterIP',

@@ -6,7 +6,7 @@ import { PodDisruptionBudgetV1 } from '@cdktf/provider-kubernetes/lib/pod-disrup
 import { ServiceV1 } from '@cdktf/provider-kubernetes/lib/service-v1';
 import { Construct } from 'constructs';
 import { appSelector, serviceLabels } from '../../core/labels';
-import { DID_DOCUMENT_PATH, NGINX_UNPRIVILEGED_UID } from '../../core/names';
+import { DID_DOCUMENT_PATH, NGINX_UNPRIVILEGED_IMAGE, NGINX_UNPRIVILEGED_UID } from '../../core/names';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../../constructs/pod-security';
 
 /** What a did:web document says about a service: its key and where it answers. */
@@ -50,8 +50,6 @@ export interface DidResponderProps {
 }
 
 const PORT = 8080;
-/** An unprivileged nginx, pinned by tag. */
-const IMAGE = 'nginxinc/nginx-unprivileged:1.27.4-alpine';
 
 /** The responder's nginx server: the document with CORS, a health path, 404 for the rest. No `${`: Terraform would read it. */
 function serverConfig(path: string): string {
@@ -84,7 +82,7 @@ function nginxContainer(): DeploymentV1SpecTemplateSpecContainer {
   const healthz = { httpGet: { path: '/healthz', port: 'http' }, timeoutSeconds: 2 };
   return {
     name: 'nginx',
-    image: IMAGE,
+    image: NGINX_UNPRIVILEGED_IMAGE,
     imagePullPolicy: 'Always',
     port: [{ name: 'http', containerPort: PORT, protocol: 'TCP' }],
     resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '100m', memory: '64Mi' } },

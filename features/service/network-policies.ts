@@ -4,7 +4,7 @@ import {
   NetworkPolicyV1SpecEgress,
 } from '@cdktf/provider-kubernetes/lib/network-policy-v1';
 import { Construct } from 'constructs';
-import { appSelector, managedLabels } from '../../core/labels';
+import { ANALYSIS_OF_LABEL, appSelector, managedLabels } from '../../core/labels';
 
 /** A service whose pods accept traffic on one port. */
 export interface ServicePort {
@@ -30,23 +30,31 @@ export interface NamespaceNetworkPoliciesProps {
   readonly services: readonly ServicePort[];
   /** Address ranges every service may reach (database, cache). @default none */
   readonly egress?: readonly CidrEgress[];
+  /** Prometheus, which a service's release analysis queries. @default the analysis reaches only the service */
+  readonly prometheus?: {
+    readonly namespace: string;
+    readonly podLabels: Readonly<Record<string, string>>;
+    readonly port: number;
+  };
 }
 
 const byName = (namespace: string) => ({ matchLabels: { 'kubernetes.io/metadata.name': namespace } });
 
 /**
  * Default-deny for a namespace, then exactly what the services need: traffic
- * from the ingress controller and Prometheus to their port, DNS, and the
- * named address ranges. Other workloads add their own allow policies.
+ * from the ingress controller, Prometheus and the service's release analysis
+ * to their port, DNS, and the named address ranges; the analysis may reach
+ * only the service's pods and Prometheus. Other workloads add their own
+ * allow policies.
  */
 export class NamespaceNetworkPolicies extends Construct {
+  private readonly namespace: string;
+
   constructor(scope: Construct, id: string, props: NamespaceNetworkPoliciesProps) {
     super(scope, id);
-    const policy = (pid: string, name: string, spec: NetworkPolicyV1Spec) =>
-      new NetworkPolicyV1(this, pid, { metadata: { name, namespace: props.namespace, labels: managedLabels() }, spec });
-
-    policy('default-deny', 'default-deny-all', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
-    policy('dns', 'allow-dns-egress', {
+    this.namespace = props.namespace;
+    this.policy('default-deny', 'default-deny-all', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+    this.policy('dns', 'allow-dns-egress', {
       podSelector: {},
       policyTypes: ['Egress'],
       egress: [
@@ -56,29 +64,64 @@ export class NamespaceNetworkPolicies extends Construct {
         },
       ],
     });
-
     const egress: NetworkPolicyV1SpecEgress[] = (props.egress ?? []).map((rule) => ({
       to: rule.cidrs.map((cidr) => ({ ipBlock: { cidr } })),
       ports: [{ port: String(rule.port), protocol: 'TCP' }],
     }));
-    for (const svc of props.services) {
-      const podSelector = { matchLabels: appSelector(svc.app) };
-      policy(`${svc.app}-ingress`, `allow-${svc.app}-ingress`, {
-        podSelector,
-        policyTypes: ['Ingress'],
-        ingress: [
+    for (const svc of props.services) this.addService(props, svc, egress);
+  }
+
+  private policy(id: string, name: string, spec: NetworkPolicyV1Spec): NetworkPolicyV1 {
+    return new NetworkPolicyV1(this, id, {
+      metadata: { name, namespace: this.namespace, labels: managedLabels() },
+      spec,
+    });
+  }
+
+  /** A service's ingress, its egress to the address ranges, and its release analysis's egress. */
+  private addService(
+    props: NamespaceNetworkPoliciesProps,
+    svc: ServicePort,
+    egress: NetworkPolicyV1SpecEgress[],
+  ): void {
+    const podSelector = { matchLabels: appSelector(svc.app) };
+    const analysis = { matchLabels: { [ANALYSIS_OF_LABEL]: svc.app } };
+    const servicePort = [{ port: String(svc.port), protocol: 'TCP' }];
+    this.policy(`${svc.app}-ingress`, `allow-${svc.app}-ingress`, {
+      podSelector,
+      policyTypes: ['Ingress'],
+      ingress: [
+        {
+          from: [
+            { namespaceSelector: byName(props.ingressNamespace) },
+            { namespaceSelector: byName(props.monitoringNamespace) },
+            { podSelector: analysis },
+          ],
+          ports: servicePort,
+        },
+      ],
+    });
+    const prometheus = props.prometheus;
+    const toPrometheus: NetworkPolicyV1SpecEgress[] = prometheus
+      ? [
           {
-            from: [
-              { namespaceSelector: byName(props.ingressNamespace) },
-              { namespaceSelector: byName(props.monitoringNamespace) },
+            to: [
+              {
+                namespaceSelector: byName(prometheus.namespace),
+                podSelector: { matchLabels: { ...prometheus.podLabels } },
+              },
             ],
-            ports: [{ port: String(svc.port), protocol: 'TCP' }],
+            ports: [{ port: String(prometheus.port), protocol: 'TCP' }],
           },
-        ],
-      });
-      if (egress.length > 0) {
-        policy(`${svc.app}-egress`, `allow-${svc.app}-egress`, { podSelector, policyTypes: ['Egress'], egress });
-      }
+        ]
+      : [];
+    this.policy(`${svc.app}-analysis-egress`, `allow-${svc.app}-analysis-egress`, {
+      podSelector: analysis,
+      policyTypes: ['Egress'],
+      egress: [{ to: [{ podSelector }], ports: servicePort }, ...toPrometheus],
+    });
+    if (egress.length > 0) {
+      this.policy(`${svc.app}-egress`, `allow-${svc.app}-egress`, { podSelector, policyTypes: ['Egress'], egress });
     }
   }
 }

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { defaultPreviewHost, didWeb } from '../../core/names';
 import { DEFAULT_LATENCY_BUCKETS, DEFAULT_SLO } from '../monitoring/slo';
+import { analysisSchema } from '../release/analysis/schema';
 import {
   cidr,
   cpu,
@@ -128,6 +129,8 @@ export const serviceSchema = z
       .optional(),
     /** The service's objectives, their SLIs and burn-rate alerts. @default DEFAULT_SLO */
     slo: slo.optional(),
+    /** The checks a new colour passes before traffic moves to it, and while it is watched after. @default analysisSchema's */
+    analysis: analysisSchema.prefault({}),
     /** Replicas a colour runs at full size (`release stage` gives the idle colour this many). */
     replicas: z.number().int().min(1),
     /** Replicas the old colour keeps after `release finish`, for a fast switch back. */

@@ -7,6 +7,8 @@ import { fromFields, propsUnder } from '../../core/errors';
 import { registryOf } from '../../core/image';
 import { didResponderName, registrySecretName } from '../../core/names';
 import { SecretsManagerSecret } from '../../constructs/secrets-manager-secret';
+import { PROMETHEUS } from '../monitoring/monitoring';
+import { promotionFor } from '../release/analysis/wire';
 import type { ColourDependencies } from '../release/wire';
 import type { ReleaseState } from '../release/schema';
 import { BlueGreenService } from './blue-green-service';
@@ -16,6 +18,9 @@ import { RegistryPullSecret } from './registry-pull-secret';
 import type { ServiceSettings } from './schema';
 
 interface ServicesSettings {
+  /** The services' namespace, by name. */
+  readonly namespace: string;
+  readonly monitoring: { readonly enabled: boolean };
   readonly services: readonly ServiceSettings[];
   readonly release: ReleaseState;
   readonly ingressNamespace: string;
@@ -63,6 +68,9 @@ export function addServices(
       { cidrs: env.database.cidrs, port: env.database.port },
       { cidrs: env.redis.cidrs, port: env.redis.port },
     ],
+    prometheus: env.monitoring.enabled
+      ? { namespace: env.monitoringNamespace, podLabels: PROMETHEUS.podLabels, port: PROMETHEUS.port }
+      : undefined,
   });
   return services;
 }
@@ -119,6 +127,7 @@ function addService(
         },
         podAnnotations: secrets && { 'checksum/secrets': secrets.versionChecksum },
         colourDependencies: ctx.colourDependencies(release),
+        promotion: promotionFor(env, svc, release, ctx.namespace),
         autoscaling: svc.autoscaling,
         imagePullSecrets: pullSecret ? [pullSecret.secretName] : undefined,
         ingress: svc.ingress && { ...svc.ingress, didBackend: did ? did.serviceName : undefined },
