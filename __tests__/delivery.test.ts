@@ -1,4 +1,7 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { ENV_NAMES } from './helpers';
@@ -55,7 +58,9 @@ describe('workflows', () => {
     for (const name of ENV_NAMES) expect(text).not.toMatch(new RegExp(`\\b${name}\\b`));
   });
 
-  it.each(WORKFLOWS.filter((f) => f !== 'ci.yml'))('%s takes its matrix from bin/environments.ts', (file) => {
+  // ci.yml has no environments; deploy-environment.yml is called once per environment by deploy.yml.
+  const MATRIX = WORKFLOWS.filter((f) => !['ci.yml', 'deploy-environment.yml'].includes(f));
+  it.each(MATRIX)('%s takes its matrix from bin/environments.ts', (file) => {
     const wf = workflow(file);
     expect(runs(wf.jobs.environments)).toMatch(/node bin\/ts\.mjs bin\/environments\.ts/);
     for (const [, job] of jobsOf(wf)) {
@@ -79,99 +84,227 @@ describe('workflows', () => {
   });
 });
 
+/** Runs one step's script with bash -e, as a runner does, with `env` and fake commands (name → script) first on the PATH. */
+function runStep(step: any, env: Record<string, string>, fakes: Record<string, string> = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'step-'));
+  try {
+    for (const [name, script] of Object.entries(fakes)) {
+      writeFileSync(join(dir, name), `#!/bin/bash\n${script}\n`, { mode: 0o755 });
+    }
+    const output = join(dir, 'output');
+    writeFileSync(output, '');
+    const res = spawnSync('bash', ['-e', '-c', step.run], {
+      encoding: 'utf8',
+      env: {
+        PATH: `${dir}:/usr/bin:/bin`,
+        GITHUB_OUTPUT: output,
+        GITHUB_REPOSITORY: 'catbird/mls-platform-infra',
+        ...env,
+      },
+    });
+    return { code: res.status, out: `${res.stdout}${res.stderr}`, outputs: readFileSync(output, 'utf8') };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const stepNamed = (job: any, name: string) => {
+  const step = job.steps.find((s: any) => s.name === name);
+  if (!step) throw new Error(`no step "${name}"`);
+  return step;
+};
+
+/** Every job of every workflow, as [where, job]. */
+const allJobs = (): [string, any][] =>
+  WORKFLOWS.flatMap((file) => jobsOf(workflow(file)).map(([id, job]): [string, any] => [`${file}: ${id}`, job]));
+
+describe('least privilege and pinning', () => {
+  it.each(WORKFLOWS)('%s grants nothing at the workflow level', (file) => {
+    expect(workflow(file).permissions).toEqual({});
+  });
+
+  it('pins every action by commit SHA, with its tag beside it', () => {
+    for (const file of WORKFLOWS) {
+      const lines = readFileSync(join(ROOT, '.github/workflows', file), 'utf8').split('\n');
+      for (const line of lines.filter((l) => /^\s*(- )?uses: [^.]/.test(l))) {
+        expect(`${file}: ${line.trim()}`).toMatch(/uses: [\w.-]+\/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/);
+      }
+    }
+  });
+
+  it('gives OIDC to AWS only to jobs that assume a role, each in a GitHub environment', () => {
+    for (const [where, job] of allJobs()) {
+      const assumes = (job.steps ?? []).some((s: any) => s.uses?.startsWith('aws-actions/configure-aws-credentials'));
+      const oidc = job.permissions?.['id-token'] === 'write';
+      if (job.uses) continue; // a reusable workflow's caller: its jobs say for themselves
+      expect({ where, oidc }).toEqual({ where, oidc: assumes });
+      if (assumes) expect({ where, environment: typeof job.environment }).toEqual({ where, environment: 'string' });
+    }
+  });
+
+  it('lets only the comment job write to pull requests', () => {
+    const writers = allJobs()
+      .filter(([, job]) => job.permissions?.['pull-requests'] === 'write')
+      .map(([where]) => where);
+    expect(writers).toEqual(['plan.yml: comment']);
+  });
+
+  it('uses the plan role for plans and drift, the deploy role only to apply', () => {
+    const roles = allJobs().flatMap(([where, job]) =>
+      (job.steps ?? [])
+        .filter((s: any) => s.uses?.startsWith('aws-actions/configure-aws-credentials'))
+        .map((s: any) => `${where}: ${s.with['role-to-assume']}`),
+    );
+    expect(roles.sort()).toEqual([
+      'deploy-environment.yml: apply: ${{ vars.AWS_DEPLOY_ROLE_ARN }}',
+      'deploy-environment.yml: plan: ${{ vars.AWS_PLAN_ROLE_ARN }}',
+      'drift.yml: drift: ${{ vars.AWS_PLAN_ROLE_ARN }}',
+      'plan.yml: plan: ${{ vars.AWS_PLAN_ROLE_ARN }}',
+    ]);
+  });
+});
+
 describe('ci.yml', () => {
   const ci = workflow('ci.yml');
   const job = ci.jobs.test;
 
-  it('runs on push to main and on pull requests, read-only', () => {
+  it('runs on push to main and on pull requests, cancelling only superseded pull-request runs', () => {
     expect(ci.on).toEqual({ push: { branches: ['main'] }, pull_request: null });
-    expect(ci.permissions).toEqual({ contents: 'read' });
+    expect(job.permissions).toEqual({ contents: 'read' });
+    expect(ci.concurrency['cancel-in-progress']).toBe("${{ github.event_name == 'pull_request' }}");
   });
 
-  it('installs from the lock file with an npm cache, then typechecks, lints, tests, synthesizes and gates', () => {
-    expect(job.steps.find((s: any) => s.uses?.startsWith('actions/setup-node')).with).toMatchObject({ cache: 'npm' });
-    const commands = runs(job);
-    const order = ['npm ci', 'npm run typecheck', 'npm run lint', 'npx jest --ci', 'npm run synth', 'npm run validate'];
-    for (const c of order) expect(commands).toContain(c);
-    expect(order.map((c) => commands.indexOf(c))).toEqual(
-      [...order.map((c) => commands.indexOf(c))].sort((a, b) => a - b),
-    );
+  it('runs exactly .ci/run, with Node on an LTS, Go and Terraform pinned, and the built tools cached by version', () => {
+    expect(runs(job)).toContain('.ci/run');
+    expect(readFileSync(join(ROOT, '.ci/run'), 'utf8')).toMatch(/npm ci && npm run test:all/);
+    const setup = (action: string) => job.steps.find((s: any) => s.uses?.startsWith(action)).with;
+    expect(String(setup('actions/setup-node')['node-version'])).toBe('22');
+    expect(setup('actions/setup-go')['go-version']).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(setup('hashicorp/setup-terraform').terraform_version).toBe('1.11.4');
+    const caches = job.steps.filter((s: any) => s.uses?.startsWith('actions/cache')).map((s: any) => s.with);
+    expect(caches[0]).toMatchObject({ path: '~/.cache/mls-platform-infra/tools' });
+    expect(caches[0].key).toContain("hashFiles('bin/tools.ts')");
+    expect(job['timeout-minutes']).toBeGreaterThanOrEqual(60);
   });
 });
 
 describe('plan.yml', () => {
   const plan = workflow('plan.yml');
 
-  it('runs on pull requests with OIDC and permission to comment', () => {
-    expect(Object.keys(plan.on)).toEqual(['pull_request']);
-    expect(plan.permissions).toEqual({ contents: 'read', 'id-token': 'write', 'pull-requests': 'write' });
-  });
-
-  it('plans each environment from a read-only role, redacts, and removes the binary plan in the same job', () => {
+  it('plans each environment in its preview environment, after the approval check, never for a fork', () => {
     const job = plan.jobs.plan;
-    expect(
-      job.steps.find((s: any) => s.uses?.startsWith('aws-actions/configure-aws-credentials')).with['role-to-assume'],
-    ).toBe('${{ vars.AWS_PLAN_ROLE_ARN }}');
-    const commands = runs(job);
-    expect(commands).toContain('terraform init -input=false -lock=false');
-    expect(commands).toContain('terraform plan -input=false -lock=false -no-color -out=tfplan');
-    expect(commands).toContain(
-      'node "$GITHUB_WORKSPACE/bin/ts.mjs" bin/plan-redact-command.ts plan.json > plan.redacted.json',
-    );
-    const remove = job.steps.find((s: any) => s.run === 'rm -f tfplan plan.json');
+    expect(job.environment).toBe('${{ matrix.environment }}-preview');
+    expect(job.needs).toEqual(['environments', 'approval']);
+    expect(plan.jobs.approval.if).toBe("needs.environments.outputs.fork == 'false'");
+    expect(plan.jobs.fork.permissions).toEqual({});
+    expect(runs(job)).toContain('terraform plan -input=false -lock=false -no-color -out=tfplan');
+    const remove = stepNamed(job, 'Remove the unredacted plan');
     expect(remove.if).toBe('always()');
     expect(job.steps.indexOf(remove)).toBeLessThan(
       job.steps.findIndex((s: any) => s.uses?.includes('upload-artifact')),
     );
   });
 
+  it('refuses to plan a gated environment whose preview environment has no required reviewers', () => {
+    const step = plan.jobs.approval.steps[0];
+    const gh = (reviewers: number) => `echo ${reviewers}`;
+    const refused = runStep(step, { GATED: '["production"]', GH_TOKEN: 'x' }, { gh: gh(0) });
+    expect(refused.code).toBe(1);
+    expect(refused.out).toContain('their GitHub environments have no required reviewers: production-preview');
+    expect(runStep(step, { GATED: '["production"]', GH_TOKEN: 'x' }, { gh: gh(1) }).code).toBe(0);
+  });
+
+  it('fails fast, naming each missing secret or variable', () => {
+    const res = runStep(stepNamed(plan.jobs.plan, 'Required settings'), {
+      AWS_REGION: 'us-east-1',
+      WHERE: 'production-preview',
+    });
+    expect(res.code).toBe(1);
+    expect(res.out).toContain(
+      'missing: variable AWS_PLAN_ROLE_ARN secret KUBECONFIG of the GitHub environment production-preview',
+    );
+  });
+
   it('posts one sticky comment per pull request, and fails the check when a plan failed', () => {
     const job = plan.jobs.comment;
-    expect(job.needs).toEqual(['environments', 'plan']);
-    expect(runs(job)).toContain('npm run --silent plan:summary -- "${files[@]}"');
+    expect(job.permissions).toEqual({ contents: 'read', 'pull-requests': 'write' });
     const sticky = job.steps.find((s: any) => s.uses?.startsWith('marocchino/sticky-pull-request-comment'));
     expect(sticky.with).toEqual({ header: 'plan-preview', path: 'summary.md' });
-    const fail = job.steps.at(-1);
-    expect(fail.if).toBe("needs.plan.result != 'success'");
-    expect(fail.run).toContain('exit 1');
+    expect(job.steps.at(-1).if).toBe("needs.plan.result != 'success'");
   });
 });
 
-describe('deploy.yml', () => {
+describe('deploy.yml and deploy-environment.yml', () => {
   const deploy = workflow('deploy.yml');
+  const one = workflow('deploy-environment.yml');
+  const commit = stepNamed(deploy.jobs.environments, 'From main only, at a commit CI passed');
 
-  it('deploys the deploy-on-merge environments on push to main, one named environment by dispatch', () => {
-    expect(Object.keys(deploy.on)).toEqual(['push', 'workflow_dispatch']);
-    const list = runs(deploy.jobs.environments);
-    expect(list).toContain('node bin/ts.mjs bin/environments.ts --only "$REQUESTED"');
-    expect(list).toContain('node bin/ts.mjs bin/environments.ts --deploy-on-merge');
+  it('starts after a successful CI run of a push to main, or by a dispatch', () => {
+    expect(deploy.on.workflow_run).toEqual({ workflows: ['ci'], types: ['completed'], branches: ['main'] });
+    expect(deploy.jobs.environments.if).toContain("github.event.workflow_run.conclusion == 'success'");
+    expect(deploy.jobs.deploy.uses).toBe('./.github/workflows/deploy-environment.yml');
   });
 
-  it('shows the redacted plan summary in the plan job, before anyone approves', () => {
-    const commands = runs(deploy.jobs.plan);
-    expect(commands).toMatch(/plan-summary-command\.ts plan\.redacted\.json; \} >> "\$GITHUB_STEP_SUMMARY"/);
-    expect(deploy.jobs.plan.environment).toBeUndefined();
+  it('refuses a dispatch from a ref other than main', () => {
+    const res = runStep(
+      commit,
+      { EVENT: 'workflow_dispatch', GITHUB_REF: 'refs/heads/feature', GITHUB_SHA: 'abc' },
+      { gh: 'echo 1' },
+    );
+    expect(res.code).toBe(1);
+    expect(res.out).toContain('deploys run from main only (this dispatch is from refs/heads/feature)');
   });
 
-  it('moves the binary plan between jobs only encrypted with a repository secret', () => {
-    const plan = runs(deploy.jobs.plan);
-    expect(plan).toContain('openssl enc -aes-256-cbc -pbkdf2 -iter 600000 -salt -in tfplan -out tfplan.enc');
-    const encrypt = deploy.jobs.plan.steps.find((s: any) => s.run?.includes('openssl enc'));
-    expect(encrypt.env.PLAN_ENCRYPTION_KEY).toBe('${{ secrets.PLAN_ENCRYPTION_KEY }}');
+  it('refuses a commit with no successful CI run, and passes the tested commit on', () => {
+    const base = { EVENT: 'workflow_dispatch', GITHUB_REF: 'refs/heads/main', GITHUB_SHA: 'abc123' };
+    const refused = runStep(commit, base, { gh: 'echo 0' });
+    expect(refused.code).toBe(1);
+    expect(refused.out).toContain('commit abc123 has no successful ci run on main');
+    const ok = runStep(commit, base, { gh: '[[ "$*" == *"head_sha=abc123&status=success"* ]] && echo 1 || echo 0' });
+    expect(ok.code).toBe(0);
+    expect(ok.outputs).toBe('sha=abc123\n');
+    const merged = runStep(commit, { EVENT: 'workflow_run', RUN_SHA: 'def456', GITHUB_SHA: 'other' }, { gh: 'echo 1' });
+    expect(merged.outputs).toBe('sha=def456\n');
   });
 
-  it('applies the saved plan that was shown, in the approved environment, and never re-plans', () => {
-    const job = deploy.jobs.apply;
-    expect(job.needs).toEqual(['environments', 'plan']);
-    expect(job.environment).toBe('${{ matrix.environment }}');
-    const commands = runs(job);
-    expect(commands).toContain('terraform apply -input=false -no-color tfplan');
+  it('serialises each environment: plan and apply share deploy-<environment>, never cancelled', () => {
+    for (const job of [one.jobs.plan, one.jobs.apply]) {
+      expect(job.concurrency).toEqual({ group: 'deploy-${{ inputs.environment }}', 'cancel-in-progress': false });
+    }
+    expect(deploy.concurrency).toBeUndefined();
+  });
+
+  it('asks for no approval when the plan changes nothing', () => {
+    expect(one.jobs.apply.if).toBe("needs.plan.outputs.changes == 'true'");
+    expect(runs(one.jobs.plan)).toContain('-detailed-exitcode');
+    expect(one.jobs.apply.environment).toBe('${{ inputs.environment }}');
+  });
+
+  it('applies the saved plan that was shown, with a lock timeout, and never re-plans', () => {
+    const commands = runs(one.jobs.apply);
+    expect(commands).toContain('terraform apply -input=false -no-color -lock-timeout=300s tfplan');
     expect(commands).not.toMatch(/terraform plan|cdktf deploy|-auto-approve/);
     for (const file of WORKFLOWS) expect(JSON.stringify(workflow(file))).not.toMatch(/cdktf deploy|auto-approve/);
   });
 
+  it('moves the binary plan between jobs only encrypted, kept longer than an approval waits, replaced on a re-run', () => {
+    expect(runs(one.jobs.plan)).toContain(
+      'openssl enc -aes-256-cbc -pbkdf2 -iter 600000 -salt -in tfplan -out tfplan.enc',
+    );
+    const upload = one.jobs.plan.steps.find((s: any) => s.uses?.startsWith('actions/upload-artifact')).with;
+    expect(upload['retention-days']).toBe(7);
+    expect(upload.overwrite).toBe(true);
+  });
+
+  it('records the deployed commit beside the state', () => {
+    const step = stepNamed(one.jobs.apply, 'Record the deployed commit (the drift check plans against it)');
+    expect(step.if).toBeUndefined();
+    expect(step.run).toContain('bin/environments.ts --state "$ENVIRONMENT"');
+    expect(step.run).toContain('aws s3 cp -');
+  });
+
   it('rolls back by itself only after a failed apply, then records it on main and pages', () => {
-    const steps = deploy.jobs.apply.steps;
+    const steps = one.jobs.apply.steps;
     const at = (name: string) => steps.findIndex((s: any) => s.name === name);
     const [apply, rollback, record, page] = [
       'terraform apply (the saved plan, nothing else)',
@@ -181,7 +314,6 @@ describe('deploy.yml', () => {
     ].map(at);
     expect([apply, rollback, record, page].every((i) => i >= 0)).toBe(true);
     expect(apply < rollback && rollback < record && record < page).toBe(true);
-    // The apply's own status reaches the step (pipefail), and its output the rollback.
     expect(steps[apply].shell).toBe('bash');
     expect(steps[apply].run).toContain('| tee "$RUNNER_TEMP/apply.log"');
     expect(steps[rollback].if).toBe("failure() && steps.apply.outcome == 'failure'");
@@ -191,35 +323,56 @@ describe('deploy.yml', () => {
     expect(steps[record].if).toBe("failure() && steps.rollback.outputs.code == '0'");
     expect(steps[record].run).toContain('git push "$remote" HEAD:main');
     expect(steps[page].if).toBe('failure()');
-    expect(deploy.jobs.apply.permissions).toEqual({ contents: 'read', 'id-token': 'write', issues: 'write' });
-  });
-
-  it('never runs two deploys of one environment at once, and never cancels one', () => {
-    expect(deploy.concurrency).toEqual({
-      group: "deploy-${{ inputs.environment || 'on-merge' }}",
-      'cancel-in-progress': false,
-    });
+    expect(one.jobs.apply.permissions).toEqual({ contents: 'read', 'id-token': 'write', issues: 'write' });
   });
 });
 
 describe('drift.yml', () => {
   const drift = workflow('drift.yml');
+  const job = drift.jobs.drift;
 
   it('runs nightly and by hand', () => {
-    expect(drift.on.schedule).toEqual([{ cron: expect.stringMatching(/^\d+ \d+ \* \* \*$/) }]);
-    expect(drift.on).toHaveProperty('workflow_dispatch');
+    expect(drift.on.schedule[0].cron).toMatch(/^\d+ \d+ \* \* \*$/);
+    expect(Object.keys(drift.on)).toEqual(['schedule', 'workflow_dispatch']);
   });
 
-  it('plans with the read-only role and fails on drift, with the redacted summary in the job summary', () => {
-    const job = drift.jobs.drift;
-    expect(
-      job.steps.find((s: any) => s.uses?.startsWith('aws-actions/configure-aws-credentials')).with['role-to-assume'],
-    ).toBe('${{ vars.AWS_PLAN_ROLE_ARN }}');
-    const commands = runs(job);
-    expect(commands).toContain('-detailed-exitcode');
-    expect(commands).toMatch(/if \[ "\$code" = 2 \]; then .*exit 1; fi/);
-    expect(commands).toContain('bin/plan-redact-command.ts plan.json > plan.redacted.json');
-    expect(commands).toContain('>> "$GITHUB_STEP_SUMMARY"');
+  it('plans refresh-only, of the deployed commit, with the read-only role', () => {
+    expect(job.environment).toBe('${{ matrix.environment }}-read');
+    expect(stepNamed(job, 'The deployed commit').run).toContain('git checkout --quiet "$sha"');
+    const plan = stepNamed(job, 'Refresh-only plan of the deployed commit').run;
+    expect(plan).toContain(
+      'terraform plan -refresh-only -input=false -lock=false -no-color -detailed-exitcode -out=tfplan',
+    );
+    expect(plan).toContain('bin/plan-redact-command.ts plan.json > plan.redacted.json');
+  });
+
+  it('opens one issue per environment and writes again only when the drift differs', () => {
+    const step = stepNamed(job, 'Open or update the drift issue, once per distinct drift');
+    const summary = '### Drift: production\n\n- `aws_s3_bucket_public_access_block.x`: block_public_policy\n';
+    const withDrift = (fakeGh: string) => {
+      const dir = mkdtempSync(join(tmpdir(), 'drift-'));
+      writeFileSync(join(dir, 'drift.md'), summary);
+      const calls = join(dir, 'calls');
+      const res = runStep(
+        step,
+        { RUNNER_TEMP: dir, ENVIRONMENT: 'production', GH_TOKEN: 'x', CALLS: calls },
+        {
+          gh: `echo "$*" >> "$CALLS"\n${fakeGh}`,
+        },
+      );
+      const made = readFileSync(calls, 'utf8');
+      rmSync(dir, { recursive: true, force: true });
+      return { ...res, calls: made };
+    };
+    const none = withDrift('[ "$1 $2" = "issue list" ] && exit 0; true');
+    expect(none.calls).toMatch(/^issue create --title Drift in production --label drift/m);
+    const fingerprint = `drift:${createHash('sha256').update('- `aws_s3_bucket_public_access_block.x`: block_public_policy\n').digest('hex').slice(0, 16)}`;
+    const same = withDrift(
+      `case "$1 $2" in "issue list") echo 7;; "issue view") echo "<!-- ${fingerprint} -->";; esac`,
+    );
+    expect(same.calls).not.toMatch(/issue (create|comment)/);
+    const other = withDrift(`case "$1 $2" in "issue list") echo 7;; "issue view") echo "<!-- drift:0000 -->";; esac`);
+    expect(other.calls).toMatch(/^issue comment 7 /m);
   });
 });
 

@@ -3,10 +3,28 @@ import { clusterAlertRules, serviceAlertRules } from '../features/monitoring/ale
 import { CHARTS } from '../features/monitoring/charts';
 import { Monitoring, MonitoringProps, alloyConfig } from '../features/monitoring/monitoring';
 import { serviceDashboard } from '../features/monitoring/service-dashboard';
+import type { ExternalSecretSpec, ISecretStore } from '../features/secrets/external-secrets';
 import { SynthJson, helmRelease, resourcesOf, synthJson, values } from './helpers';
+
+/** The Secrets Monitoring declares, recorded instead of rendered. */
+const declared: ExternalSecretSpec[] = [];
+const READY = { fqn: 'helm_release.external-secrets-config' };
+const STORE: ISecretStore = {
+  add: (spec) => {
+    declared.push(spec);
+    return {
+      secretName: spec.name,
+      keys: Object.keys(spec.data),
+      versionChecksum: `checksum-of-${spec.name}`,
+      ready: READY,
+    };
+  },
+};
 
 const PROPS: MonitoringProps = {
   namespace: 'monitoring',
+  namespaceName: 'monitoring',
+  secrets: STORE,
   services: [{ name: 'mls-server', namespace: 'production', live: 'blue', autoscaled: true }],
   grafanaAdminSecretId: 'monitoring/production/grafana-admin-password',
   slackWebhookSecretId: 'monitoring/production/slack-webhook-url',
@@ -137,23 +155,29 @@ describe('Monitoring', () => {
       ]);
     });
 
-    it('installs after the Secrets it reads', () => {
-      expect(release(json, 'kube-prometheus-stack').depends_on).toEqual([
-        expect.stringMatching(/^kubernetes_secret_v1\.monitoring_grafana-admin_secret_/),
-        expect.stringMatching(/^kubernetes_secret_v1\.monitoring_slack_secret_/),
-      ]);
+    it('installs after the Secrets it reads are declared, and rolls Grafana when its password rotates', () => {
+      expect(release(json, 'kube-prometheus-stack').depends_on).toEqual(['helm_release.external-secrets-config']);
+      expect(values(json, 'kube-prometheus-stack').grafana.podAnnotations).toEqual({
+        'checksum/secrets': 'checksum-of-grafana-admin',
+      });
     });
   });
 
-  it('fills the Grafana and Slack Secrets from Secrets Manager, never from literals', () => {
-    const secrets = resourcesOf(json, 'kubernetes_secret_v1');
-    expect(secrets.map((s) => s.metadata.name).sort()).toEqual(['alertmanager-slack', 'grafana-admin']);
-    const grafana = secrets.find((s) => s.metadata.name === 'grafana-admin');
-    expect(grafana.data['admin-password']).toMatch(
-      /^\$\{data\.aws_secretsmanager_secret_version\..*\.secret_string\}$/,
-    );
-    const slack = secrets.find((s) => s.metadata.name === 'alertmanager-slack');
-    expect(slack.data['webhook-url']).toMatch(/^\$\{data\.aws_secretsmanager_secret_version\..*\.secret_string\}$/);
+  it('declares the Grafana and Slack Secrets as ExternalSecrets of Secrets Manager ids, never with a value', () => {
+    expect(resourcesOf(json, 'kubernetes_secret_v1')).toEqual([]);
+    expect(declared.filter((d) => d.namespace === 'monitoring')).toEqual([
+      {
+        name: 'grafana-admin',
+        namespace: 'monitoring',
+        data: { 'admin-password': { awsSecretId: 'monitoring/production/grafana-admin-password' } },
+        template: { 'admin-user': 'admin' },
+      },
+      {
+        name: 'alertmanager-slack',
+        namespace: 'monitoring',
+        data: { 'webhook-url': { awsSecretId: 'monitoring/production/slack-webhook-url' } },
+      },
+    ]);
   });
 
   it('runs Loki as one single-binary replica on a volume it keeps on uninstall and scale-down', () => {
@@ -361,7 +385,14 @@ describe('monitoring in the stacks', () => {
       resourcesOf(prod, 'helm_release')
         .map((r) => r.name)
         .sort(),
-    ).toEqual(['alloy', 'kube-prometheus-stack', 'loki', 'mls-server-mon']);
+    ).toEqual([
+      'alloy',
+      'external-secrets',
+      'external-secrets-config',
+      'kube-prometheus-stack',
+      'loki',
+      'mls-server-mon',
+    ]);
     expect(resourcesOf(prod, 'aws_s3_bucket').map((b) => b.bucket)).toContain('catbird-mls-logs-production');
     expect(values(prod, 'loki').loki.storage.type).toBe('s3');
     expect(values(synthJson('staging'), 'loki').loki.storage.type).toBe('filesystem');
@@ -392,18 +423,24 @@ describe('monitoring in the stacks', () => {
     expect(rules[0].expr).toContain('colour="green"');
   });
 
-  it('disabling monitoring removes every release, its Secrets and the monitoring namespace', () => {
+  it('disabling monitoring removes every release but the secrets’, its Secrets and the monitoring namespace', () => {
     const json = synthJson('staging', (s) => (s.monitoring.enabled = false));
-    expect(resourcesOf(json, 'helm_release')).toEqual([]);
+    expect(
+      resourcesOf(json, 'helm_release')
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(['external-secrets', 'external-secrets-config']);
     expect(resourcesOf(json, 'kubernetes_config_map_v1').filter((c) => c.metadata.labels.grafana_dashboard)).toEqual(
       [],
     );
+    const config = values(json, 'external-secrets-config');
+    expect(config.externalSecrets.map((e: any) => e.name)).toEqual(['mls-secrets', 'mls-server-registry']);
+    expect(config.store.namespaces).toEqual(['staging']);
     expect(
-      resourcesOf(json, 'kubernetes_secret_v1')
-        .map((s) => s.metadata.name)
+      resourcesOf(json, 'kubernetes_namespace_v1')
+        .map((n) => n.metadata.name)
         .sort(),
-    ).toEqual(['mls-secrets', 'mls-server-registry']);
-    expect(resourcesOf(json, 'kubernetes_namespace_v1').map((n) => n.metadata.name)).toEqual(['staging']);
+    ).toEqual(['external-secrets', 'staging']);
   });
 });
 

@@ -69,6 +69,27 @@ describe('plan summary', () => {
     );
   });
 
+  it('shows what changed outside Terraform (attributes, never values) and what it forgets', () => {
+    const { out, code } = run(['production', 'drift-and-forget']);
+    expect(code).toBe(0);
+    expect(out.split('\n').slice(0, 4)).toEqual([
+      '**production: 2 changed outside Terraform** (drift):',
+      '- `aws_s3_bucket_public_access_block.backup-bucket_public-access_3F9F2C1A`: block_public_policy, restrict_public_buckets',
+      '- `kubernetes_config_map_v1.monitoring_dashboard-mls-server_CD250C99`: deleted outside Terraform',
+      '**production**: 0 to add, 0 to change, 0 to replace, 0 to destroy, 1 to forget (no longer managed, left in place).',
+    ]);
+    expect(out).toContain('| `kubernetes_secret_v1` | 0 | 0 | 0 | 0 | 1 |');
+    expect(out).toContain('- `.` `kubernetes_secret_v1.mls-server-secrets_secret_9B729C5D`');
+    expect(out).not.toContain('catbird-mls-backups-production');
+  });
+
+  it('says a refresh-only plan with drift has nothing to apply but records the drift', () => {
+    const plan = parsePlan('x', readFileSync(join(FIXTURES, 'drift-and-forget.json'), 'utf8')) as any;
+    const summary = summarize([{ stack: 'production', plan: { ...plan, resource_changes: [] } }]);
+    expect(summary).toContain('**production**: no changes to apply (the drift above is only recorded).');
+    expect(summary).toContain('**production: 2 changed outside Terraform** (drift):');
+  });
+
   it('names a new image staged to a colour, with the old one', () => {
     const { out } = run(['production', 'staged-image']);
     expect(out.split('\n')[0]).toBe(

@@ -159,16 +159,27 @@ describe.each(ENV_NAMES)('%s edge', (name) => {
     ]);
   });
 
-  it('pulls both colours with the ghcr.io pull secret, filled from Secrets Manager', () => {
-    const secret = resourceNamed(json, 'kubernetes_secret_v1', 'mls-server-registry');
-    expect(secret.type).toBe('kubernetes.io/dockerconfigjson');
-    expect(secret.data['.dockerconfigjson']).toMatch(/^\$\{jsonencode\(\{"auths" = \{"ghcr\.io" = /);
-    expect(secret.data['.dockerconfigjson']).toContain('data.aws_secretsmanager_secret_version.');
+  it('pulls both colours with the ghcr.io pull secret, an ExternalSecret of Secrets Manager', () => {
+    expect(resourcesOf(json, 'kubernetes_secret_v1')).toEqual([]);
+    const config = JSON.parse(resourceNamed(json, 'helm_release', 'external-secrets-config').values[0]);
+    const pull = config.externalSecrets.find((e: any) => e.name === 'mls-server-registry');
+    expect(pull).toMatchObject({
+      type: 'kubernetes.io/dockerconfigjson',
+      templateMergePolicy: 'Replace',
+      data: [
+        { secretKey: 'password', remoteRef: { key: expect.stringMatching(/ghcr-pull$/), property: 'password' } },
+        { secretKey: 'username', remoteRef: { key: expect.stringMatching(/ghcr-pull$/), property: 'username' } },
+      ],
+    });
+    expect(pull.template['.dockerconfigjson']).toBe(
+      '{"auths":{"ghcr.io":{"username":{{ .username | toJson }},"password":{{ .password | toJson }},"auth":{{ printf "%s:%s" .username .password | b64enc | toJson }}}}}',
+    );
     for (const colour of ['blue', 'green']) {
-      const spec = resourceNamed(json, 'kubernetes_deployment_v1', `mls-server-${colour}`).spec.template.spec;
-      expect(spec.image_pull_secrets).toEqual([
-        { name: expect.stringMatching(/^\$\{kubernetes_secret_v1\..*\.metadata\[0\]\.name\}$/) },
-      ]);
+      const deployment = resourceNamed(json, 'kubernetes_deployment_v1', `mls-server-${colour}`);
+      expect(deployment.spec.template.spec.image_pull_secrets).toEqual([{ name: 'mls-server-registry' }]);
+      expect(deployment.depends_on).toContain(
+        `helm_release.${Object.keys(json.resource.helm_release!).find((k) => k.startsWith('external-secrets_config'))}`,
+      );
     }
   });
 });

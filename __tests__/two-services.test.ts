@@ -33,13 +33,17 @@ describe('an environment with two services', () => {
     });
     expect(container('agent-manager-green').env).toContainEqual({
       name: 'API_TOKEN',
-      value_from: { secret_key_ref: { name: expect.stringContaining('kubernetes_secret_v1.'), key: 'api-token' } },
+      value_from: { secret_key_ref: { name: 'agent-manager-secrets', key: 'api-token' } },
     });
-    expect(
-      resourcesOf(json, 'kubernetes_secret_v1')
-        .map((s) => s.metadata.name)
-        .sort(),
-    ).toEqual(['agent-manager-secrets', 'alertmanager-slack', 'grafana-admin', 'mls-secrets', 'mls-server-registry']);
+    expect(resourcesOf(json, 'kubernetes_secret_v1')).toEqual([]);
+    const config = JSON.parse(resourceNamed(json, 'helm_release', 'external-secrets-config').values[0]);
+    expect(config.externalSecrets.map((e: any) => e.name).sort()).toEqual([
+      'agent-manager-secrets',
+      'alertmanager-slack',
+      'grafana-admin',
+      'mls-secrets',
+      'mls-server-registry',
+    ]);
   });
 
   it('admits traffic to each service on its own port', () => {

@@ -6,12 +6,24 @@
  *   node bin/ts.mjs bin/environments.ts                    every environment
  *   node bin/ts.mjs bin/environments.ts --deploy-on-merge  those with deployOnMerge
  *   node bin/ts.mjs bin/environments.ts --only <name>      [<name>], or exit 1 if unknown
+ *   node bin/ts.mjs bin/environments.ts --preview-approval those whose pull-request previews wait for a reviewer
+ *   node bin/ts.mjs bin/environments.ts --state <name>     {"bucket", "region", "deployedCommitKey"} of its state
  */
 import { ConfigError } from '../core/errors';
 import { ENVIRONMENTS } from '../environments';
 import { Environment, EnvironmentSource, validateAll } from '../environments/validate';
 
-const USAGE = 'usage: node bin/ts.mjs bin/environments.ts [--deploy-on-merge | --only <name>]';
+const USAGE =
+  'usage: node bin/ts.mjs bin/environments.ts [--deploy-on-merge | --preview-approval | --only <name> | --state <name>]';
+
+/** Flags that take an environment name, and those that take nothing. */
+const NAMED = ['--only', '--state'];
+const BARE = ['--deploy-on-merge', '--preview-approval'];
+
+/** Where the deploy records the commit it applied: beside the state, under the environment's prefix. */
+export function deployedCommitKey(stateKey: string): string {
+  return stateKey.includes('/') ? stateKey.replace(/[^/]*$/, 'deployed-commit') : 'deployed-commit';
+}
 
 export function run(
   args: readonly string[],
@@ -20,7 +32,10 @@ export function run(
   err: (line: string) => void = console.error,
 ): number {
   const [flag, value, ...rest] = args;
-  if (rest.length > 0 || (flag && !['--deploy-on-merge', '--only'].includes(flag)) || (flag === '--only') !== !!value) {
+  const valid =
+    rest.length === 0 &&
+    (flag === undefined ? value === undefined : NAMED.includes(flag) ? !!value : BARE.includes(flag) && !value);
+  if (!valid) {
     err(USAGE);
     return 2;
   }
@@ -33,16 +48,25 @@ export function run(
     return 1;
   }
   const names = envs.map((e) => e.name);
-  if (flag === '--only' && !names.includes(value!)) {
+  const named = envs.find((e) => e.name === value);
+  if (flag && NAMED.includes(flag) && !named) {
     err(`error: no environment "${value}"; environments: ${names.join(', ')}`);
     return 1;
+  }
+  if (flag === '--state') {
+    const b = named!.stateBackend;
+    const key = b.key ?? `${named!.name}/terraform.tfstate`;
+    out(JSON.stringify({ bucket: b.bucket, region: b.region, deployedCommitKey: deployedCommitKey(key) }));
+    return 0;
   }
   const chosen =
     flag === '--deploy-on-merge'
       ? envs.filter((e) => e.deployOnMerge).map((e) => e.name)
-      : flag === '--only'
-        ? [value!]
-        : names;
+      : flag === '--preview-approval'
+        ? envs.filter((e) => e.previewApproval ?? e.protect).map((e) => e.name)
+        : flag === '--only'
+          ? [value!]
+          : names;
   out(JSON.stringify(chosen));
   return 0;
 }

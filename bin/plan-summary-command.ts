@@ -11,6 +11,7 @@ import { basename, dirname } from 'node:path';
 import { COLOUR_LABEL, PROMOTION_ANNOTATION } from '../core/labels';
 import { isPreviewName } from '../core/names';
 import { PROTECTED_TYPES } from '../core/protection';
+import { differences } from './rollback-guard';
 
 /** The parts of Terraform's JSON plan format this reads. */
 interface ResourceChange {
@@ -23,19 +24,23 @@ interface Plan {
   readonly format_version: string;
   readonly errored?: boolean;
   readonly resource_changes?: readonly ResourceChange[];
+  /** What changed outside Terraform since the last apply (the refresh's findings). */
+  readonly resource_drift?: readonly ResourceChange[];
 }
 
 export class PlanInputError extends Error {}
 
-type Kind = 'add' | 'change' | 'replace' | 'destroy';
+type Kind = 'add' | 'change' | 'replace' | 'destroy' | 'forget';
 
-const SYMBOL: Record<Kind, string> = { add: '+', change: '~', replace: '-/+', destroy: '-' };
+const SYMBOL: Record<Kind, string> = { add: '+', change: '~', replace: '-/+', destroy: '-', forget: '.' };
 
 function kindOf(actions: readonly string[]): Kind | undefined {
   const a = actions.join(',');
   if (a === 'create') return 'add';
   if (a === 'update') return 'change';
   if (a === 'delete') return 'destroy';
+  // `removed` with destroy = false: Terraform stops managing it, and it stays.
+  if (a === 'forget') return 'forget';
   if (a === 'delete,create' || a === 'create,delete') return 'replace';
   return undefined; // no-op, read
 }
@@ -97,6 +102,25 @@ function trafficLine(stack: string, name: string, from: string, to: string, anno
   return `**${traffic} ${promotion}**`;
 }
 
+/**
+ * What changed outside Terraform (`resource_drift`): one line each, with the
+ * attributes that differ, never their values (a drift plan is posted).
+ */
+function driftLines(stack: string, plan: Plan): string[] {
+  const drifted = (plan.resource_drift ?? []).filter((rc) =>
+    rc.change.actions.some((a) => a === 'update' || a === 'delete' || a === 'create'),
+  );
+  if (drifted.length === 0) return [];
+  return [
+    `**${stack}: ${drifted.length} changed outside Terraform** (drift):`,
+    ...drifted.map((rc) =>
+      rc.change.actions.includes('delete')
+        ? `- \`${rc.address}\`: deleted outside Terraform`
+        : `- \`${rc.address}\`: ${differences(rc.change.before, rc.change.after, 8).join(', ')}`,
+    ),
+  ];
+}
+
 const ACTIONS = new Set(['no-op', 'create', 'read', 'update', 'delete', 'forget']);
 
 /** What is wrong with one `resource_changes` entry, or undefined when it is well formed. */
@@ -147,13 +171,18 @@ export function parsePlan(file: string, text: string): Plan {
   if (plan.resource_changes !== undefined && !Array.isArray(plan.resource_changes)) {
     throw new PlanInputError(`${file}: not a Terraform plan (resource_changes is not a list)`);
   }
+  if (plan.resource_drift !== undefined && !Array.isArray(plan.resource_drift)) {
+    throw new PlanInputError(`${file}: not a Terraform plan (resource_drift is not a list)`);
+  }
   const problems: string[] = [];
-  (plan.resource_changes ?? []).forEach((rc: unknown, i: number) => {
-    const problem = entryProblem(rc);
-    if (problem === undefined) return;
-    const address = (rc as { address?: unknown } | null)?.address;
-    problems.push(`resource_changes[${i}]${typeof address === 'string' ? ` (${address})` : ''} ${problem}`);
-  });
+  for (const list of ['resource_changes', 'resource_drift'] as const) {
+    (plan[list] ?? []).forEach((rc: unknown, i: number) => {
+      const problem = entryProblem(rc);
+      if (problem === undefined) return;
+      const address = (rc as { address?: unknown } | null)?.address;
+      problems.push(`${list}[${i}]${typeof address === 'string' ? ` (${address})` : ''} ${problem}`);
+    });
+  }
   if (problems.length > 0) {
     const more =
       problems.length > MAX_REPORTED ? [`…and ${problems.length - MAX_REPORTED} more malformed entries`] : [];
@@ -216,38 +245,28 @@ export function summarize(plans: readonly StackPlan[], unreadable: readonly Unre
       const kind = kindOf(rc.change.actions);
       return kind ? [{ rc, kind }] : [];
     });
+    const drift = driftLines(stack, plan);
+    top.push(...capped(drift, MAX_LISTED_LINES, `resources changed outside Terraform in ${stack}`));
     if (changes.length === 0) {
-      top.push(`**${stack}**: no changes.`);
+      top.push(`**${stack}**: no changes${drift.length > 0 ? ' to apply (the drift above is only recorded)' : ''}.`);
       continue;
     }
-    const counts: Record<Kind, number> = { add: 0, change: 0, replace: 0, destroy: 0 };
-    const byType = new Map<string, Record<Kind, number>>();
-    const stackWarnings: string[] = [];
-    for (const { rc, kind } of changes) {
-      counts[kind]++;
-      const row = byType.get(rc.type) ?? { add: 0, change: 0, replace: 0, destroy: 0 };
-      row[kind]++;
-      byType.set(rc.type, row);
-      if ((kind === 'destroy' || kind === 'replace') && PROTECTED_TYPES.has(rc.type)) {
-        stackWarnings.push(`- **${stack}**: ${kind === 'destroy' ? 'destroys' : 'replaces'} \`${rc.address}\``);
-      }
-    }
-    warnings.push(...capped(stackWarnings, MAX_LISTED_LINES, `destructive changes to protected resources in ${stack}`));
+    const counts = countChanges(changes);
+    warnings.push(
+      ...capped(
+        protectedWarnings(stack, changes),
+        MAX_LISTED_LINES,
+        `destructive changes to protected resources in ${stack}`,
+      ),
+    );
     top.push(...capped(headlines(stack, changes), MAX_LISTED_LINES, `traffic or image changes in ${stack}`));
+    const forgets =
+      counts.total.forget > 0 ? `, ${counts.total.forget} to forget (no longer managed, left in place)` : '';
+    const t = counts.total;
     top.push(
-      `**${stack}**: ${counts.add} to add, ${counts.change} to change, ${counts.replace} to replace, ${counts.destroy} to destroy.`,
+      `**${stack}**: ${t.add} to add, ${t.change} to change, ${t.replace} to replace, ${t.destroy} to destroy${forgets}.`,
     );
-    tables.push(
-      [
-        `#### ${stack}`,
-        '',
-        '| resource type | add | change | replace | destroy |',
-        '| --- | ---: | ---: | ---: | ---: |',
-        ...[...byType.entries()]
-          .sort(([a], [b]) => a.localeCompare(b))
-          .map(([type, c]) => `| \`${type}\` | ${c.add} | ${c.change} | ${c.replace} | ${c.destroy} |`),
-      ].join('\n'),
-    );
+    tables.push(typeTable(stack, counts));
     details.push({ stack, lines: changes.map(({ rc, kind }) => `- \`${SYMBOL[kind]}\` \`${rc.address}\``) });
   }
 
@@ -258,6 +277,45 @@ export function summarize(plans: readonly StackPlan[], unreadable: readonly Unre
   if (tables.length > 0) out.push('', ...tables.flatMap((t) => [t, '']));
   const head = out.join('\n');
   return `${[head, ...detailBlocks(details, MAX_SUMMARY_CHARS - head.length - 1)].join('\n').trimEnd()}\n`;
+}
+
+const noChanges = (): Record<Kind, number> => ({ add: 0, change: 0, replace: 0, destroy: 0, forget: 0 });
+
+/** How many changes of each kind, in all and by resource type. */
+function countChanges(changes: readonly Classified[]) {
+  const total = noChanges();
+  const byType = new Map<string, Record<Kind, number>>();
+  for (const { rc, kind } of changes) {
+    total[kind]++;
+    const row = byType.get(rc.type) ?? noChanges();
+    row[kind]++;
+    byType.set(rc.type, row);
+  }
+  return { total, byType };
+}
+
+/** A destroy or replace of a protected type, one line each. */
+function protectedWarnings(stack: string, changes: readonly Classified[]): string[] {
+  return changes
+    .filter(({ rc, kind }) => (kind === 'destroy' || kind === 'replace') && PROTECTED_TYPES.has(rc.type))
+    .map(({ rc, kind }) => `- **${stack}**: ${kind === 'destroy' ? 'destroys' : 'replaces'} \`${rc.address}\``);
+}
+
+/** The table by resource type; a forget column only when something is forgotten. */
+function typeTable(stack: string, counts: ReturnType<typeof countChanges>): string {
+  const forget = counts.total.forget > 0;
+  return [
+    `#### ${stack}`,
+    '',
+    `| resource type | add | change | replace | destroy |${forget ? ' forget |' : ''}`,
+    `| --- | ---: | ---: | ---: | ---: |${forget ? ' ---: |' : ''}`,
+    ...[...counts.byType.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(
+        ([type, c]) =>
+          `| \`${type}\` | ${c.add} | ${c.change} | ${c.replace} | ${c.destroy} |${forget ? ` ${c.forget} |` : ''}`,
+      ),
+  ].join('\n');
 }
 
 /** The collapsed per-stack change lists, cut to fit `budget` characters. */

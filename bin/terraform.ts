@@ -31,6 +31,36 @@ export function mirrorPins(json: TerraformJson): TerraformJson {
   return copy;
 }
 
+/**
+ * The synthesized JSON as the mirror's providers can run it (a copy): the AWS
+ * pin set to 5.45.0, and `aws_secretsmanager_secret_versions` (added to the
+ * AWS provider after 5.45.0) read as `aws_secretsmanager_secret`, which has
+ * the same ARN; the version ids it would list become none, so the secret
+ * checksums are constant in such a run. Every caller says so.
+ */
+export function forMirror(json: TerraformJson): TerraformJson {
+  return withoutSecretVersions(mirrorPins(json));
+}
+
+/** `aws_secretsmanager_secret_versions` as `aws_secretsmanager_secret` (see forMirror). */
+function withoutSecretVersions(json: TerraformJson): TerraformJson {
+  const versions = json.data?.aws_secretsmanager_secret_versions;
+  if (!versions) return json;
+  const out = JSON.parse(
+    JSON.stringify(json)
+      .replace(/data\.aws_secretsmanager_secret_versions\.[A-Za-z0-9_-]+\.versions/g, '[]')
+      .replace(/data\.aws_secretsmanager_secret_versions\./g, 'data.aws_secretsmanager_secret.'),
+  );
+  out.data.aws_secretsmanager_secret = Object.fromEntries(
+    Object.entries<any>(versions).map(([id, body]) => {
+      const { secret_id: secretId, ...rest } = body;
+      return [id, { ...rest, [String(secretId).startsWith('arn:') ? 'arn' : 'name']: secretId }];
+    }),
+  );
+  delete out.data.aws_secretsmanager_secret_versions;
+  return out;
+}
+
 /** Providers `json` requires that the mirror lacks, as `name version` (after `mirrorPins`). */
 export function missingProviders(json: TerraformJson, mirror = PROVIDER_MIRROR): string[] {
   const required = Object.entries<{ source?: string; version: string }>(json.terraform?.required_providers ?? {});

@@ -45,6 +45,12 @@ export const environmentSchema = z
      * otherwise only by a manual dispatch naming it. @default false
      */
     deployOnMerge: z.boolean().default(false),
+    /**
+     * Pull-request plan previews wait for a reviewer: they run in the GitHub
+     * environment `<name>-preview`, which must have required reviewers (the
+     * plan workflow checks it). @default `protect`
+     */
+    previewApproval: z.boolean().optional(),
     aws: z.strictObject({
       region: awsRegion,
       tags: z.record(z.string().min(1).max(128), z.string().max(256)),

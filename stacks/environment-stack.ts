@@ -10,6 +10,8 @@ import { addMonitoring } from '../features/monitoring/wire';
 import type { Namespace } from '../features/namespace/namespace';
 import { addMonitoringNamespace, addServiceNamespace } from '../features/namespace/wire';
 import { addReleaseSnapshots } from '../features/release/wire';
+import type { ExternalSecrets } from '../features/secrets/external-secrets';
+import { addExternalSecrets } from '../features/secrets/wire';
 import type { BlueGreenService } from '../features/service/blue-green-service';
 import { addServices } from '../features/service/wire';
 import type { Environment } from '../environments/validate';
@@ -26,7 +28,8 @@ export interface EnvironmentStackOptions {
 
 /**
  * One environment: its state backend and providers, then each feature wired
- * in: namespaces, release snapshots, services, data protection, monitoring.
+ * in: namespaces, secrets (External Secrets Operator), data protection,
+ * release snapshots, services, monitoring.
  * The only place where environment data meets Terraform.
  */
 export class EnvironmentStack extends TerraformStack {
@@ -38,6 +41,8 @@ export class EnvironmentStack extends TerraformStack {
   /** The blue/green services, by name. */
   public readonly services: Record<string, BlueGreenService>;
   public readonly backupBucket: BackupBucket;
+  /** External Secrets Operator and the environment's ExternalSecrets. */
+  public readonly secrets: ExternalSecrets;
 
   constructor(scope: Construct, env: Environment, options: EnvironmentStackOptions = {}) {
     super(scope, env.name);
@@ -48,14 +53,17 @@ export class EnvironmentStack extends TerraformStack {
 
     this.serviceNamespace = addServiceNamespace(this, env);
     const namespace = this.serviceNamespace.namespaceName;
+    this.monitoringNamespace = env.monitoring.enabled ? addMonitoringNamespace(this, env) : undefined;
+    // The secrets' store serves these namespaces, and waits for them.
+    this.secrets = addExternalSecrets(this, env, [this.serviceNamespace, this.monitoringNamespace]);
     this.backupBucket = addBackups(this, env, namespace);
     const colourDependencies = addReleaseSnapshots(this, env);
-    this.services = addServices(this, env, { namespace, colourDependencies });
-    if (env.monitoring.enabled) {
-      this.monitoringNamespace = addMonitoringNamespace(this, env);
+    this.services = addServices(this, env, { namespace, colourDependencies, secrets: this.secrets });
+    if (this.monitoringNamespace) {
       this.monitoring = addMonitoring(this, env, {
         namespace: this.monitoringNamespace.namespaceName,
         accessLogBucket: this.backupBucket.accessLogBucket,
+        secrets: this.secrets,
       });
     }
   }

@@ -64,7 +64,9 @@ describe.each(ENV_NAMES)('%s, applied from empty', (name) => {
 
   it('admits every pod template under its namespace’s Pod Security level', async () => {
     const env = run.environment(name);
-    expect(await podTemplateProblems(kube(name), [env.namespace, env.monitoringNamespace])).toEqual([]);
+    expect(await podTemplateProblems(kube(name), [env.namespace, env.monitoringNamespace, 'external-secrets'])).toEqual(
+      [],
+    );
   });
 
   it('selects what the release file says', async () => {
@@ -80,6 +82,58 @@ describe.each(ENV_NAMES)('%s, applied from empty', (name) => {
     const releases = Object.values<any>(json.resource.helm_release).map((r) => r.name as string);
     expect(releases.length).toBeGreaterThan(3);
     expect(await monitoringProblems(kube(name), run.environment(name), releases)).toEqual([]);
+  });
+});
+
+describe.each(ENV_NAMES)('%s: secrets through External Secrets Operator', (name) => {
+  it('has the operator’s CRDs, one ClusterSecretStore, and an ExternalSecret for each Secret the stack reads', async () => {
+    const env = run.environment(name);
+    const store = await kube(name).get(
+      apiPath('external-secrets.io/v1', 'clustersecretstores', undefined, 'aws-secrets-manager'),
+    );
+    expect(store.spec.conditions).toEqual([{ namespaces: [env.namespace, env.monitoringNamespace] }]);
+    const declared = async (ns: string) =>
+      (await kube(name).list(apiPath('external-secrets.io/v1', 'externalsecrets', ns)))
+        .map((e: any) => e.metadata.name)
+        .sort();
+    expect(await declared(env.namespace)).toEqual(['mls-secrets', 'mls-server-registry']);
+    expect(await declared(env.monitoringNamespace)).toEqual(['alertmanager-slack', 'grafana-admin']);
+  });
+});
+
+describe('the move from Secrets Terraform filled (staging)', () => {
+  it('forgets the Secret at the address the state holds, leaves it in the cluster, and destroys nothing', async () => {
+    const env = run.environment('staging');
+    const wd = run.workdir('staging');
+    const address = 'kubernetes_secret_v1.mls-server-secrets_secret_9B729C5D';
+    const secretPath = apiPath('v1', 'secrets', env.namespace, 'mls-secrets');
+    // The Secret as the earlier construct made it, at its address (its removed block set aside to plant it).
+    wd.load(join(run.synth(), 'staging'));
+    wd.edit((json) => {
+      delete json.removed;
+      json.resource.kubernetes_secret_v1 = {
+        'mls-server-secrets_secret_9B729C5D': {
+          metadata: [{ name: 'mls-secrets', namespace: env.namespace }],
+          type: 'Opaque',
+          data: { 'database-url': 'postgresql://planted' },
+        },
+      };
+    });
+    await timed(log, 'staging: the earlier Secret, applied', () => wd.apply());
+    expect(await kube('staging').find(secretPath)).toBeDefined();
+    wd.load(join(run.synth(), 'staging'));
+    wd.must(['plan', '-input=false', '-no-color', '-out=migration.tfplan']);
+    const plan = JSON.parse(wd.must(['show', '-json', 'migration.tfplan']).stdout);
+    const secretChanges = plan.resource_changes.filter((rc: any) => rc.type === 'kubernetes_secret_v1');
+    expect(secretChanges.map((rc: any) => [rc.address, rc.change.actions])).toEqual([[address, ['forget']]]);
+    expect(plan.resource_changes.filter((rc: any) => rc.change.actions.includes('delete'))).toEqual([]);
+    await timed(log, 'staging: the migration applied', () =>
+      wd.must(['apply', '-input=false', '-no-color', 'migration.tfplan']),
+    );
+    const secret = await kube('staging').get(secretPath);
+    expect(Object.keys(secret.data)).toEqual(['database-url']);
+    await expectNoChanges('staging');
+    await kube('staging').call('DELETE', secretPath);
   });
 });
 

@@ -121,7 +121,9 @@ const NGINX = 'nginx.ingress.kubernetes.io';
 export function expectedIngresses(readme: string, env: Environment, service: string): ExpectedIngress[] {
   const svc = env.services.find((s) => s.name === service)!;
   const ingress = svc.ingress!;
-  const section = readme.slice(readme.indexOf('## The edge'));
+  const start = readme.indexOf('## The edge');
+  const end = readme.indexOf('\n## ', start + 1);
+  const section = readme.slice(start, end < 0 ? undefined : end);
   const rows = section
     .split('\n')
     .filter((l) => /^\| `<svc>-/.test(l))
@@ -194,13 +196,14 @@ export async function ingressProblems(kube: Kube, env: Environment, readme: stri
 export async function monitoringProblems(kube: Kube, env: Environment, releases: readonly string[]): Promise<string[]> {
   const problems: string[] = [];
   const ns = env.monitoringNamespace;
-  const stored = await kube.list(`${apiPath('v1', 'secrets', ns)}?labelSelector=owner%3Dhelm`);
+  // Helm keeps each release's history in Secrets of the release's namespace: any namespace.
+  const stored = await kube.list(`${apiPath('v1', 'secrets')}?labelSelector=owner%3Dhelm`);
   for (const release of releases) {
     const latest = stored
       .filter((s) => s.metadata.labels.name === release)
       .sort((a, b) => Number(b.metadata.labels.version) - Number(a.metadata.labels.version))[0];
     if (latest?.metadata.labels.status !== 'deployed') {
-      problems.push(`Helm release ${ns}/${release} is ${latest?.metadata.labels.status ?? 'missing'}, not deployed`);
+      problems.push(`Helm release ${release} is ${latest?.metadata.labels.status ?? 'missing'}, not deployed`);
     }
   }
   for (const svc of env.services) {

@@ -5,11 +5,15 @@
  *
  * - the S3 backend goes: state is a local file in the working directory;
  * - the AWS provider talks to moto (endpoints, test credentials) and is
- *   pinned to the mirror's 5.45.0 (the bindings' 6.25.0 cannot be had here);
+ *   pinned to the mirror's 5.45.0 (the bindings' 6.25.0 cannot be had here),
+ *   with what 5.45.0 lacks rewritten (`forMirror`);
  * - the kubernetes and helm providers read the cluster's kubeconfig (the
  *   contexts are the ones the environment file names);
  * - a Helm release of a public chart installs the verified archive in
  *   ../shared/charts instead of downloading it;
+ * - External Secrets Operator's admission webhooks fail open: its webhook
+ *   never serves on simulated nodes (no container runs), and with
+ *   `failurePolicy: Fail` the API server would refuse every ExternalSecret;
  * - a release analysis Job's pods carry the verdict kwok ends them with
  *   (`cluster-test/termination-message`, and `cluster-test/exit-code` for a
  *   failure): no container runs on simulated nodes, so the program itself
@@ -21,7 +25,7 @@ import { join } from 'node:path';
 import { ANALYSIS_WHEN_LABEL } from '../../core/labels';
 import type { AnalysisWhen } from '../../core/names';
 import { SHARED_CHARTS } from '../render-gate';
-import { TerraformResult, mirrorPins, terraform, terraformEnv } from '../terraform';
+import { TerraformResult, forMirror, terraform, terraformEnv } from '../terraform';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- synthesized Terraform JSON */
 type TerraformJson = any;
@@ -50,7 +54,7 @@ export function forLocalCluster(
   pointers: Pointers,
   verdicts: Partial<Record<AnalysisWhen, PlantedVerdict>> = {},
 ): TerraformJson {
-  const copy = mirrorPins(json);
+  const copy = forMirror(json);
   delete copy.terraform.backend;
   const aws = copy.provider.aws[0];
   Object.assign(aws, {
@@ -69,6 +73,8 @@ export function forLocalCluster(
     delete release.repository;
     delete release.version;
   }
+  const eso = Object.values<any>(copy.resource?.helm_release ?? {}).find((r) => r.name === 'external-secrets');
+  if (eso) eso.values = [JSON.stringify({ ...JSON.parse(eso.values[0]), webhook: { failurePolicy: 'Ignore' } })];
   for (const job of Object.values<any>(copy.resource?.kubernetes_job_v1 ?? {})) {
     const when = job.metadata.labels?.[ANALYSIS_WHEN_LABEL] as AnalysisWhen | undefined;
     if (!when) continue;

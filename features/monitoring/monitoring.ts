@@ -14,7 +14,7 @@ import {
 } from '../../core/labels';
 import { monitoringReleaseName } from '../../core/names';
 import { helmValues } from '../../constructs/helm-values';
-import { SecretsManagerSecret } from '../../constructs/secrets-manager-secret';
+import type { ISecretStore } from '../secrets/external-secrets';
 import { AlertThresholds, clusterAlertRules, serviceAlertRules, serviceSloRules } from './alert-rules';
 import { CHARTS, ChartRef } from './charts';
 import { serviceDashboard } from './service-dashboard';
@@ -50,7 +50,12 @@ export interface LokiObjectStorage {
 }
 
 export interface MonitoringProps {
+  /** The monitoring namespace (a reference, so the releases wait for it). */
   readonly namespace: string;
+  /** The same namespace by name, where its Secrets are declared. */
+  readonly namespaceName: string;
+  /** Where Grafana's and Alertmanager's Secrets are declared (External Secrets Operator). */
+  readonly secrets: ISecretStore;
   readonly services: readonly MonitoredService[];
   /** Prometheus retention, e.g. '15d'. @default '15d' */
   readonly prometheusRetention?: string;
@@ -104,26 +109,26 @@ export class Monitoring extends Construct {
     super(scope, id);
     const ns = props.namespace;
 
-    const grafanaAdmin = new SecretsManagerSecret(this, 'grafana-admin', {
+    const grafanaAdmin = props.secrets.add({
       name: GRAFANA_ADMIN_SECRET,
-      namespace: ns,
-      keys: { 'admin-password': props.grafanaAdminSecretId },
-      plainData: { 'admin-user': 'admin' },
+      namespace: props.namespaceName,
+      data: { 'admin-password': { awsSecretId: props.grafanaAdminSecretId } },
+      template: { 'admin-user': 'admin' },
     });
-    const slack = new SecretsManagerSecret(this, 'slack', {
+    const slack = props.secrets.add({
       name: SLACK_SECRET,
-      namespace: ns,
-      keys: { [SLACK_KEY]: props.slackWebhookSecretId },
+      namespace: props.namespaceName,
+      data: { [SLACK_KEY]: { awsSecretId: props.slackWebhookSecretId } },
     });
     this.addDashboards(props);
 
-    // The Secrets the chart reads exist before it installs.
+    // The Secrets the chart reads are declared before it installs; Grafana rolls when its password rotates.
     const kubePrometheusStack = this.release(
       KUBE_PROMETHEUS_STACK,
       CHARTS.kubePrometheusStack,
       ns,
-      [grafanaAdmin.secret, slack.secret],
-      kubePrometheusStackValues(props),
+      [...new Set([grafanaAdmin.ready, slack.ready])],
+      kubePrometheusStackValues(props, grafanaAdmin.versionChecksum),
     );
 
     this.addServiceMonitoring(props, kubePrometheusStack);
@@ -245,7 +250,7 @@ export class Monitoring extends Construct {
 }
 
 /** kube-prometheus-stack's values: Prometheus, Alertmanager, Grafana, and the cluster rules. */
-function kubePrometheusStackValues(props: MonitoringProps) {
+function kubePrometheusStackValues(props: MonitoringProps, grafanaSecretChecksum: string) {
   return {
     crds: { enabled: true },
     prometheus: {
@@ -287,13 +292,14 @@ function kubePrometheusStackValues(props: MonitoringProps) {
       alertmanagerSpec: { secrets: [SLACK_SECRET] },
       config: alertmanagerConfig(props.slackChannel),
     },
-    grafana: grafanaValues(props),
+    grafana: grafanaValues(props, grafanaSecretChecksum),
   };
 }
 
 /** Grafana's values: the admin from its Secret, a volume (recreated, not rolled), dashboards, Loki, an Ingress when a host is set. */
-function grafanaValues(props: MonitoringProps) {
+function grafanaValues(props: MonitoringProps, secretChecksum: string) {
   return {
+    podAnnotations: { 'checksum/secrets': secretChecksum },
     admin: { existingSecret: GRAFANA_ADMIN_SECRET, userKey: 'admin-user', passwordKey: 'admin-password' },
     persistence: { enabled: true, size: '10Gi' },
     // A ReadWriteOnce volume cannot attach to a second pod: a rolling

@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import { didResponderName } from '../../core/names';
 import type { SecureBucket } from '../../constructs/secure-bucket';
 import type { ReleaseState } from '../release/schema';
+import type { ISecretStore } from '../secrets/external-secrets';
 import type { ServiceSettings } from '../service/schema';
 import { LokiStorage } from './loki-storage';
 import { MonitoredService, Monitoring } from './monitoring';
@@ -28,6 +29,8 @@ export interface MonitoringContext {
   readonly namespace: string;
   /** Where Loki's bucket logs its access, when the environment logs access. */
   readonly accessLogBucket?: SecureBucket;
+  /** Where Grafana's and Alertmanager's Secrets are declared. */
+  readonly secrets: ISecretStore;
 }
 
 export function addMonitoring(scope: Construct, env: MonitoredSettings, ctx: MonitoringContext): Monitoring {
@@ -45,6 +48,8 @@ export function addMonitoring(scope: Construct, env: MonitoredSettings, ctx: Mon
     });
   return new Monitoring(scope, 'monitoring', {
     namespace: ctx.namespace,
+    namespaceName: env.monitoringNamespace,
+    secrets: ctx.secrets,
     services: monitoredServices(env),
     prometheusRetention: m.prometheus?.retention,
     prometheusStorage: m.prometheus?.storage,

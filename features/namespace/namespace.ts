@@ -1,6 +1,7 @@
 import { LimitRangeV1 } from '@cdktf/provider-kubernetes/lib/limit-range-v1';
 import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import { ResourceQuotaV1 } from '@cdktf/provider-kubernetes/lib/resource-quota-v1';
+import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { managedLabels } from '../../core/labels';
 import { protectedLifecycle } from '../../core/protection';
@@ -59,6 +60,10 @@ export interface NamespaceProps {
 export class Namespace extends Construct {
   /** The namespace name, resolved after the namespace exists (so dependants wait for it). */
   public readonly namespaceName: string;
+  /** The name as written (for values that must be plain, such as a Helm chart's schema-checked fields). */
+  public readonly name: string;
+  /** The namespace resource, for what must wait for it without naming it. */
+  public readonly resource: ITerraformDependable;
 
   constructor(scope: Construct, id: string, props: NamespaceProps) {
     super(scope, id);
@@ -79,6 +84,8 @@ export class Namespace extends Construct {
       lifecycle: protectedLifecycle(props.protect ?? false),
     });
     this.namespaceName = ns.metadata.name;
+    this.name = props.name;
+    this.resource = ns;
 
     if (props.quota) {
       const q = props.quota;

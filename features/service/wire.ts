@@ -6,7 +6,6 @@ import { Construct } from 'constructs';
 import { fromFields, propsUnder } from '../../core/errors';
 import { registryOf } from '../../core/image';
 import { didResponderName, registrySecretName } from '../../core/names';
-import { SecretsManagerSecret } from '../../constructs/secrets-manager-secret';
 import { PROMETHEUS } from '../monitoring/monitoring';
 import { promotionFor } from '../release/analysis/wire';
 import type { ColourDependencies } from '../release/wire';
@@ -14,7 +13,8 @@ import type { ReleaseState } from '../release/schema';
 import { BlueGreenService } from './blue-green-service';
 import { DidResponder } from './did-responder';
 import { NamespaceNetworkPolicies } from './network-policies';
-import { RegistryPullSecret } from './registry-pull-secret';
+import type { ExternalSecretRef, ISecretStore } from '../secrets/external-secrets';
+import { registryPullSecret } from './registry-pull-secret';
 import type { ServiceSettings } from './schema';
 
 interface ServicesSettings {
@@ -33,6 +33,8 @@ export interface ServicesContext {
   /** The namespace the services run in (a reference, so they wait for it). */
   readonly namespace: string;
   readonly colourDependencies: ColourDependencies;
+  /** Where the services' Secrets are declared (External Secrets Operator). */
+  readonly secrets: ISecretStore;
 }
 
 /** `app.kubernetes.io/part-of` of every service object. */
@@ -44,17 +46,19 @@ export function addServices(
   ctx: ServicesContext,
 ): Record<string, BlueGreenService> {
   const services: Record<string, BlueGreenService> = {};
-  // A Secret that services declare shared is created once, by the first.
-  const secretsByName = new Map<string, SecretsManagerSecret>();
+  // A Secret that services declare shared is declared once, by the first.
+  const secretsByName = new Map<string, ExternalSecretRef>();
   env.services.forEach((svc, i) => {
     const secret = svc.secret;
     const secrets =
       secret &&
       (secretsByName.get(secret.name) ??
-        new SecretsManagerSecret(scope, `${svc.name}-secrets`, {
+        ctx.secrets.add({
           name: secret.name,
-          namespace: ctx.namespace,
-          keys: Object.fromEntries(Object.entries(secret.keys).map(([key, k]) => [key, k.awsSecretId])),
+          namespace: env.namespace,
+          data: Object.fromEntries(
+            Object.entries(secret.keys).map(([key, k]) => [key, { awsSecretId: k.awsSecretId }]),
+          ),
         }));
     if (secret && secrets) secretsByName.set(secret.name, secrets);
     services[svc.name] = addService(scope, env, svc, i, ctx, secrets);
@@ -82,17 +86,12 @@ function addService(
   svc: ServiceSettings,
   index: number,
   ctx: ServicesContext,
-  secrets?: SecretsManagerSecret,
+  secrets?: ExternalSecretRef,
 ): BlueGreenService {
   const release = env.release.services[svc.name]!;
   const pullSecret =
     svc.imagePullSecret &&
-    new RegistryPullSecret(scope, `${svc.name}-registry`, {
-      name: registrySecretName(svc.name),
-      namespace: ctx.namespace,
-      registry: registryOf(svc.imageRepository),
-      awsSecretId: svc.imagePullSecret.awsSecretId,
-    });
+    ctx.secrets.add(registryPullSecret(pullSecretProps(env.namespace, svc, svc.imagePullSecret.awsSecretId)));
   const did = addDidResponder(scope, env, svc, ctx);
   const inRelease = ['release', 'services', svc.name];
   const inService = ['services', index];
@@ -126,13 +125,31 @@ function addService(
           keys: Object.fromEntries(Object.entries(svc.secret!.keys).map(([key, k]) => [k.env, key])),
         },
         podAnnotations: secrets && { 'checksum/secrets': secrets.versionChecksum },
-        colourDependencies: ctx.colourDependencies(release),
+        // Both colours wait for their Secrets' declarations.
+        colourDependencies: withSecrets(ctx.colourDependencies(release), [secrets, pullSecret]),
         promotion: promotionFor(env, svc, release, ctx.namespace),
         autoscaling: svc.autoscaling,
         imagePullSecrets: pullSecret ? [pullSecret.secretName] : undefined,
         ingress: svc.ingress && { ...svc.ingress, didBackend: did ? did.serviceName : undefined },
       }),
   );
+}
+
+/** The pull secret of a service's registry. */
+const pullSecretProps = (namespace: string, svc: ServiceSettings, awsSecretId: string) => ({
+  name: registrySecretName(svc.name),
+  namespace,
+  registry: registryOf(svc.imageRepository),
+  awsSecretId,
+});
+
+/** What each colour waits for, plus the declarations of the Secrets it reads. */
+function withSecrets(
+  deps: ReturnType<ColourDependencies>,
+  refs: readonly (ExternalSecretRef | undefined)[],
+): ReturnType<ColourDependencies> {
+  const ready = [...new Set(refs.flatMap((r) => (r ? [r.ready] : [])))];
+  return { blue: [...(deps.blue ?? []), ...ready], green: [...(deps.green ?? []), ...ready] };
 }
 
 /** The service's DID document on its public host, when it has one. */
