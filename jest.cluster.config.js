@@ -10,4 +10,6 @@ module.exports = {
   maxWorkers: 1,
   // A cold run builds etcd, Kubernetes and kwok first (about 15 minutes on 2 cores).
   testTimeout: 45 * 60 * 1000,
+  globalSetup: '<rootDir>/__tests__/temp-root.ts',
+  globalTeardown: '<rootDir>/__tests__/temp-root-teardown.ts',
 };

@@ -8,4 +8,6 @@ module.exports = {
   roots: ['<rootDir>/__tests__/e2e'],
   // Each test spawns processes of its own; one file at a time keeps them from starving each other.
   maxWorkers: 1,
+  globalSetup: '<rootDir>/__tests__/temp-root.ts',
+  globalTeardown: '<rootDir>/__tests__/temp-root-teardown.ts',
 };

@@ -225,6 +225,27 @@ describe('plan.yml', () => {
     );
   });
 
+  it('tells the summary which environments the pull request removes (E17)', () => {
+    expect(runs(plan.jobs.environments)).toContain(
+      'echo "removed=$(node bin/ts.mjs bin/environments.ts --removed-from "$base")" >> "$GITHUB_OUTPUT"',
+    );
+    expect(plan.jobs.environments.outputs.removed).toBe('${{ steps.removed.outputs.removed }}');
+    const dir = mkdtempSync(join(tmpdir(), 'summary-'));
+    try {
+      const res = runStep(
+        { run: `cd ${dir} && mkdir plans\n${stepNamed(plan.jobs.comment, 'Summarize the redacted plans').run}` },
+        { ENVIRONMENTS: '["staging"]', REMOVED: '["production","qa"]' },
+        { npm: 'echo "npm $*"' },
+      );
+      expect(res.code).toBe(0);
+      expect(readFileSync(join(dir, 'summary.md'), 'utf8')).toContain(
+        'npm run --silent plan:summary -- --removed production --removed qa plans/staging.json',
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('posts one sticky comment per pull request, and fails the check when a plan failed', () => {
     const job = plan.jobs.comment;
     expect(job.permissions).toEqual({ contents: 'read', 'pull-requests': 'write' });

@@ -3,12 +3,15 @@
  * and the refusals.
  */
 import { deployedCommitKey, run } from '../bin/environments';
+import { ENVIRONMENTS } from '../environments';
+import { environmentName } from '../environments/validate';
 import { source } from './helpers';
 
 function call(args: string[], edit?: Parameters<typeof source>[1]) {
   const out: string[] = [];
   const err: string[] = [];
-  const sources = edit ? [source('staging'), source('production', edit)] : undefined;
+  // A fixed pair, so that adding an environment to the project changes none of these lines.
+  const sources = [source('staging'), source('production', edit)];
   const code = run(
     args,
     sources,
@@ -19,6 +22,12 @@ function call(args: string[], edit?: Parameters<typeof source>[1]) {
 }
 
 describe('the environments list', () => {
+  it('lists environments/index.ts when given no list', () => {
+    const out: string[] = [];
+    expect(run([], undefined, (l) => out.push(l))).toBe(0);
+    expect(JSON.parse(out[0])).toEqual(ENVIRONMENTS.map((e) => environmentName(e.settings)));
+  });
+
   it.each<[string[], string]>([
     [[], '["staging","production"]'],
     [['--deploy-on-merge'], '["staging"]'],
@@ -48,6 +57,16 @@ describe('the environments list', () => {
       expect(res.err).toMatch(/^usage: /);
     },
   );
+
+  it('names the environments of another list that are no longer here (E17)', () => {
+    expect(call(['--removed-from', '["staging","production","qa"]'])).toEqual({ code: 0, out: '["qa"]', err: '' });
+    expect(call(['--removed-from', '["staging"]'])).toEqual({ code: 0, out: '[]', err: '' });
+    expect(call(['--removed-from', 'staging'])).toEqual({
+      code: 2,
+      out: '',
+      err: 'error: --removed-from takes a JSON list of environment names, such as ["staging","production"] (got staging)',
+    });
+  });
 
   it('names an unknown environment', () => {
     expect(call(['--state', 'prod'])).toEqual({

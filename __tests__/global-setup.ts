@@ -9,8 +9,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { synthesize } from '../main';
+import { createTempRoot } from './temp-root';
 
 export default function globalSetup(): void {
+  createTempRoot();
   const outdir = mkdtempSync(join(tmpdir(), 'jest-synth-'));
   const errors: string[] = [];
   if (synthesize(undefined, { outdir, log: (line) => errors.push(line) }) !== 0) {

@@ -1,5 +1,6 @@
-import { rmSync } from 'node:fs';
+import { removeTempRoot } from './temp-root';
 
+/** The run's temporary directory holds the synth output too (global-setup.ts). */
 export default function globalTeardown(): void {
-  if (process.env.JEST_SYNTH_DIR) rmSync(process.env.JEST_SYNTH_DIR, { recursive: true, force: true });
+  removeTempRoot();
 }

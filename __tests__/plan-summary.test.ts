@@ -230,13 +230,33 @@ describe('plan summary', () => {
     );
     const { code, out } = runTexts(['production', plan(changes)]);
     expect(code).toBe(0);
+    // GitHub refuses a comment over 65,536 characters; the workflow adds a heading line of 18.
+    expect(MAX_SUMMARY_CHARS).toBeLessThanOrEqual(65_536 - 100);
+    expect(`### Plan preview\n\n${out}`.length).toBeLessThanOrEqual(65_536);
     expect(out.length).toBeLessThanOrEqual(MAX_SUMMARY_CHARS);
+    expect(out.length).toBeGreaterThan(MAX_SUMMARY_CHARS - 2_000);
     expect(out).toContain('**production**: 0 to add, 0 to change, 0 to replace, 20000 to destroy.');
     expect(out).toContain('> [!CAUTION]');
     expect(out).toContain('…and 1900 more destructive changes to protected resources in production');
     expect(out).toContain('| `kubernetes_config_map_v1` | 0 | 0 | 0 | 18000 |');
     expect(out).toMatch(/…and \d+ more changes not listed here \(the comment's size limit\)/);
     expect(out.trimEnd().endsWith('</details>')).toBe(true);
+  });
+
+  it('puts a removed environment first (E17), and refuses an unknown flag', () => {
+    let out = '';
+    const args = ['--removed', 'qa', '/plans/production.json'];
+    const read = () => readFileSync(join(FIXTURES, 'no-op.json'), 'utf8');
+    expect(runPlanSummary(args, { out: (t) => (out += t), read })).toBe(0);
+    expect(out.split('\n')).toEqual([
+      '⚠️ **qa is removed from environments/index.ts**: this pull request plans nothing for it, and after the merge no deploy or drift check runs for it; its resources keep running and its state stays in the state bucket. To take it down, destroy it before removing it (README, Removing an environment).',
+      '**production**: no changes.',
+      '',
+    ]);
+    const errs: string[] = [];
+    expect(runPlanSummary(['--gone', 'qa', '/plans/production.json'], { err: (l) => errs.push(l), read })).toBe(2);
+    expect(runPlanSummary(['--removed'], { err: (l) => errs.push(l), read })).toBe(2);
+    expect(errs[0]).toMatch(/^usage: npm run plan:summary -- \[--removed <environment>\]\.\.\. <plan\.json>/);
   });
 
   it('refuses a missing file and prints usage without arguments', () => {

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MAX_SUMMARY_CHARS, runPlanSummary } from './plan-summary-command';
-import { ROOT as root } from './root';
+import { ROOT as root } from '../environments/root';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const TARGET_MS = 1000;

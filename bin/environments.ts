@@ -8,21 +8,45 @@
  *   node bin/ts.mjs bin/environments.ts --only <name>      [<name>], or exit 1 if unknown
  *   node bin/ts.mjs bin/environments.ts --preview-approval those whose pull-request previews wait for a reviewer
  *   node bin/ts.mjs bin/environments.ts --state <name>     {"bucket", "region", "deployedCommitKey"} of its state
+ *   node bin/ts.mjs bin/environments.ts --removed-from <json list>   the names of that list no longer here
  */
 import { ConfigError } from '../core/errors';
 import { ENVIRONMENTS } from '../environments';
 import { Environment, EnvironmentSource, validateAll } from '../environments/validate';
 
 const USAGE =
-  'usage: node bin/ts.mjs bin/environments.ts [--deploy-on-merge | --preview-approval | --only <name> | --state <name>]';
+  'usage: node bin/ts.mjs bin/environments.ts [--deploy-on-merge | --preview-approval | --only <name> | --state <name> | --removed-from <json list>]';
 
 /** Flags that take an environment name, and those that take nothing. */
 const NAMED = ['--only', '--state'];
+/** Flags that take another list (JSON), such as the base branch's. */
+const LISTS = ['--removed-from'];
 const BARE = ['--deploy-on-merge', '--preview-approval'];
 
 /** Where the deploy records the commit it applied: beside the state, under the environment's prefix. */
 export function deployedCommitKey(stateKey: string): string {
   return stateKey.includes('/') ? stateKey.replace(/[^/]*$/, 'deployed-commit') : 'deployed-commit';
+}
+
+/** Prints the names of `list` (a JSON list, such as the base branch's) that are not in `names`. */
+function removedFrom(
+  list: string,
+  names: readonly string[],
+  out: (line: string) => void,
+  err: (line: string) => void,
+): number {
+  let base: unknown;
+  try {
+    base = JSON.parse(list);
+  } catch {
+    base = undefined;
+  }
+  if (!Array.isArray(base) || !base.every((n) => typeof n === 'string')) {
+    err(`error: --removed-from takes a JSON list of environment names, such as ["staging","production"] (got ${list})`);
+    return 2;
+  }
+  out(JSON.stringify(base.filter((n) => !names.includes(n))));
+  return 0;
 }
 
 export function run(
@@ -34,7 +58,11 @@ export function run(
   const [flag, value, ...rest] = args;
   const valid =
     rest.length === 0 &&
-    (flag === undefined ? value === undefined : NAMED.includes(flag) ? !!value : BARE.includes(flag) && !value);
+    (flag === undefined
+      ? value === undefined
+      : NAMED.includes(flag) || LISTS.includes(flag)
+        ? !!value
+        : BARE.includes(flag) && !value);
   if (!valid) {
     err(USAGE);
     return 2;
@@ -48,6 +76,7 @@ export function run(
     return 1;
   }
   const names = envs.map((e) => e.name);
+  if (flag === '--removed-from') return removedFrom(value!, names, out, err);
   const named = envs.find((e) => e.name === value);
   if (flag && NAMED.includes(flag) && !named) {
     err(`error: no environment "${value}"; environments: ${names.join(', ')}`);

@@ -8,6 +8,14 @@ import { fileURLToPath } from 'node:url';
 
 export const root = fileURLToPath(new URL('..', import.meta.url));
 
+function fail(messages) {
+  for (const m of messages) {
+    const at = m.location ? `${m.location.file}:${m.location.line}:${m.location.column}: ` : '';
+    process.stderr.write(`error: ${at}${m.text}\n`);
+  }
+  process.exit(1);
+}
+
 /** Bundles `entry` (relative to the project root) and returns its exports. */
 export async function loadTs(entry) {
   const result = await build({
@@ -23,13 +31,11 @@ export async function loadTs(entry) {
     sourcemap: process.sourceMapsEnabled ? 'inline' : false,
     write: false,
     logLevel: 'silent',
-  }).catch((e) => {
-    for (const err of e.errors ?? []) {
-      const at = err.location ? `${err.location.file}:${err.location.line}:${err.location.column}: ` : '';
-      process.stderr.write(`error: ${at}${err.text}\n`);
-    }
-    process.exit(1);
-  });
+  }).catch((e) => fail(e.errors ?? []));
+  // A warning in our own files is a mistake the type check would also find,
+  // only later: a key given twice in an environment file keeps the last.
+  const ours = result.warnings.filter((w) => !w.location?.file.includes('node_modules'));
+  if (ours.length > 0) fail(ours);
   const filename = resolve(root, entry).replace(/\.ts$/, '.js');
   const mod = new Module(filename);
   mod.filename = filename;

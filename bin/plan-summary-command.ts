@@ -7,6 +7,7 @@
  * resources), then a table by resource type, then every change, collapsed.
  */
 import { readFileSync } from 'node:fs';
+import { encodingProblem } from '../core/strict-json';
 import { basename, dirname } from 'node:path';
 import { COLOUR_LABEL, PROMOTION_ANNOTATION } from '../core/labels';
 import { isPreviewName } from '../core/names';
@@ -140,6 +141,37 @@ function entryProblem(rc: unknown): string | undefined {
   return unknown === undefined ? undefined : `change.actions has an unknown action "${unknown}"`;
 }
 
+/**
+ * Nesting no plan Terraform writes comes near (its values nest as deep as
+ * a resource's blocks, tens of levels), kept well below what the recursive
+ * walks of the plan tools can take.
+ */
+export const MAX_DEPTH = 1000;
+
+const tooDeep = (file: string) =>
+  `${file}: nests deeper than ${MAX_DEPTH} levels, which no Terraform plan does; pass the output of terraform show -json <planfile>`;
+
+/** How deep a parsed JSON value nests, measured without recursion (the value may be deeper than the stack). */
+function depth(value: unknown): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    deepest = Math.max(deepest, d);
+    if (deepest > MAX_DEPTH) return deepest;
+    for (const child of Object.values(v)) if (child !== null && typeof child === 'object') stack.push([child, d + 1]);
+  }
+  return deepest;
+}
+
+/**
+ * An environment the base branch lists and this change does not: nothing
+ * plans, deploys or checks drift for it any more, while its resources run on.
+ */
+export const removedLine = (env: string): string =>
+  `⚠️ **${env} is removed from environments/index.ts**: this pull request plans nothing for it, and after the merge no deploy or drift check runs for it; its resources keep running and its state stays in the state bucket. To take it down, destroy it before removing it (README, Removing an environment).`;
+
 /** Malformed entries reported at most, per file; the rest are counted. */
 const MAX_REPORTED = 20;
 
@@ -149,14 +181,25 @@ const MAX_REPORTED = 20;
  * be well formed. Throws a PlanInputError naming the file, and for a bad
  * entry its index and address.
  */
-export function parsePlan(file: string, text: string): Plan {
+export function parsePlan(file: string, content: string | Uint8Array): Plan {
+  const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : Buffer.from(content);
+  const encoding = encodingProblem(bytes);
+  if (encoding) {
+    throw new PlanInputError(
+      `${file}: ${encoding} (PowerShell's ">" writes UTF-16: use terraform show -json <planfile> | Out-File -Encoding utf8 <file>)`,
+    );
+  }
+  // A byte-order mark is the one thing an editor or shell adds that JSON.parse refuses; it means nothing.
+  const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
   if (text.trim() === '') throw new PlanInputError(`${file}: empty file, expected the output of terraform show -json`);
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (e) {
+    if (e instanceof RangeError) throw new PlanInputError(tooDeep(file));
     throw new PlanInputError(`${file}: not JSON (${(e as Error).message})`);
   }
+  if (depth(json) > MAX_DEPTH) throw new PlanInputError(tooDeep(file));
   const plan = json as Partial<Plan> & { planned_values?: unknown };
   if (!plan || typeof plan !== 'object' || Array.isArray(plan) || typeof plan.format_version !== 'string') {
     throw new PlanInputError(
@@ -229,8 +272,12 @@ export interface UnreadablePlan {
  * always stay; the list of every change is cut first, with a line saying how
  * many entries were left out and where the full list is.
  */
-export function summarize(plans: readonly StackPlan[], unreadable: readonly UnreadablePlan[] = []): string {
-  const top: string[] = [];
+export function summarize(
+  plans: readonly StackPlan[],
+  unreadable: readonly UnreadablePlan[] = [],
+  removed: readonly string[] = [],
+): string {
+  const top: string[] = removed.map(removedLine);
   const warnings: string[] = [];
   const tables: string[] = [];
   const details: { stack: string; lines: string[] }[] = [];
@@ -348,7 +395,7 @@ function detailBlocks(details: { stack: string; lines: string[] }[], budget: num
 export interface PlanCommandOptions {
   readonly out?: (text: string) => void;
   readonly err?: (line: string) => void;
-  readonly read?: (file: string) => string;
+  readonly read?: (file: string) => string | Uint8Array;
 }
 
 /** The options with the process's stdout, stderr and file system filled in. */
@@ -356,13 +403,14 @@ export function planCommandIo(options: PlanCommandOptions): Required<PlanCommand
   return {
     out: options.out ?? ((t: string) => process.stdout.write(t)),
     err: options.err ?? ((l: string) => process.stderr.write(`${l}\n`)),
-    read: options.read ?? ((f: string) => readFileSync(f, 'utf8')),
+    // Bytes, not text: the encoding is checked before the text is read (parsePlan).
+    read: options.read ?? ((f: string) => readFileSync(f)),
   };
 }
 
 /** Reads and checks one plan file; throws a PlanInputError naming it. */
-export function readPlan(file: string, read: (file: string) => string): Plan {
-  let text: string;
+export function readPlan(file: string, read: (file: string) => string | Uint8Array): Plan {
+  let text: string | Uint8Array;
   try {
     text = read(file);
   } catch (e) {
@@ -371,16 +419,27 @@ export function readPlan(file: string, read: (file: string) => string): Plan {
   return parsePlan(file, text);
 }
 
+function usage(err: (line: string) => void): number {
+  err(
+    'usage: npm run plan:summary -- [--removed <environment>]... <plan.json> [more plan files]   (each from terraform show -json)',
+  );
+  return 2;
+}
+
 /** Runs the command; returns the exit code (0 ok, 1 a plan failed or bad input, 2 usage). */
 export function runPlanSummary(args: readonly string[], options: PlanCommandOptions = {}): number {
   const { out, err, read } = planCommandIo(options);
-  if (args.length === 0) {
-    err('usage: npm run plan:summary -- <plan.json> [more plan files]   (each from terraform show -json)');
-    return 2;
+  const files: string[] = [];
+  const removed: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--removed' && args[i + 1] && !args[i + 1]!.startsWith('-')) removed.push(args[++i]!);
+    else if (args[i]!.startsWith('-')) return usage(err);
+    else files.push(args[i]!);
   }
+  if (files.length === 0) return usage(err);
   const plans: StackPlan[] = [];
   const unreadable: UnreadablePlan[] = [];
-  for (const file of args) {
+  for (const file of files) {
     try {
       plans.push({ stack: stackName(file), plan: readPlan(file, read) });
     } catch (e) {
@@ -390,7 +449,7 @@ export function runPlanSummary(args: readonly string[], options: PlanCommandOpti
     }
   }
   // Nothing readable at all: no summary to print, only the errors.
-  if (plans.length > 0) out(summarize(plans, unreadable));
+  if (plans.length > 0) out(summarize(plans, unreadable, removed));
   return unreadable.length > 0 || plans.some((p) => p.plan.errored) ? 1 : 0;
 }
 

@@ -15,14 +15,15 @@
 import * as nodeFs from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../core/errors';
+import { StrictJsonError, parseStrictJson } from '../core/strict-json';
 import { ENVIRONMENTS } from '../environments';
 import { EnvironmentSource, environmentName, validateEnvironment } from '../environments/validate';
 import { promotionSummary } from '../features/release/analysis/plan';
 import { ReleaseError, VERBS, Verb, applyMove, legalMoves } from '../features/release/moves';
 import type { ServiceRelease } from '../features/release/schema';
-import { ROOT } from './root';
+import { ROOT } from '../environments/root';
 
-const USAGE = `usage: npm run release -- <environment> <verb> [image] [--service <name>]
+const USAGE = `usage: npm run release -- <environment> <verb> [image] [--service <name>] [--help]
 verbs:
   status         print each service's state and the moves it can make
   stage <image>  give the idle colour <image> at full replicas
@@ -50,6 +51,8 @@ export interface ReleaseOptions {
   readonly lockTimeoutMs?: number;
   /** Whether a process exists (for stale-lock detection). @default process.kill(pid, 0) */
   readonly isAlive?: (pid: number) => boolean;
+  /** A process's command line, undefined where unknown. @default /proc/<pid>/cmdline */
+  readonly commandOf?: (pid: number) => string | undefined;
 }
 
 export function releaseFile(root: string, env: string): string {
@@ -78,19 +81,20 @@ interface Parsed {
 }
 
 /** Strict arguments: every unknown flag, missing value and unknown verb is named. */
-export function parseArgs(args: readonly string[]): Parsed {
+export function parseArgs(args: readonly string[]): Parsed | 'help' {
   const positional: string[] = [];
   let service: string | undefined;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
-    if (arg === '--service') {
-      const value = args[i + 1];
+    if (arg === '--help' || arg === '-h') return 'help';
+    if (arg === '--service' || arg.startsWith('--service=')) {
+      // Both spellings getopt users know: `--service name` and `--service=name`.
+      const value = arg === '--service' ? args[++i] : arg.slice('--service='.length);
       if (value === undefined || value.startsWith('-') || value === '') {
         throw new UsageError('--service needs a service name');
       }
       if (service !== undefined) throw new UsageError('--service is given twice');
       service = value;
-      i++;
     } else if (arg.startsWith('-')) {
       throw new UsageError(`unknown option "${arg}"`);
     } else {
@@ -129,8 +133,13 @@ export function acquireLock(
   path: string,
   timeoutMs: number,
   isAlive: (pid: number) => boolean,
+  commandOf: (pid: number) => string | undefined = defaultCommandOf,
 ): () => void {
   const deadline = Date.now() + timeoutMs;
+  const left = (why: string) =>
+    new ReleaseError(
+      `${path} ${why}. Check that the release file holds what you expect, then delete the lock file and run again.`,
+    );
   for (;;) {
     try {
       const fd = fs.openSync(path, 'wx');
@@ -140,21 +149,38 @@ export function acquireLock(
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
-    let holder: { pid?: number; time?: string } = {};
+    let holder: { pid?: unknown; time?: unknown } | undefined;
     try {
       holder = JSON.parse(fs.readFileSync(path, 'utf8'));
     } catch {
-      // Being written this very moment, or just released: look again.
+      // Being written this very moment, or just released: look again, until the deadline.
     }
-    if (typeof holder.pid === 'number' && !isAlive(holder.pid)) {
-      throw new ReleaseError(
-        `${path} was left by process ${holder.pid} (since ${holder.time}), which is no longer running. ` +
-          'Check that the release file holds what you expect, then delete the lock file and run again.',
+    const pid = typeof holder?.pid === 'number' ? holder.pid : undefined;
+    const since = typeof holder?.time === 'string' ? holder.time : undefined;
+    if (pid !== undefined && !isAlive(pid)) {
+      throw left(`was left by process ${pid} (since ${since ?? 'an unknown time'}), which is no longer running`);
+    }
+    // A live pid may be a new process that reuses the number: believe only a release command.
+    const command = pid === undefined ? undefined : commandOf(pid);
+    if (pid !== undefined && command !== undefined && !/release/.test(command)) {
+      throw left(
+        `names process ${pid} (since ${since ?? 'an unknown time'}), which now runs "${command.slice(0, 80)}", not a release command: the release command that took it is gone`,
       );
     }
     if (Date.now() >= deadline) {
+      if (pid === undefined) {
+        throw left(
+          `holds no process id (it is empty or was not written by this command), so no release command can be found holding it`,
+        );
+      }
+      const age = since === undefined ? NaN : Date.now() - Date.parse(since);
+      if (age > STALE_AFTER_MS) {
+        throw left(
+          `was taken by process ${pid} ${Math.round(age / 60_000)} minutes ago (since ${since}); a release command holds it for seconds, so it was most likely left behind and the number reused`,
+        );
+      }
       throw new ReleaseError(
-        `${path} is held by process ${holder.pid ?? '?'} (since ${holder.time ?? '?'}): another release command is running. ` +
+        `${path} is held by process ${pid} (since ${since ?? 'an unknown time'}): another release command is running. ` +
           'Run again when it has finished.',
       );
     }
@@ -162,11 +188,31 @@ export function acquireLock(
   }
 }
 
-function readRelease(fs: ReleaseFs, path: string): unknown {
+/** A lock older than this was not taken by a running move (a move takes seconds). */
+const STALE_AFTER_MS = 10 * 60_000;
+
+/** The command line of a process, where the system shows it (Linux); undefined elsewhere. */
+function defaultCommandOf(pid: number): string | undefined {
   try {
-    return JSON.parse(fs.readFileSync(path, 'utf8'));
+    return nodeFs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The release file through the reader synth uses, so both accept the same bytes. */
+function readRelease(fs: ReleaseFs, path: string): unknown {
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(path);
   } catch (e) {
     throw new ReleaseError(`cannot read ${path}: ${(e as Error).message}`);
+  }
+  try {
+    return parseStrictJson(bytes);
+  } catch (e) {
+    if (e instanceof StrictJsonError) throw new ReleaseError(`${path} ${e.message}`);
+    throw e;
   }
 }
 
@@ -246,7 +292,12 @@ export function runRelease(args: readonly string[], options: ReleaseOptions): nu
   const sources = options.sources ?? ENVIRONMENTS;
   let parsed: Parsed;
   try {
-    parsed = parseArgs(args);
+    const result = parseArgs(args);
+    if (result === 'help') {
+      for (const line of USAGE.split('\n')) out(line);
+      return 0;
+    }
+    parsed = result;
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     err(`error: ${e.message}`);
@@ -266,7 +317,13 @@ export function runRelease(args: readonly string[], options: ReleaseOptions): nu
       for (const line of statusLines(source, readRelease(fs, path), parsed.env)) out(line);
       return 0;
     }
-    unlock = acquireLock(fs, `${path}.lock`, options.lockTimeoutMs ?? 15_000, options.isAlive ?? defaultIsAlive);
+    unlock = acquireLock(
+      fs,
+      `${path}.lock`,
+      options.lockTimeoutMs ?? 15_000,
+      options.isAlive ?? defaultIsAlive,
+      options.commandOf,
+    );
     const result = nextRelease(parsed, source, sources, readRelease(fs, path));
     writeAtomic(fs, path, `${JSON.stringify(result.release, null, 2)}\n`);
     out(result.summary);

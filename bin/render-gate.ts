@@ -16,7 +16,7 @@ import type { RuleGroup } from '../features/monitoring/alert-rules';
 import { AlertTestContext, alertRuleTests } from './alert-tests';
 import { sloTests } from './slo-tests';
 import { K8S_VERSION } from './tools';
-import { ROOT } from './root';
+import { ROOT } from '../environments/root';
 
 /** Where the verified chart archives are: ../shared/charts beside the project. */
 export const SHARED_CHARTS = join(ROOT, '..', 'shared', 'charts');

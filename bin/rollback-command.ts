@@ -25,7 +25,7 @@ import { join, relative } from 'node:path';
 import { ENVIRONMENTS } from '../environments';
 import { Environment, validateAll } from '../environments/validate';
 import { releaseFile, runRelease } from './release-command';
-import { ROOT } from './root';
+import { ROOT } from '../environments/root';
 import { changeLines, trafficOnlyProblems } from './rollback-guard';
 import { terraform } from './terraform';
 

@@ -13,7 +13,7 @@ import { SpawnSyncOptions, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT } from './root';
+import { ROOT } from '../environments/root';
 
 /** The provider mirror beside the project. */
 export const PROVIDER_MIRROR = join(ROOT, '..', 'shared', 'providers');

@@ -36,7 +36,7 @@ import {
 } from './terraform';
 import { ToolError, toolBinary } from './tools';
 import { ensureDebianProgram } from './debian';
-import { ROOT } from './root';
+import { ROOT } from '../environments/root';
 
 const OUT = join(ROOT, 'cdktf.out');
 

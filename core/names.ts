@@ -119,3 +119,6 @@ export function analysisJobName(service: string, when: AnalysisWhen, release: st
   const hash = fnv1a(name);
   return `${name.slice(0, MAX_NAME - hash.length - 1).replace(/[^a-z0-9]+$/, '')}-${hash}`;
 }
+
+/** The namespace External Secrets Operator runs in: the stack creates it, so no environment may claim it. */
+export const EXTERNAL_SECRETS_NAMESPACE = 'external-secrets';

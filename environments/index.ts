@@ -1,15 +1,12 @@
 /**
  * The environments this program deploys, one cdktf stack each. To add one,
  * write `<name>.ts` (settings) and `<name>.release.json` (release state)
- * beside this file and list them here.
+ * beside this file and list the settings here: the release file is found by
+ * the environment's name (release-files.ts).
  */
 import { production } from './production';
-import productionRelease from './production.release.json';
+import { withReleaseFiles } from './release-files';
 import { staging } from './staging';
-import stagingRelease from './staging.release.json';
 import type { EnvironmentSource } from './validate';
 
-export const ENVIRONMENTS: readonly EnvironmentSource[] = [
-  { settings: staging, release: stagingRelease },
-  { settings: production, release: productionRelease },
-];
+export const ENVIRONMENTS: readonly EnvironmentSource[] = withReleaseFiles([staging, production]);

@@ -6,13 +6,15 @@
  * defaulted result the stack consumes.
  */
 import { z } from 'zod';
+import { EXTERNAL_SECRETS_NAMESPACE } from '../core/names';
 import { backupIssues } from '../features/data/checks';
 import { backupsSchema, databaseSchema, redisSchema } from '../features/data/schema';
 import { awsRegion, bucketName, dnsLabel, onlyWhenFieldsValid } from '../features/fields';
 import { monitoringSchema } from '../features/monitoring/schema';
 import { capacityIssues } from '../features/namespace/capacity';
 import { limitRangeSchema, quotaSchema } from '../features/namespace/schema';
-import { serviceIssues } from '../features/service/checks';
+import { issuerIssues, serviceIssues } from '../features/service/checks';
+
 import { serviceSchema } from '../features/service/schema';
 
 /**
@@ -24,8 +26,32 @@ const stateBackend = z.strictObject({
   type: z.literal('s3', 'must be "s3": local state is an opt-in for experiments (LOCAL_STATE=1), not a file setting'),
   bucket: bucketName,
   /** @default `<environment>/terraform.tfstate` */
-  key: z.string().min(1).optional(),
+  key: z
+    .string()
+    .regex(
+      /^[^/\s]+(\/[^/\s]+)*$/,
+      'must be an S3 key such as "production/terraform.tfstate": no leading or trailing "/", no "//", no spaces',
+    )
+    .optional(),
   region: awsRegion,
+});
+
+/**
+ * Namespaces this stack creates, owns and may delete: never one the cluster
+ * or another component of this stack already owns.
+ */
+const ownNamespace = dnsLabel().superRefine((ns, ctx) => {
+  if (ns === 'default' || ns.startsWith('kube-')) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${ns}" is a system namespace of the cluster: the stack creates its namespaces and deletes them with it; choose one of your own`,
+    });
+  } else if (ns === EXTERNAL_SECRETS_NAMESPACE) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${ns}" is the namespace of External Secrets Operator, which this stack installs: choose another`,
+    });
+  }
 });
 
 export const environmentSchema = z
@@ -33,9 +59,9 @@ export const environmentSchema = z
     /** Stack name; also the `environment` tag. */
     name: dnsLabel(32),
     /** Namespace the services run in. */
-    namespace: dnsLabel(),
+    namespace: ownNamespace,
     /** Namespace of the monitoring stack. */
-    monitoringNamespace: dnsLabel().default('monitoring'),
+    monitoringNamespace: ownNamespace.default('monitoring'),
     /** Namespace of the ingress controller, allowed through the network policy. */
     ingressNamespace: dnsLabel().default('ingress-nginx'),
     /** Protected resources refuse destroy (`prevent_destroy`). */
@@ -53,11 +79,20 @@ export const environmentSchema = z
     previewApproval: z.boolean().optional(),
     aws: z.strictObject({
       region: awsRegion,
-      tags: z.record(z.string().min(1).max(128), z.string().max(256)),
+      tags: z.record(
+        z
+          .string()
+          .min(1)
+          .max(128)
+          .refine((k) => !k.toLowerCase().startsWith('aws:'), 'must not start with "aws:": AWS reserves that prefix'),
+        z.string().max(256),
+      ),
     }),
     kubernetes: z.strictObject({
       configPath: z.string().min(1),
-      context: z.string().min(1),
+      context: z
+        .string()
+        .regex(/^[^\s]+$/, 'must be a kube context name without spaces, as `kubectl config get-contexts` lists it'),
       /** IAM OIDC provider ARN of the cluster, for IAM Roles for Service Accounts. */
       oidcProviderArn: z
         .string()
@@ -76,7 +111,7 @@ export const environmentSchema = z
     if (env.namespace === env.monitoringNamespace) {
       ctx.addIssue({ code: 'custom', path: ['monitoringNamespace'], message: 'must differ from namespace' });
     }
-    for (const issue of [...serviceIssues(env), ...capacityIssues(env), ...backupIssues(env)]) {
+    for (const issue of [...serviceIssues(env), ...capacityIssues(env), ...backupIssues(env), ...issuerIssues(env)]) {
       ctx.addIssue({ code: 'custom', path: [...issue.path], message: issue.message });
     }
   }, onlyWhenFieldsValid);

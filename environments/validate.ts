@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { ConfigError, ConfigIssue, formatPath, inEnvironment } from '../core/errors';
+import { ConfigError, ConfigIssue, FieldIssue, FieldPath, formatPath, inEnvironment } from '../core/errors';
 import { releaseIssues } from '../features/release/checks';
 import { ReleaseState, releaseSchema } from '../features/release/schema';
 import { EnvironmentSettings, environmentSchema } from './schema';
@@ -16,6 +16,8 @@ export interface EnvironmentSource {
   readonly settings: unknown;
   /** The parsed release file (`environments/<name>.release.json`). */
   readonly release: unknown;
+  /** Why the release file could not be read, when it could not: reported as the `release` field's issue. */
+  readonly releaseProblem?: string;
 }
 
 function describe(value: unknown): string {
@@ -36,10 +38,38 @@ function issuesOf(environment: string, error: z.ZodError, prefix: PropertyKey[])
           {
             environment,
             path: formatPath([...prefix, ...issue.path]),
-            message: issue.message + ('input' in issue ? describe(issue.input) : ''),
+            // A record key's own rule says what is wrong; zod's outer issue only "Invalid key".
+            message:
+              (issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message) +
+              ('input' in issue ? describe(issue.input) : ''),
           },
         ],
   );
+}
+
+/**
+ * Strings of a file that hold a Terraform template sequence ("${" or "%{"),
+ * keys included: cdktf writes them into cdk.tf.json as they are, where
+ * Terraform evaluates them, so `pa${ss}` fails at validate, or worse, reads
+ * something. Refused rather than escaped: no field of ours needs one.
+ */
+export function templateSequences(value: unknown, path: PropertyKey[] = [], seen = new Set<object>()): FieldIssue[] {
+  const problem = (text: string) => /\$\{|%\{/.exec(text)?.[0];
+  const issue = (at: PropertyKey[], found: string, what: string): FieldIssue => ({
+    path: at as FieldPath,
+    message: `${what} "${found}", which Terraform would read as the start of an expression: environment and release files hold plain values`,
+  });
+  if (typeof value === 'string') {
+    const found = problem(value);
+    return found ? [issue(path, found, 'contains')] : [];
+  }
+  if (typeof value !== 'object' || value === null || seen.has(value)) return [];
+  seen.add(value);
+  return Object.entries(value).flatMap(([key, v]) => {
+    const at = [...path, Array.isArray(value) ? Number(key) : key];
+    const found = problem(key);
+    return [...(found ? [issue(at, found, 'has a key with')] : []), ...templateSequences(v, at, seen)];
+  });
 }
 
 /** The name an environment file gives itself, before validation. */
@@ -55,6 +85,17 @@ export function environmentName(settings: unknown): string {
 export function validateEnvironment(source: EnvironmentSource): Environment {
   const env = environmentName(source.settings);
   const settings = environmentSchema.safeParse(source.settings, { reportInput: true });
+  if (source.releaseProblem) {
+    throw new ConfigError([
+      ...(settings.success ? [] : issuesOf(env, settings.error, [])),
+      { environment: env, path: 'release', message: source.releaseProblem },
+    ]);
+  }
+  const templates = [
+    ...inEnvironment(env, templateSequences(source.settings)),
+    ...inEnvironment(env, templateSequences(source.release, ['release'])),
+  ];
+  if (templates.length > 0) throw new ConfigError(templates);
   const release = releaseSchema.safeParse(source.release, { reportInput: true });
   const issues = [
     ...(settings.success ? [] : issuesOf(env, settings.error, [])),

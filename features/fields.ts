@@ -66,13 +66,37 @@ export const port = z.number().int().min(1).max(65535);
 /** A share, more than 0 and at most 1. */
 export const ratio = z.number().gt(0, 'must be more than 0').max(1, 'must be at most 1 (a share, not a percent)');
 
+/** An IPv4 address as a 32-bit number. */
+export const ipv4Number = (ip: string): number => ip.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
+
+/** The addresses a valid CIDR admits, as [first, last]. */
+export function cidrRange(c: string): [number, number] {
+  const [ip, bits] = c.split('/');
+  const size = 2 ** (32 - Number(bits));
+  const first = ipv4Number(ip!);
+  return [first, first + size - 1];
+}
+
 export const cidr = z
   .string()
   .regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, { message: 'must be an IPv4 CIDR such as "10.0.0.0/16"', abort: true })
-  .refine((c) => {
+  .refine(
+    (c) => {
+      const [ip, bits] = c.split('/');
+      return ip!.split('.').every((o) => Number(o) <= 255) && Number(bits) <= 32;
+    },
+    { message: 'must be a valid IPv4 CIDR', abort: true },
+  )
+  .superRefine((c, ctx) => {
+    // 10.0.0.1/16 is read by some tools as 10.0.0.0/16 and refused by others (the AWS API).
     const [ip, bits] = c.split('/');
-    return ip!.split('.').every((o) => Number(o) <= 255) && Number(bits) <= 32;
-  }, 'must be a valid IPv4 CIDR');
+    const size = 2 ** (32 - Number(bits));
+    const network = Math.floor(ipv4Number(ip!) / size) * size;
+    if (network !== ipv4Number(ip!)) {
+      const n = [24, 16, 8, 0].map((shift) => Math.floor(network / 2 ** shift) % 256).join('.');
+      ctx.addIssue({ code: 'custom', message: `has host bits set: the network is "${n}/${bits}"` });
+    }
+  });
 
 /** S3 bucket naming rules (general purpose buckets). */
 export const bucketName = z
@@ -88,6 +112,17 @@ export const bucketName = z
   .refine((b) => !b.startsWith('xn--') && !b.endsWith('-s3alias'), 'must not use a reserved prefix or suffix');
 
 export const awsRegion = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region such as "eu-west-1"');
+
+/**
+ * An AWS Secrets Manager secret id: a name (1-512 of letters, digits and
+ * "/_+=.@-") or a secret's ARN, as the API accepts them.
+ */
+export const awsSecretId = z
+  .string()
+  .regex(
+    /^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+|[A-Za-z0-9/_+=.@-]{1,512})$/,
+    'must be a Secrets Manager secret name (1-512 letters, digits and "/_+=.@-") or a secret ARN',
+  );
 
 /** A Kubernetes Secret (or ConfigMap) key. */
 export const secretKey = z.string().regex(/^[-._a-zA-Z0-9]+$/, 'must be a valid Secret key');

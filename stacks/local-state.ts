@@ -9,7 +9,18 @@ export function localStateRequested(
   environments: readonly { readonly name: string }[],
   vars: Readonly<Record<string, string | undefined>> = {},
 ): boolean {
-  if (!vars.LOCAL_STATE || vars.LOCAL_STATE === '0') return false;
+  const value = vars.LOCAL_STATE ?? '';
+  // Only an explicit yes selects local state: "false" or "no" must never.
+  if (['', '0', 'false', 'no', 'off'].includes(value.toLowerCase())) return false;
+  if (!['1', 'true', 'yes', 'on'].includes(value.toLowerCase())) {
+    throw new ConfigError(
+      environments.map((env) => ({
+        environment: env.name,
+        path: 'LOCAL_STATE',
+        message: `must be 1, true, yes or on to keep state in a local file, or 0, false, no, off or unset for the S3 backend (got ${JSON.stringify(value)})`,
+      })),
+    );
+  }
   if (vars.CI) {
     throw new ConfigError(
       environments.map((env) => ({

@@ -27,19 +27,23 @@ describe('adding an environment as the README says', () => {
     const settings = readFileSync(join(root, `environments/${NAME}.ts`), 'utf8');
     expect(settings).toContain(`export const ${NAME}: EnvironmentInput`);
     expect(settings).toContain("clusterIssuer: 'letsencrypt-staging'");
-    expect(settings).not.toMatch(/'staging'|staging\./);
+    expect(settings).not.toMatch(/'staging'|staging\.|STAGING/);
+    // Nothing of another environment's deploy policy or account is inherited.
+    expect(settings).not.toContain('deployOnMerge');
+    expect(settings).toContain('arn:aws:iam::000000000000:oidc-provider/');
+    expect(settings).toContain('/id/QA000');
   });
 
   it('step 2: listing it in environments/index.ts', () => {
     const index = join(root, 'environments/index.ts');
     const text = readFileSync(index, 'utf8')
       .replace(
-        "import type { EnvironmentSource } from './validate';",
-        `import { ${NAME} } from './${NAME}';\nimport ${NAME}Release from './${NAME}.release.json';\nimport type { EnvironmentSource } from './validate';`,
+        "import { staging } from './staging';",
+        `import { staging } from './staging';\nimport { ${NAME} } from './${NAME}';`,
       )
-      .replace('];', `  { settings: ${NAME}, release: ${NAME}Release },\n];`);
+      .replace('[staging, production]', `[staging, production, ${NAME}]`);
     writeFileSync(index, text);
-    expect(text).toContain(`{ settings: ${NAME}, release: ${NAME}Release }`);
+    expect(text).toContain(`[staging, production, ${NAME}]`);
   });
 
   it('step 3: npm run synth writes its stack', () => {
@@ -47,6 +51,11 @@ describe('adding an environment as the README says', () => {
     expect(synth.stderr).not.toMatch(/^error:/m);
     expect(synth.status).toBe(0);
     expect(existsSync(join(root, `cdktf.out/stacks/${NAME}/cdk.tf.json`))).toBe(true);
+    // Listed by the workflows' list, but not among those deployed on merge.
+    const list = (flag?: string) =>
+      JSON.parse(sh(process.execPath, ['bin/ts.mjs', 'bin/environments.ts', ...(flag ? [flag] : [])]).stdout);
+    expect(list()).toContain(NAME);
+    expect(list('--deploy-on-merge')).not.toContain(NAME);
   });
 
   it('step 4: npx jest -u records its snapshots, and then the suite passes with it', () => {

@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { releaseFile, runRelease } from '../../bin/release-command';
+import { TOOLS } from '../../bin/tools';
 import { checkEnvironments } from '../../main';
 import { ROOT, projectCopy, readmeBlock } from './project-copy';
 
@@ -99,4 +100,10 @@ describe('concurrent release commands', () => {
       rmSync(root, { recursive: true, force: true });
     }
   }, 120_000);
+});
+
+describe("the README's numbers", () => {
+  it('gives the build time of promtool that its progress line gives', () => {
+    expect(README).toContain(`takes about ${TOOLS.promtool!.minutes} minutes for promtool`);
+  });
 });

@@ -208,13 +208,18 @@ describe('the release command', () => {
     it('makes a second run wait a bounded time, then fail naming the holder', () => {
       const root = copyRepo();
       const before = text(root, 'production');
-      fs.writeFileSync(lockOf(root), JSON.stringify({ pid: 4242, time: '2026-11-23T10:00:00.000Z' }));
+      fs.writeFileSync(lockOf(root), JSON.stringify({ pid: 4242, time: new Date().toISOString() }));
+      const since = JSON.parse(fs.readFileSync(lockOf(root), 'utf8')).time;
       const started = Date.now();
-      const result = run(root, ['production', 'stage', NEXT], { lockTimeoutMs: 300, isAlive: () => true });
+      const result = run(root, ['production', 'stage', NEXT], {
+        lockTimeoutMs: 300,
+        isAlive: () => true,
+        commandOf: () => 'node bin/ts.mjs bin/release-command.ts production promote',
+      });
       expect(Date.now() - started).toBeGreaterThanOrEqual(300);
       expect(result.code).toBe(1);
       expect(result.err).toBe(
-        `error: ${lockOf(root)} is held by process 4242 (since 2026-11-23T10:00:00.000Z): another release command is running. Run again when it has finished.`,
+        `error: ${lockOf(root)} is held by process 4242 (since ${since}): another release command is running. Run again when it has finished.`,
       );
       expect(text(root, 'production')).toBe(before);
       expect(fs.existsSync(lockOf(root))).toBe(true);
@@ -229,6 +234,76 @@ describe('the release command', () => {
         `error: ${lockOf(root)} was left by process 4242 (since 2026-11-23T10:00:00.000Z), which is no longer running. Check that the release file holds what you expect, then delete the lock file and run again.`,
       );
       expect(fs.existsSync(lockOf(root))).toBe(true);
+    });
+
+    const CHECK = 'Check that the release file holds what you expect, then delete the lock file and run again.';
+    it.each<[string, string, Partial<ReleaseOptions>, (lock: string) => string]>([
+      [
+        'R10: an empty lock file',
+        '',
+        { lockTimeoutMs: 100 },
+        (lock) =>
+          `error: ${lock} holds no process id (it is empty or was not written by this command), so no release command can be found holding it. ${CHECK}`,
+      ],
+      [
+        'R11: a live process that is not a release command (a reused pid)',
+        JSON.stringify({ pid: 1, time: '2026-11-29T01:00:00.000Z' }),
+        { isAlive: () => true, commandOf: () => '/sbin/init splash' },
+        (lock) =>
+          `error: ${lock} names process 1 (since 2026-11-29T01:00:00.000Z), which now runs "/sbin/init splash", not a release command: the release command that took it is gone. ${CHECK}`,
+      ],
+      [
+        'R11: a lock hours old, whose process cannot be told',
+        JSON.stringify({ pid: 77, time: new Date(Date.now() - 3 * 3600_000).toISOString() }),
+        { lockTimeoutMs: 100, isAlive: () => true, commandOf: () => undefined },
+        (lock) =>
+          `error: ${lock} was taken by process 77 180 minutes ago (since ${JSON.parse(fs.readFileSync(lock, 'utf8')).time}); a release command holds it for seconds, so it was most likely left behind and the number reused. ${CHECK}`,
+      ],
+    ])('%s: says so, and changes nothing', (_, content, options, message) => {
+      const root = copyRepo();
+      const before = text(root, 'production');
+      fs.writeFileSync(lockOf(root), content);
+      const result = run(root, ['production', 'stage', NEXT], options);
+      expect(result).toEqual({ code: 1, out: '', err: message(lockOf(root)) });
+      expect(text(root, 'production')).toBe(before);
+      expect(fs.readFileSync(lockOf(root), 'utf8')).toBe(content);
+    });
+  });
+
+  describe('arguments (R2, R6)', () => {
+    it.each([['--help'], ['-h'], ['production', 'stage', '--help']])('%j prints the usage and exits 0', (...args) => {
+      const result = run(copyRepo(), args);
+      expect(result.code).toBe(0);
+      expect(result.out.split('\n')[0]).toBe(
+        'usage: npm run release -- <environment> <verb> [image] [--service <name>] [--help]',
+      );
+      expect(result.err).toBe('');
+    });
+
+    it('takes --service=name as --service name', () => {
+      const root = copyRepo();
+      expect(run(root, ['production', 'stage', NEXT, '--service=mls-server']).code).toBe(0);
+      expect(read(root, 'production').services['mls-server'].green.image).toBe(NEXT);
+      expect(run(root, ['production', 'promote', '--service='])).toMatchObject({
+        code: 2,
+        err: expect.stringMatching(/^error: --service needs a service name\n/),
+      });
+    });
+
+    it('R13, R14: reads the release file as synth does: a byte-order mark is fine, a key given twice is not', () => {
+      const root = copyRepo();
+      const file = releaseFile(root, 'production');
+      fs.writeFileSync(file, `\ufeff${text(root, 'production')}`);
+      expect(run(root, ['production', 'status']).code).toBe(0);
+      fs.writeFileSync(file, text(root, 'production').replace('"live": ', '"live": "blue", "live": '));
+      const before = text(root, 'production');
+      expect(run(root, ['production', 'stage', NEXT])).toMatchObject({
+        code: 1,
+        err: expect.stringMatching(
+          /^error: .*production\.release\.json has a key "live" given twice in services\.mls-server \(line \d+, column \d+\): JSON keeps only the last/,
+        ),
+      });
+      expect(text(root, 'production')).toBe(before);
     });
   });
 });

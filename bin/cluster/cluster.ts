@@ -19,7 +19,7 @@ import { freePort } from '../check-did-responder';
 import { ensureTool } from '../tools';
 import { Kube } from './kube';
 import { Processes, waitFor } from './processes';
-import { ROOT } from '../root';
+import { ROOT } from '../../environments/root';
 
 const ADMIN_TOKEN = 'cluster-test-admin-token';
 /** Simulated nodes per cluster: enough for three-way topology spread. */

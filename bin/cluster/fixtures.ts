@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Environment } from '../../environments/validate';
 import type { Kube } from './kube';
-import { ROOT } from '../root';
+import { ROOT } from '../../environments/root';
 
 /** A minimal cluster-scoped CRD of cert-manager's, enough to hold ClusterIssuers. */
 function certManagerCrd(kind: string, plural: string, scope: 'Cluster' | 'Namespaced'): object {

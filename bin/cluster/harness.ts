@@ -9,12 +9,13 @@
  * directory pointed at it (workdir.ts).
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { ENVIRONMENTS } from '../../environments';
-import { Environment, EnvironmentSource, environmentName, validateAll } from '../../environments/validate';
-import { ROOT } from '../root';
+import { Environment, EnvironmentSource, validateAll } from '../../environments/validate';
+import { ROOT } from '../../environments/root';
+import { withReleaseFiles } from '../../environments/release-files';
 import type { RollbackSteps } from '../rollback-command';
 import { LocalCluster, timed } from './cluster';
 import { awsFixtures, clusterFixtures } from './fixtures';
@@ -94,12 +95,10 @@ export class ClusterRun {
 
   /** The project copy's environment sources (its release files are read anew). */
   private sources(): EnvironmentSource[] {
-    return ENVIRONMENTS.map((s) => ({
-      settings: s.settings,
-      release: JSON.parse(
-        readFileSync(join(this.project, 'environments', `${environmentName(s.settings)}.release.json`), 'utf8'),
-      ),
-    }));
+    return withReleaseFiles(
+      ENVIRONMENTS.map((s) => s.settings),
+      this.project,
+    );
   }
 
   /** The Terraform working directory of an environment. */

@@ -4,7 +4,7 @@
  * Each default is the Monitoring construct's (or the alert rules').
  */
 import { z } from 'zod';
-import { bucketName, hostname, memory, ratio } from '../fields';
+import { awsSecretId, bucketName, hostname, memory, ratio } from '../fields';
 
 export const monitoringSchema = z.strictObject({
   enabled: z.boolean().default(true),
@@ -31,8 +31,8 @@ export const monitoringSchema = z.strictObject({
   logShipper: z.enum(['alloy', 'promtail']).optional(),
   grafanaHost: hostname.optional(),
   /** Secrets Manager ids for the Grafana admin password and the Slack webhook. */
-  grafanaAdminSecretId: z.string().min(1),
-  slackWebhookSecretId: z.string().min(1),
+  grafanaAdminSecretId: awsSecretId,
+  slackWebhookSecretId: awsSecretId,
   slackChannel: z.string().regex(/^#[-_a-z0-9]+$/, 'must be a Slack channel such as "#alerts"'),
   /** Alert thresholds for this environment's services. @default the alert rules' (DEFAULT_THRESHOLDS) */
   alerts: z

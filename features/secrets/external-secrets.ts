@@ -3,6 +3,7 @@ import { Release } from '@cdktf/provider-helm/lib/release';
 import { AssetType, ITerraformDependable, Lazy, TerraformAsset, TerraformLocal } from 'cdktf';
 import { Construct } from 'constructs';
 import { managedLabels } from '../../core/labels';
+import { EXTERNAL_SECRETS_NAMESPACE } from '../../core/names';
 import { helmValues } from '../../constructs/helm-values';
 import { IrsaRole } from '../../constructs/irsa-role';
 import { Namespace } from '../namespace/namespace';
@@ -101,7 +102,7 @@ export class ExternalSecrets extends Construct implements ISecretStore {
 
   constructor(scope: Construct, id: string, props: ExternalSecretsProps) {
     super(scope, id);
-    const namespace = props.namespace ?? 'external-secrets';
+    const namespace = props.namespace ?? EXTERNAL_SECRETS_NAMESPACE;
     this.refreshInterval = props.refreshInterval ?? '15m';
     const ns = new Namespace(this, 'namespace', {
       name: namespace,

@@ -44,3 +44,27 @@ export function serviceIssues(env: Services): FieldIssue[] {
   });
   return issues;
 }
+
+interface Issued {
+  readonly protect: boolean;
+  readonly services: readonly { readonly ingress?: { readonly clusterIssuer: string } }[];
+}
+
+/**
+ * A protected (production) environment never takes its certificates from a
+ * staging issuer: browsers do not trust them, so the public host would fail
+ * for every client, and only at the first request after apply.
+ */
+export function issuerIssues(env: Issued): FieldIssue[] {
+  if (!env.protect) return [];
+  return env.services.flatMap((svc, i) =>
+    svc.ingress && /(^|[-.])staging($|[-.])/.test(svc.ingress.clusterIssuer)
+      ? [
+          {
+            path: ['services', i, 'ingress', 'clusterIssuer'],
+            message: `"${svc.ingress.clusterIssuer}" is a staging issuer, whose certificates browsers do not trust, in a protected environment: use the production issuer (such as "letsencrypt-prod")`,
+          },
+        ]
+      : [],
+  );
+}

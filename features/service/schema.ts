@@ -9,7 +9,9 @@ import { defaultPreviewHost, didWeb } from '../../core/names';
 import { DEFAULT_LATENCY_BUCKETS, DEFAULT_SLO } from '../monitoring/slo';
 import { analysisSchema } from '../release/analysis/schema';
 import {
+  awsSecretId,
   cidr,
+  cidrRange,
   cpu,
   dnsLabel,
   envVarName,
@@ -22,6 +24,22 @@ import {
   secretKey,
   serviceName,
 } from '../fields';
+
+/** Whether CIDRs (each valid) together cover every IPv4 address. */
+function admitsEveryAddress(cidrs: readonly string[]): boolean {
+  const ranges = cidrs.map(cidrRange).sort((a, b) => a[0] - b[0]);
+  let next = 0;
+  for (const [first, last] of ranges) {
+    if (first > next) return false;
+    next = Math.max(next, last + 1);
+  }
+  return next >= 2 ** 32;
+}
+
+/** A name that says its value is a secret: such a value belongs in Secrets Manager, not in a file. */
+const SECRET_NAME = /(^|_)(SECRET|PASSWORD|PASSWD|TOKEN|KEY)$/;
+/** A URL with a password in it: `scheme://user:password@host`. */
+const URL_WITH_CREDENTIALS = /^[a-z][a-z0-9+.-]*:\/\/[^/\s@]*:[^/\s@]*@/i;
 
 const resources = z.strictObject({
   requests: z.strictObject({ cpu, memory }),
@@ -45,7 +63,7 @@ const secretKeySource = z.strictObject({
   /** Environment variable the key is exposed as. */
   env: envVarName,
   /** AWS Secrets Manager secret id (name or ARN) holding the value. */
-  awsSecretId: z.string().min(1),
+  awsSecretId,
 });
 
 /** A share of requests that must be good: above 0, below 1 (at 1 the error budget is zero). */
@@ -74,7 +92,14 @@ const ingress = z.strictObject({
   /** Host that always serves the idle colour. @default `preview.<host>` */
   previewHost: hostname.optional(),
   /** CIDRs that may reach the preview host; unreleased builds are never public. */
-  previewAllowedCidrs: z.array(cidr),
+  previewAllowedCidrs: z.array(cidr).superRefine((cidrs, ctx) => {
+    if (admitsEveryAddress(cidrs)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `admits the whole internet${cidrs.length > 1 ? ' (together they cover 0.0.0.0/0)' : ''}: the preview host serves unreleased builds; list your VPN or office ranges`,
+      });
+    }
+  }),
   /** @default ServiceIngress's */
   className: z.string().min(1).optional(),
   /** TLS Secret of the public host (the preview host's is `<name>-preview`); cert-manager issues both. */
@@ -167,6 +192,7 @@ export const serviceSchema = z
         publicKeyMultibase: z
           .string()
           .min(1, 'must not be empty')
+          .max(1024, { message: 'must be at most 1024 characters (an Ed25519 key is 48)', abort: true })
           .regex(/^z/, { message: 'must be a multibase base58btc key, starting with "z"', abort: true })
           .regex(/^z[1-9A-HJ-NP-Za-km-z]+$/, 'must hold only base58btc characters after the "z"'),
         /** Responder replicas. @default DidResponder's */
@@ -174,7 +200,7 @@ export const serviceSchema = z
       })
       .optional(),
     /** Pull the image with credentials from Secrets Manager (`{"username","password"}`). @default public pulls */
-    imagePullSecret: z.strictObject({ awsSecretId: z.string().min(1) }).optional(),
+    imagePullSecret: z.strictObject({ awsSecretId }).optional(),
   })
   .superRefine((svc, ctx) => {
     if (svc.did && !svc.ingress) {
@@ -190,6 +216,18 @@ export const serviceSchema = z
         path: ['env', 'SERVICE_DID'],
         message: 'is set from ingress.host (did:web:<host>) when the service has a did block: leave it out',
       });
+    }
+    const secretEnv = new Map(Object.entries(svc.secret?.keys ?? {}).map(([key, k]) => [k.env, key]));
+    for (const [name, value] of Object.entries(svc.env)) {
+      const key = secretEnv.get(name);
+      const problem = key
+        ? `is also set by secret.keys.${key}: the container would get the variable twice, and this value in clear in cdk.tf.json; leave it to the secret`
+        : SECRET_NAME.test(name)
+          ? `is named as a secret (ends in "${name.match(SECRET_NAME)![2]}"), but env values are written in clear to cdk.tf.json and the Deployment: put it in secret.keys, which reads it from AWS Secrets Manager`
+          : URL_WITH_CREDENTIALS.test(value)
+            ? 'holds a URL with credentials in it (user:password@), written in clear to cdk.tf.json and the Deployment: put it in secret.keys, which reads it from AWS Secrets Manager'
+            : undefined;
+      if (problem) ctx.addIssue({ code: 'custom', path: ['env', name], message: problem });
     }
     if (svc.idleReplicas > svc.replicas) {
       ctx.addIssue({ code: 'custom', path: ['idleReplicas'], message: `must not exceed replicas (${svc.replicas})` });

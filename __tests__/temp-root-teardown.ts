@@ -1,0 +1,1 @@
+export { removeTempRoot as default } from './temp-root';
