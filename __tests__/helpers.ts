@@ -58,11 +58,10 @@ const unedited = new Map<EnvName, string>();
  */
 export function synthString(name: EnvName, edit?: Edit): string {
   const dir = process.env.JEST_SYNTH_DIR;
+  if (!edit && unedited.has(name)) return unedited.get(name)!;
   if (!edit && dir) {
-    if (!unedited.has(name)) {
-      const raw = JSON.parse(readFileSync(join(dir, 'stacks', name, 'cdk.tf.json'), 'utf8'));
-      unedited.set(name, JSON.stringify(withoutMetadata(raw), null, 2));
-    }
+    const raw = JSON.parse(readFileSync(join(dir, 'stacks', name, 'cdk.tf.json'), 'utf8'));
+    unedited.set(name, JSON.stringify(withoutMetadata(raw), null, 2));
     return unedited.get(name)!;
   }
   // Loaded on demand: most test files never need cdktf or the providers.
@@ -70,7 +69,10 @@ export function synthString(name: EnvName, edit?: Edit): string {
   const { Testing } = require('cdktf') as typeof import('cdktf');
   const { EnvironmentStack } = require('../stacks/environment-stack') as typeof import('../stacks/environment-stack');
   /* eslint-enable @typescript-eslint/no-require-imports */
-  return Testing.synth(new EnvironmentStack(Testing.app(), environment(name, edit)));
+  const json = Testing.synth(new EnvironmentStack(Testing.app(), environment(name, edit)));
+  // Without the run's synth (the mutation run has none), an unedited stack is synthesized once per file.
+  if (!edit) unedited.set(name, json);
+  return json;
 }
 
 export interface SynthJson {

@@ -290,16 +290,23 @@ describe('Monitoring', () => {
   });
 });
 
+/** The production service with every optional alert on. */
+const EVERY_ALERT = {
+  service: 'mls-server',
+  namespace: 'production',
+  live: 'green',
+  runbookBaseUrl: 'https://example.com/README.md',
+  autoscaled: true,
+  database: true,
+  didResponder: 'mls-server-did',
+} as const;
+
 describe('alert rules', () => {
-  const group = serviceAlertRules({
-    service: 'mls-server',
-    namespace: 'production',
-    live: 'green',
-    runbookBaseUrl: 'https://example.com/README.md',
-    autoscaled: true,
-    database: true,
+  // Built in each test, not when the file loads, so the mutation run sees which tests read them.
+  let byName: Record<string, ReturnType<typeof serviceAlertRules>['rules'][number]>;
+  beforeEach(() => {
+    byName = Object.fromEntries(serviceAlertRules(EVERY_ALERT).rules.map((r) => [r.alert, r]));
   });
-  const byName = Object.fromEntries(group.rules.map((r) => [r.alert, r]));
 
   it.each([
     ['MlsServiceDown', 'critical', '2m', / == 0$/],
@@ -325,6 +332,22 @@ describe('alert rules', () => {
     expect(rule.annotations.summary.length).toBeGreaterThan(10);
     expect(rule.annotations.description.length).toBeGreaterThan(10);
     expect(rule.annotations.runbook_url).toBe(`https://example.com/README.md#runbook-${alert.toLowerCase()}`);
+  });
+
+  it('writes thresholds into the annotations as a reader says them', () => {
+    expect(byName.MlsHighCpuUsage!.annotations.summary).toBe(
+      'mls-server pod {{ $labels.pod }} uses more than 80% of its CPU limit',
+    );
+    expect(byName.MlsHighMemoryUsage!.annotations.summary).toBe(
+      'mls-server pod {{ $labels.pod }} uses more than 90% of its memory limit',
+    );
+    const rules = serviceAlertRules({ ...EVERY_ALERT, thresholds: { cpuRatio: 0.755 } }).rules;
+    expect(rules.find((r) => r.alert === 'MlsHighCpuUsage')!.annotations.description).toBe(
+      'CPU use has been above 75.5% of the limit for 10 minutes.',
+    );
+    expect(clusterAlertRules({ runbookBaseUrl: 'https://x' }).rules[0]!.annotations.summary).toBe(
+      'Less than 10% disk left on {{ $labels.instance }} {{ $labels.mountpoint }}',
+    );
   });
 
   it('counts only the live colour for availability', () => {
@@ -453,5 +476,147 @@ describe('pieces built as data', () => {
     const d = serviceDashboard({ service: 'mls-server', namespace: 'production' });
     expect(JSON.stringify(d)).not.toMatch(/"(id|version|created|updated)":/);
     expect(serviceDashboard({ service: 'mls-server', namespace: 'production' })).toEqual(d);
+  });
+});
+
+/**
+ * Every alert in full: severity, `for:` and the whole expression (its
+ * selectors, windows and threshold), for the production service with every
+ * optional alert on. Written out, not generated: a changed selector or
+ * duration must be a changed line here, reviewed, not a re-recorded snapshot.
+ */
+describe('alert rules, each exactly', () => {
+  const rules = [...serviceAlertRules(EVERY_ALERT).rules, ...clusterAlertRules({ runbookBaseUrl: 'https://x' }).rules];
+  const table: [string, string | null, string, string, string][] = [
+    [
+      'MlsServiceDown',
+      null,
+      'critical',
+      '2m',
+      '(sum(up{namespace="production", app="mls-server", colour="green"}) or vector(0)) == 0',
+    ],
+    [
+      'MlsHighCpuUsage',
+      null,
+      'warning',
+      '10m',
+      'sum by (pod) (rate(container_cpu_usage_seconds_total{namespace="production", pod=~"mls-server-(blue|green)-.*", container="mls-server"}[5m])) / sum by (pod) (kube_pod_container_resource_limits{namespace="production", pod=~"mls-server-(blue|green)-.*", container="mls-server", resource="cpu"}) > 0.8',
+    ],
+    [
+      'MlsHighMemoryUsage',
+      null,
+      'warning',
+      '10m',
+      'max by (pod) (container_memory_working_set_bytes{namespace="production", pod=~"mls-server-(blue|green)-.*", container="mls-server"}) / max by (pod) (kube_pod_container_resource_limits{namespace="production", pod=~"mls-server-(blue|green)-.*", container="mls-server", resource="memory"}) > 0.9',
+    ],
+    [
+      'MlsHighLatencyP95',
+      null,
+      'warning',
+      '5m',
+      'histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{namespace="production", app="mls-server", colour="green"}[5m]))) > 2',
+    ],
+    [
+      'MlsPodCrashLooping',
+      null,
+      'warning',
+      '5m',
+      'max by (pod) (kube_pod_container_status_waiting_reason{namespace="production", pod=~"mls-server-(blue|green)-.*", reason="CrashLoopBackOff"}) == 1',
+    ],
+    [
+      'MlsDeploymentReplicasUnavailable',
+      null,
+      'warning',
+      '10m',
+      'kube_deployment_status_replicas_unavailable{namespace="production", deployment=~"mls-server-(blue|green)"} > 0',
+    ],
+    [
+      'MlsDatabaseConnectionFailures',
+      null,
+      'critical',
+      '2m',
+      'sum(up{namespace="production", app="mls-server", colour="green"}) > 0 and (sum(database_connections_active{namespace="production", app="mls-server", colour="green"}) or vector(0)) == 0',
+    ],
+    [
+      'MlsSlowDatabaseQueries',
+      null,
+      'warning',
+      '5m',
+      'sum(rate(database_query_duration_seconds_sum{namespace="production", app="mls-server", colour="green"}[5m])) / sum(rate(database_query_duration_seconds_count{namespace="production", app="mls-server", colour="green"}[5m])) > 1',
+    ],
+    [
+      'MlsHpaAtMaximum',
+      null,
+      'warning',
+      '15m',
+      'kube_horizontalpodautoscaler_status_current_replicas{namespace="production", horizontalpodautoscaler="mls-server"} >= kube_horizontalpodautoscaler_spec_max_replicas{namespace="production", horizontalpodautoscaler="mls-server"}',
+    ],
+    [
+      'MlsDidDocumentUnavailable',
+      null,
+      'critical',
+      '5m',
+      '(sum(kube_deployment_status_replicas_available{namespace="production", deployment="mls-server-did"}) or vector(0)) < 1',
+    ],
+    [
+      'MlsErrorBudgetBurn1h',
+      'availability',
+      'critical',
+      '2m',
+      'mls:slo_error_budget_remaining:ratio{namespace="production", app="mls-server", colour="green", slo="availability"} and on (namespace, app, colour) (mls:slo_errors:ratio_rate1h{namespace="production", app="mls-server", colour="green", slo="availability"} > 0.0144 and mls:slo_errors:ratio_rate5m{namespace="production", app="mls-server", colour="green", slo="availability"} > 0.0144)',
+    ],
+    [
+      'MlsErrorBudgetBurn6h',
+      'availability',
+      'critical',
+      '15m',
+      'mls:slo_error_budget_remaining:ratio{namespace="production", app="mls-server", colour="green", slo="availability"} and on (namespace, app, colour) (mls:slo_errors:ratio_rate6h{namespace="production", app="mls-server", colour="green", slo="availability"} > 0.006 and mls:slo_errors:ratio_rate30m{namespace="production", app="mls-server", colour="green", slo="availability"} > 0.006)',
+    ],
+    [
+      'MlsErrorBudgetBurn3d',
+      'availability',
+      'warning',
+      '1h',
+      'mls:slo_error_budget_remaining:ratio{namespace="production", app="mls-server", colour="green", slo="availability"} and on (namespace, app, colour) (mls:slo_errors:ratio_rate3d{namespace="production", app="mls-server", colour="green", slo="availability"} > 0.001 and mls:slo_errors:ratio_rate6h{namespace="production", app="mls-server", colour="green", slo="availability"} > 0.001)',
+    ],
+    [
+      'MlsErrorBudgetBurn1h',
+      'latency',
+      'critical',
+      '2m',
+      'mls:slo_error_budget_remaining:ratio{namespace="production", app="mls-server", colour="green", slo="latency"} and on (namespace, app, colour) (mls:slo_errors:ratio_rate1h{namespace="production", app="mls-server", colour="green", slo="latency"} > 0.72 and mls:slo_errors:ratio_rate5m{namespace="production", app="mls-server", colour="green", slo="latency"} > 0.72)',
+    ],
+    [
+      'MlsErrorBudgetBurn6h',
+      'latency',
+      'critical',
+      '15m',
+      'mls:slo_error_budget_remaining:ratio{namespace="production", app="mls-server", colour="green", slo="latency"} and on (namespace, app, colour) (mls:slo_errors:ratio_rate6h{namespace="production", app="mls-server", colour="green", slo="latency"} > 0.3 and mls:slo_errors:ratio_rate30m{namespace="production", app="mls-server", colour="green", slo="latency"} > 0.3)',
+    ],
+    [
+      'MlsErrorBudgetBurn3d',
+      'latency',
+      'warning',
+      '1h',
+      'mls:slo_error_budget_remaining:ratio{namespace="production", app="mls-server", colour="green", slo="latency"} and on (namespace, app, colour) (mls:slo_errors:ratio_rate3d{namespace="production", app="mls-server", colour="green", slo="latency"} > 0.05 and mls:slo_errors:ratio_rate6h{namespace="production", app="mls-server", colour="green", slo="latency"} > 0.05)',
+    ],
+    [
+      'MlsLowDiskSpace',
+      null,
+      'warning',
+      '5m',
+      'node_filesystem_avail_bytes{fstype!~"tmpfs|overlay|squashfs"} / node_filesystem_size_bytes{fstype!~"tmpfs|overlay|squashfs"} < 0.1',
+    ],
+  ];
+
+  it('has exactly these alerts, in this order', () => {
+    expect(rules.map((r) => [r.alert, r.labels.slo ?? null])).toEqual(table.map(([a, slo]) => [a, slo]));
+  });
+
+  it.each(table)('%s (%s): %s after %s', (alert, slo, severity, forDuration, expr) => {
+    const rule = rules.find((r) => r.alert === alert && (r.labels.slo ?? null) === slo)!;
+    expect(rule.labels.severity).toBe(severity);
+    expect(rule.for).toBe(forDuration);
+    expect(rule.expr).toBe(expr);
   });
 });

@@ -243,6 +243,15 @@ describe('plan summary', () => {
     expect(out.trimEnd().endsWith('</details>')).toBe(true);
   });
 
+  it('reads a plan nested exactly 1000 levels deep, and refuses one level more', () => {
+    const nested = (levels: number) =>
+      `{"format_version":"1.2","resource_changes":[],"planned_values":${'['.repeat(levels - 1)}${']'.repeat(levels - 1)}}`;
+    expect(() => parsePlan('deep.json', nested(1000))).not.toThrow();
+    expect(() => parsePlan('deep.json', nested(1001))).toThrow(
+      'deep.json: nests deeper than 1000 levels, which no Terraform plan does; pass the output of terraform show -json <planfile>',
+    );
+  });
+
   it('puts a removed environment first (E17), and refuses an unknown flag', () => {
     let out = '';
     const args = ['--removed', 'qa', '/plans/production.json'];

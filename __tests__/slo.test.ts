@@ -99,7 +99,10 @@ describe('the burn-rate table (SRE Workbook, table 5-8)', () => {
 });
 
 describe('the SLI recording rules', () => {
-  const rules = sliRecordingRules({ service: 'api', namespace: 'apps', statusLabel: 'code' });
+  let rules: ReturnType<typeof sliRecordingRules>;
+  beforeEach(() => {
+    rules = sliRecordingRules({ service: 'api', namespace: 'apps', statusLabel: 'code' });
+  });
 
   it('record each SLI over 5m, 30m, 1h, 2h, 6h, 1d, 3d and the window, and the budget left', () => {
     const names = (slo: string) => rules.filter((r) => r.labels?.slo === slo).map((r) => r.record);

@@ -223,7 +223,7 @@ export function parsePlan(file: string, content: string | Uint8Array): Plan {
       const problem = entryProblem(rc);
       if (problem === undefined) return;
       const address = (rc as { address?: unknown } | null)?.address;
-      problems.push(`${list}[${i}]${typeof address === 'string' ? ` (${address})` : ''} ${problem}`);
+      problems.push(`${list}[${i}]${typeof address === 'string' && address !== '' ? ` (${address})` : ''} ${problem}`);
     });
   }
   if (problems.length > 0) {

@@ -90,6 +90,21 @@ describe('the release command', () => {
     expect(text(root, 'production')).toBe(before);
   });
 
+  it('lists exactly the legal moves of each phase, an image only after stage', () => {
+    const root = copyRepo();
+    const next = () => run(root, ['production', 'status']).out.split('\n').at(-1);
+    expect(next()).toBe('  next: npm run release -- production stage <image>');
+    run(root, ['production', 'stage', NEXT]);
+    expect(next()).toBe(
+      '  next: npm run release -- production promote  |  npm run release -- production stage <image>  |  npm run release -- production abandon',
+    );
+    run(root, ['production', 'promote']);
+    expect(next()).toBe('  next: npm run release -- production finish  |  npm run release -- production rollback');
+    expect(run(root, ['production', 'stage', 'ghcr.io/catbird/mls-server:1.6.0']).err.split('\n').at(-1)).toBe(
+      'error: production/mls-server can: finish, rollback',
+    );
+  });
+
   it("prints each service's state and its legal next moves", () => {
     const result = run(copyRepo(), ['production', 'status']);
     expect(result).toEqual({
@@ -139,6 +154,7 @@ describe('the release command', () => {
       [['production', 'promote', '--service'], 'error: --service needs a service name'],
       [['production', 'promote', '--service', '--force'], 'error: --service needs a service name'],
       [['production', 'promote', '--force'], 'error: unknown option "--force"'],
+      [['production', 'stage', NEXT, 'extra'], 'error: unexpected argument "extra"'],
       [['production', 'promote', '--service', 'a', '--service', 'b'], 'error: --service is given twice'],
     ])('usage error for %j', (args, message) => {
       const root = copyRepo();
@@ -235,6 +251,27 @@ describe('the release command', () => {
       );
       expect(fs.existsSync(lockOf(root))).toBe(true);
     });
+
+    it.each([
+      [9, 'held'],
+      [11, 'left'],
+    ])(
+      'a lock of a live release command %i minutes old is %s (a move takes seconds; after 10 minutes it was left)',
+      (minutes, verdict) => {
+        const root = copyRepo();
+        const time = new Date(Date.now() - minutes * 60_000).toISOString();
+        fs.writeFileSync(lockOf(root), JSON.stringify({ pid: 77, time }));
+        const result = run(root, ['production', 'stage', NEXT], {
+          lockTimeoutMs: 50,
+          isAlive: () => true,
+          commandOf: () => 'node bin/ts.mjs bin/release-command.ts production stage x',
+        });
+        expect(result.code).toBe(1);
+        expect(result.err).toContain(
+          verdict === 'held' ? 'another release command is running' : 'it was most likely left behind',
+        );
+      },
+    );
 
     const CHECK = 'Check that the release file holds what you expect, then delete the lock file and run again.';
     it.each<[string, string, Partial<ReleaseOptions>, (lock: string) => string]>([

@@ -1,0 +1,48 @@
+/**
+ * npm run test:mutation [-- <stryker run flags>]
+ *
+ * Runs StrykerJS (stryker.config.mjs) incrementally: only mutants in code
+ * or tests changed since mutation/stryker-incremental.json are run again,
+ * and that file is rewritten. StrykerJS 10 needs Node 22 or later; on an
+ * older Node this fetches Node 22 from the npm registry (the
+ * `node-<platform>-<arch>` package, which holds the official binary) into
+ * the machine's tool cache, once per version.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT } from '../environments/root';
+import { cacheRoot } from './tools';
+
+/** The Node the mutation run uses when this one is older than StrykerJS allows. */
+export const NODE_VERSION = '22.23.5';
+const MIN_MAJOR = 22;
+
+/** A Node binary StrykerJS accepts: this one, or the cached Node 22 (fetched first when missing). */
+export function strykerNode(log: (line: string) => void = console.log): string {
+  if (Number(process.versions.node.split('.')[0]) >= MIN_MAJOR) return process.execPath;
+  const dir = join(cacheRoot(), `node-${NODE_VERSION}`);
+  const node = join(dir, 'bin', 'node');
+  if (existsSync(node)) return node;
+  const pkg = `node-${process.platform}-${process.arch}@${NODE_VERSION}`;
+  log(`fetching ${pkg} from the npm registry for StrykerJS (Node ${MIN_MAJOR}+; about 30 MB, once per machine)`);
+  const tmp = mkdtempSync(join(tmpdir(), 'node-'));
+  try {
+    const tgz = execFileSync('npm', ['pack', pkg, '--silent', '--pack-destination', tmp], { encoding: 'utf8' }).trim();
+    execFileSync('tar', ['xzf', join(tmp, tgz), '-C', tmp]);
+    mkdirSync(cacheRoot(), { recursive: true });
+    // Two runs at once: each unpacks in its own directory and the first rename wins.
+    if (!existsSync(dir)) renameSync(join(tmp, 'package'), dir);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  return node;
+}
+
+export function main(args: readonly string[]): number {
+  const node = strykerNode();
+  const stryker = join(ROOT, 'node_modules/@stryker-mutator/core/bin/stryker.js');
+  const res = spawnSync(node, [stryker, 'run', 'stryker.config.mjs', ...args], { cwd: ROOT, stdio: 'inherit' });
+  return res.status ?? 1;
+}
