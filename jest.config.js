@@ -20,7 +20,12 @@ const base = {
 module.exports = {
   ...base,
   roots: ['<rootDir>/__tests__'],
-  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/__tests__/e2e/', '<rootDir>/__tests__/cluster/'],
+  testPathIgnorePatterns: [
+    '/node_modules/',
+    '<rootDir>/__tests__/e2e/',
+    '<rootDir>/__tests__/cluster/',
+    '<rootDir>/__tests__/prometheus/',
+  ],
   globalSetup: '<rootDir>/__tests__/global-setup.ts',
   globalTeardown: '<rootDir>/__tests__/global-teardown.ts',
 };

@@ -339,7 +339,7 @@ describe('deploy.yml and deploy-environment.yml', () => {
     expect(steps[apply].run).toContain('| tee "$RUNNER_TEMP/apply.log"');
     expect(steps[rollback].if).toBe("failure() && steps.apply.outcome == 'failure'");
     expect(steps[rollback].run).toContain(
-      'npm run --silent rollback -- "$ENVIRONMENT" --apply-log "$RUNNER_TEMP/apply.log" --report "$RUNNER_TEMP/rollback.md"',
+      'npm run --silent rollback -- "$ENVIRONMENT" --report "$RUNNER_TEMP/rollback.md"',
     );
     expect(steps[record].if).toBe("failure() && steps.rollback.outputs.code == '0'");
     expect(steps[record].run).toContain('git push "$remote" HEAD:main');

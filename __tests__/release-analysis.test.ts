@@ -7,20 +7,18 @@ import { Testing } from 'cdktf';
 import { analysisJobName } from '../core/names';
 import { EXAMPLE_ENVIRONMENTS } from '../environments/examples/two-services';
 import { EnvironmentSource, validateAll, validateEnvironment } from '../environments/validate';
-import { checksFile, describeChecks, preChecks } from '../features/release/analysis/checks';
-import { analysisSchema } from '../features/release/analysis/schema';
-import { EnvironmentStack } from '../stacks/environment-stack';
 import {
-  ENV_NAMES,
-  Edit,
-  SynthJson,
-  configIssues,
-  dataOf,
-  environment,
-  resourcesOf,
-  source,
-  synthJson,
-} from './helpers';
+  MetricCheck,
+  checksFile,
+  describeChecks,
+  increaseOver,
+  longestRunSeconds,
+  postChecks,
+  preChecks,
+} from '../features/release/analysis/checks';
+import { analysisSchema, maxRestarts } from '../features/release/analysis/schema';
+import { EnvironmentStack } from '../stacks/environment-stack';
+import { ENV_NAMES, Edit, SynthJson, configIssues, environment, resourcesOf, source, synthJson } from './helpers';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
@@ -54,7 +52,7 @@ function addressOf(json: SynthJson, type: string, match: (body: any) => boolean)
   return `${type}.${found[0]![0]}`;
 }
 
-/** The chain of one service: rollout → pre Job → Service → post Job → old colour, and the HPA after the switch. */
+/** The chain of one service: rollout → pre Job → Service → post Job → its verdict record → old colour, and the HPA after the switch. */
 function chain(json: SynthJson, service: string, live: string, old: string) {
   const named = (type: string, name: string) => addressOf(json, type, (b) => b.metadata.name === name);
   const job = (when: string) =>
@@ -65,11 +63,18 @@ function chain(json: SynthJson, service: string, live: string, old: string) {
         b.metadata.labels['mls.catbird.blue/analysis-of'] === service &&
         b.metadata.labels['mls.catbird.blue/analysis'] === when,
     );
+  const post = job('post');
+  const postRecord = addressOf(
+    json,
+    'terraform_data',
+    (b) => b.triggers_replace.job === json.resource.kubernetes_job_v1[post.split('.')[1]!].metadata.name,
+  );
   return {
     rollout: named('kubernetes_deployment_v1', `${service}-${live}`),
     pre: job('pre'),
     service: named('kubernetes_service_v1', service),
-    post: job('post'),
+    post,
+    postRecord,
     old: named('kubernetes_deployment_v1', `${service}-${old}`),
   };
 }
@@ -100,7 +105,7 @@ describe('the release analysis in the graph', () => {
       expect(waitsFor(json, c.pre)).toContain(c.rollout);
       expect(waitsFor(json, c.service)).toContain(c.pre);
       expect(waitsFor(json, c.post)).toContain(c.service);
-      expect(waitsFor(json, c.old)).toContain(c.post);
+      expect(waitsFor(json, c.old)).toContain(c.postRecord);
       // The pre Job does not wait for the switch, nor the switch for what follows it (no cycle).
       expect(waitsFor(json, c.pre)).not.toContain(c.service);
       expect(waitsFor(json, c.service)).not.toContain(c.post);
@@ -115,16 +120,45 @@ describe('the release analysis in the graph', () => {
     }
   });
 
-  it.each(stacks)('%s: the switch waits for a PASS verdict and prints the one it got', (_name, json) => {
+  it.each(stacks)('%s: the switch waits for a PASS verdict in state and prints the one it got', (_name, json) => {
     const service = resourcesOf(json, 'kubernetes_service_v1').find((s) => s.metadata.annotations)!;
     const [, verdict] = service.lifecycle.precondition;
-    const data = Object.keys(dataOf(json, 'kubernetes_resources'));
-    const read = `data.kubernetes_resources.${data.find((d) => verdict.condition.includes(d))}`;
-    expect(verdict.condition).toBe(
-      `\${startswith(trimspace(try(${read}.objects[0].status.containerStatuses[0].state.terminated.message, "")), "PASS")}`,
+    const record = Object.keys(json.resource.terraform_data).find((id) => verdict.condition.includes(id))!;
+    const message = `terraform_data.${record}.output.message`;
+    expect(verdict.condition).toBe(`\${try(jsondecode(${message}).verdict, "NONE") == "PASS"}`);
+    expect(verdict.error_message).toMatch(
+      /before the switch did not pass, so traffic did not move: \$\{try\(jsondecode/,
     );
-    expect(verdict.error_message).toMatch(/before the switch did not pass, so traffic did not move: \$\{/);
-    expect(verdict.error_message).toContain(`: trimspace(try(${read}.objects[0]`);
+    expect(verdict.error_message).toContain(`try(jsondecode(${message}).summary`);
+    expect(
+      waitsFor(
+        json,
+        `kubernetes_service_v1.${Object.entries<any>(json.resource.kubernetes_service_v1).find(([, b]) => b === service)![0]}`,
+      ),
+    ).toContain(`terraform_data.${record}`);
+  });
+
+  it.each(stacks)('%s: each verdict is recorded once, when its Job is new, and outlives the pod', (_name, json) => {
+    const records = Object.values<any>(json.resource.terraform_data);
+    const jobs = resourcesOf(json, 'kubernetes_job_v1')
+      .map((j) => j.metadata.name)
+      .sort();
+    expect(records.map((r) => r.triggers_replace.job).sort()).toEqual(jobs);
+    for (const r of records) {
+      expect(r.lifecycle.ignore_changes).toEqual(['input']);
+      expect(r.input.message).toMatch(
+        /^\$\{trimspace\(try\(data\.kubernetes_resources\.[^.]+\.objects\[0\]\.status\.containerStatuses\[0\]\.state\.terminated\.message, ""\)\)\}$/,
+      );
+    }
+    // After the switch, a verdict other than PASS fails the apply at the record.
+    const post = records.filter((r) => r.lifecycle.postcondition);
+    expect(post.map((r) => r.triggers_replace.job)).toEqual(jobs.filter((j) => j.includes('-post-')));
+    for (const r of post) {
+      expect(r.lifecycle.postcondition[0].condition).toMatch(
+        /^\$\{try\(jsondecode\(self\.output\.message\)\.verdict, "NONE"\) == "PASS"\}$/,
+      );
+      expect(r.lifecycle.postcondition[0].error_message).toMatch(/after the switch did not pass: \$\{try/);
+    }
   });
 });
 
@@ -145,9 +179,9 @@ describe('the analysis Jobs', () => {
   });
 
   it.each([
-    ['pre', 'http://mls-server-preview.production.svc:80', '0'],
-    ['post', 'http://mls-server.production.svc:80', '1'],
-  ])('%s: checks %s; a failed verdict exits %s', (when, target, failExit) => {
+    ['pre', 'http://mls-server-preview.production.svc:80'],
+    ['post', 'http://mls-server.production.svc:80'],
+  ])('%s: checks %s, and names what its verdict is about', (when, target) => {
     const container = job(when).spec.template.spec.container[0];
     const env = Object.fromEntries(container.env.map((e: any) => [e.name, e.value]));
     expect(env).toEqual({
@@ -155,11 +189,29 @@ describe('the analysis Jobs', () => {
       PROMETHEUS_URL: 'http://kube-prometheus-stack-prometheus.monitoring.svc:9090',
       CHECKS_FILE: '/analysis/checks',
       VERDICT_FILE: '/dev/termination-log',
-      FAIL_EXIT: failExit,
       REQUEST_TIMEOUT: '5',
+      ANALYSIS_NAMESPACE: expect.stringMatching(/^\$\{kubernetes_namespace_v1\.[^.]+\.metadata\[0\]\.name\}$/),
+      ANALYSIS_SERVICE: 'mls-server',
+      ANALYSIS_WHEN: when,
+      ANALYSIS_RELEASE: '1.5.0',
+      ANALYSIS_STAGE: '7',
     });
     expect(container.image).toBe('nginxinc/nginx-unprivileged:1.27.4-alpine');
     expect(container.command).toEqual(['/bin/sh', '/analysis/analysis.sh']);
+  });
+
+  it.each(['pre', 'post'])('%s: its deadline outlasts the longest its checks can take', (when) => {
+    const j = job(when);
+    const checks = resourcesOf(json, 'kubernetes_config_map_v1').find((c) => c.metadata.name === j.metadata.name).data
+      .checks as string;
+    const lines = checks
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' '));
+    const smokes = lines.filter((l) => l[0] === 'smoke').length;
+    // Each measurement: its interval, then a query and a sample count, each up to the 5 s timeout.
+    const metrics = lines.filter((l) => l[0] === 'metric').map((l) => Number(l[6]) * (Number(l[5]) + 10));
+    expect(j.spec.active_deadline_seconds).toBeGreaterThanOrEqual(smokes * 5 + Math.max(...metrics));
   });
 
   it('runs under the restricted profile, with no API token', () => {
@@ -179,7 +231,8 @@ describe('the analysis Jobs', () => {
     );
     expect(config.data['analysis.sh']).toMatch(/^#!\/bin\/sh\n/);
     expect(config.data['analysis.sh']).not.toMatch(/\$\{|%\{/);
-    expect(config.data.checks.split('\n').slice(0, 2)).toEqual([
+    expect(config.data.checks.split('\n').slice(0, 3)).toEqual([
+      'load 2 /health /xrpc/blue.catbird.mls.getKeyPackages',
       'smoke health GET /health 200 2000',
       'smoke get_key_packages GET /xrpc/blue.catbird.mls.getKeyPackages 401 2000',
     ]);
@@ -276,11 +329,19 @@ describe('the checks', () => {
     metrics: true,
   };
 
-  it('before the switch: smoke, full size, no restarts, nodes Ready, room for the autoscaler to grow', () => {
+  it('before the switch: load, smoke, full size, no restarts, nodes Ready, room for the autoscaler to grow', () => {
     const checks = preChecks(settings, target);
-    expect(checks.map((c) => (c.kind === 'metric' ? `${c.name} ${c.bound} ${c.threshold}` : c.name))).toEqual([
+    expect(
+      checks.map((c) =>
+        c.kind === 'metric'
+          ? `${c.name} ${c.bound} ${c.threshold}`
+          : c.kind === 'load'
+            ? `load ${c.ratePerSecond}/s ${c.paths.join(' ')}`
+            : c.name,
+      ),
+    ).toEqual([
+      'load 2/s /health',
       'health',
-      'get_key_packages',
       'available_replicas min 3',
       'restarts max 0',
       'nodes_not_ready max 0',
@@ -288,21 +349,70 @@ describe('the checks', () => {
       'quota_memory_room min 1879048192',
       'quota_pods_room min 7',
     ]);
-    expect(describeChecks(checks)).toBe('2 smoke checks, 6 metric checks over 30 s');
+    expect(describeChecks(checks)).toBe('1 smoke check, 6 metric checks over 30 s');
   });
 
-  it('writes one line a check, the query URL-encoded', () => {
-    const line = checksFile(preChecks(settings, target)).split('\n')[2]!;
-    expect(line).toBe(
-      `metric available_replicas min 3 10 3 0 ${encodeURIComponent('min(kube_deployment_status_replicas_available{namespace="apps", deployment="api-green"})')}`,
+  it('after the switch: the error ratio limit comes from the availability objective, the seeds’ 10 % at most', () => {
+    const ratio = (objective?: number) =>
+      postChecks(settings, { ...target, availabilityObjective: objective }).find(
+        (c) => c.kind === 'metric' && c.name === 'error_ratio',
+      ) as MetricCheck;
+    expect(ratio().threshold).toBe(0.0144);
+    expect(ratio(0.999).threshold).toBe(0.0144);
+    expect(ratio(0.995).threshold).toBe(0.072);
+    expect(ratio(0.99).threshold).toBe(0.1);
+    expect(ratio(0.9).threshold).toBe(0.1);
+    expect(ratio()).toMatchObject({
+      failFast: 0.5,
+      intervalSeconds: 60,
+      count: 5,
+      failureLimit: 2,
+      inconclusiveLimit: 2,
+    });
+    expect(ratio().samples).toEqual({ query: expect.stringContaining('http_requests_total'), min: 50 });
+  });
+
+  it('counts a series born inside the window from zero, never losing its first sample', () => {
+    expect(increaseOver('x{a="1"}', 60)).toBe('((x{a="1"} - (x{a="1"} offset 60s or x{a="1"} * 0)) >= 0 or x{a="1"})');
+    const ratio = postChecks(settings, target).find(
+      (c) => c.kind === 'metric' && c.name === 'error_ratio',
+    ) as MetricCheck;
+    expect(ratio.query).toBe(
+      `(sum(${increaseOver('http_requests_total{namespace="apps", app="api", colour="green", status=~"5.."}', 60)}) or vector(0)) / sum(${increaseOver('http_requests_total{namespace="apps", app="api", colour="green"}', 60)})`,
     );
-    expect(line.split(' ')).toHaveLength(8);
+    expect(ratio.query).not.toMatch(/rate\(|increase\(/);
+  });
+
+  it('writes one line a check, the queries URL-encoded', () => {
+    const lines = checksFile(postChecks(settings, target)).split('\n');
+    expect(lines[0]).toBe('load 2 /health');
+    const ratio = lines[2]!.split(' ');
+    expect(ratio.slice(0, 10)).toEqual(['metric', 'error_ratio', 'max', '0.0144', '0.5', '60', '5', '2', '2', '50']);
+    expect(ratio).toHaveLength(12);
+    expect(decodeURIComponent(ratio[11]!)).toContain('sum(((http_requests_total{');
+    const restarts = lines[4]!.split(' ');
+    expect(restarts.slice(0, 10)).toEqual(['metric', 'restarts', 'max', '0', '-', '60', '5', '0', '2', '-']);
+    expect(restarts[11]).toBe('-');
+  });
+
+  it('bounds the time the program can take: smoke timeouts, then the slowest metric with two queries a measurement', () => {
+    const checks = postChecks(settings, target);
+    expect(longestRunSeconds(checks, 5)).toBe(1 * 5 + 5 * (60 + 10));
   });
 });
 
 describe('bad analysis settings are refused, naming the field', () => {
   const issues = (analysis: unknown) =>
     configIssues(() => environment('production', (s) => Object.assign(s.services[0], { analysis })));
+  /** A post block: the defaults, with `changes` merged into its checks. */
+  const post = (changes: Record<string, object>) => {
+    const base: Record<string, object> = {
+      errorRatio: { intervalSeconds: 60, count: 5, failureLimit: 2 },
+      p95LatencySeconds: { threshold: 5, intervalSeconds: 60, count: 5, failureLimit: 2 },
+      restarts: { threshold: 0, intervalSeconds: 60, count: 5, failureLimit: 0 },
+    };
+    return { post: Object.fromEntries(Object.entries(base).map(([k, v]) => [k, { ...v, ...changes[k] }])) };
+  };
 
   it.each<[string, unknown, string]>([
     [
@@ -312,25 +422,53 @@ describe('bad analysis settings are refused, naming the field', () => {
     ],
     [
       'a watch longer than 30 minutes',
-      {
-        post: {
-          errorRatio: { threshold: 0.1, intervalSeconds: 600, count: 4, failureLimit: 3 },
-          p95LatencySeconds: { threshold: 5, intervalSeconds: 60, count: 5, failureLimit: 4 },
-          restarts: { threshold: 0, intervalSeconds: 60, count: 5, failureLimit: 0 },
-        },
-      },
+      post({ errorRatio: { intervalSeconds: 600, count: 4, failureLimit: 2 } }),
       'services[0].analysis.post.errorRatio.count: × intervalSeconds is 2400 s: an analysis watches at most 1800 s (the apply waits for it)',
     ],
     [
       'an error ratio written as a percent',
-      {
-        post: {
-          errorRatio: { threshold: 10, intervalSeconds: 60, count: 5, failureLimit: 4 },
-          p95LatencySeconds: { threshold: 5, intervalSeconds: 60, count: 5, failureLimit: 4 },
-          restarts: { threshold: 0, intervalSeconds: 60, count: 5, failureLimit: 0 },
-        },
-      },
-      'services[0].analysis.post.errorRatio.threshold: must be at most 1 (a share) (got 10)',
+      post({ errorRatio: { threshold: 10 } }),
+      'services[0].analysis.post.errorRatio.threshold: must be below 1: a share of errors is never above 1, so the check could never fail (got 10)',
+    ],
+    [
+      'an error ratio limit of 1, which no share exceeds',
+      post({ errorRatio: { threshold: 1 } }),
+      'services[0].analysis.post.errorRatio.threshold: must be below 1: a share of errors is never above 1, so the check could never fail (got 1)',
+    ],
+    [
+      'a fail-fast bound below the limit',
+      post({ errorRatio: { threshold: 0.2, failFastThreshold: 0.1 } }),
+      'services[0].analysis.post.errorRatio.failFastThreshold: (0.1) must be above threshold (0.2): it is the bound of a failure too severe to wait for',
+    ],
+    [
+      'an inconclusive limit that lets a check pass on no data',
+      post({ errorRatio: { inconclusiveLimit: 5 } }),
+      'services[0].analysis.post.errorRatio.inconclusiveLimit: (5) must be below count (5): otherwise the check could pass on no data at all',
+    ],
+    [
+      'a window shorter than two scrapes',
+      post({ errorRatio: { intervalSeconds: 30, count: 10, failureLimit: 4 } }),
+      'services[0].analysis.post.errorRatio.intervalSeconds: (30) must be at least 60: a measurement covers its interval, and a shorter one than two scrapes (30 s each) may hold no new sample',
+    ],
+    [
+      'an interval shorter than a query may take',
+      { requestTimeoutSeconds: 10, pre: { intervalSeconds: 5, count: 3, failureLimit: 0 } },
+      'services[0].analysis.pre.intervalSeconds: (5) is shorter than requestTimeoutSeconds (10): a slow query would overlap the next measurement',
+    ],
+    [
+      'a minimum of requests its own load cannot reach',
+      post({ errorRatio: { minRequests: 500 } }),
+      "services[0].analysis.post.errorRatio.minRequests: (500) is more than the analysis's own load sends in an interval (2/s × 60 s = 120): a quiet colour would never be judged; raise load.ratePerSecond or lower minRequests",
+    ],
+    [
+      'a p95 limit at the largest bucket, which Prometheus caps the quantile at',
+      post({ p95LatencySeconds: { threshold: 10 } }),
+      'services[0].analysis.post.p95LatencySeconds.threshold: (10 s) must be below the largest bucket of http_request_duration_seconds (10 s): Prometheus reads any slower quantile as 10 s, so the check could never fail: lower it, or export a larger bucket',
+    ],
+    [
+      'a restart limit no pods can reach',
+      post({ restarts: { threshold: 40 } }),
+      "services[0].analysis.post.restarts.threshold: (40) can never be exceeded: 10 pods restart at most 30 times in 60 s (the kubelet's back-off), so the check could never fail",
     ],
     [
       'no smoke check',
@@ -366,26 +504,48 @@ describe('bad analysis settings are refused, naming the field', () => {
     expect(issues(analysis)).toContainEqual(`production: ${issue}`);
   });
 
-  it('fills the seeds’ defaults when the block is left out', () => {
-    expect(environment('production').services[0]!.analysis).toEqual({
-      smoke: [
-        { name: 'health', method: 'GET', path: '/health', status: 200, maxLatencyMs: 2000 },
-        {
-          name: 'get_key_packages',
-          method: 'GET',
-          path: '/xrpc/blue.catbird.mls.getKeyPackages',
-          status: 401,
-          maxLatencyMs: 2000,
-        },
-      ],
+  it('fills the defaults when the block is left out: the health check alone for a service that is not the MLS server', () => {
+    const env = environment('production', (s) => delete s.services[0].analysis);
+    expect(env.services[0]!.analysis).toEqual({
+      smoke: [{ name: 'health', method: 'GET', path: '/health', status: 200, maxLatencyMs: 2000 }],
       requestTimeoutSeconds: 5,
-      pre: { intervalSeconds: 10, count: 3, failureLimit: 0 },
+      load: { ratePerSecond: 2 },
+      pre: { intervalSeconds: 10, count: 3, failureLimit: 0, inconclusiveLimit: 1 },
       post: {
-        errorRatio: { threshold: 0.1, intervalSeconds: 60, count: 5, failureLimit: 4 },
-        p95LatencySeconds: { threshold: 5, intervalSeconds: 60, count: 5, failureLimit: 4 },
-        restarts: { threshold: 0, intervalSeconds: 60, count: 5, failureLimit: 0 },
+        errorRatio: {
+          intervalSeconds: 60,
+          count: 5,
+          failureLimit: 2,
+          inconclusiveLimit: 2,
+          failFastThreshold: 0.5,
+          minRequests: 50,
+        },
+        p95LatencySeconds: {
+          threshold: 5,
+          intervalSeconds: 60,
+          count: 5,
+          failureLimit: 2,
+          inconclusiveLimit: 2,
+          minRequests: 50,
+        },
+        restarts: { threshold: 0, intervalSeconds: 60, count: 5, failureLimit: 0, inconclusiveLimit: 2 },
       },
     });
+  });
+
+  it('knows how often the kubelet can restart a container, and accepts a restart limit just below it', () => {
+    expect([0, 9, 10, 29, 30, 69, 70, 300, 310, 610].map(maxRestarts)).toEqual([1, 1, 2, 2, 3, 3, 4, 5, 6, 7]);
+    const analysis = post({ restarts: { threshold: 29 } });
+    expect(() => environment('production', (s) => Object.assign(s.services[0], { analysis }))).not.toThrow();
+  });
+
+  it('gives the MLS server its XRPC smoke check in its own files', () => {
+    for (const name of ENV_NAMES) {
+      expect(environment(name).services[0]!.analysis.smoke.map((c) => `${c.path} ${c.status}`)).toEqual([
+        '/health 200',
+        '/xrpc/blue.catbird.mls.getKeyPackages 401',
+      ]);
+    }
   });
 });
 

@@ -4,69 +4,124 @@
  * of its steps (nothing applied or recorded after a refused plan). The run
  * against a real API server is in __tests__/cluster.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   RollbackRefused,
   RollbackSteps,
-  analysisFailures,
+  analysisEvidence,
+  currentSwitches,
   parseRollbackArgs,
   rollback,
   runRollback,
 } from '../bin/rollback-command';
 import { differences, trafficOnlyProblems } from '../bin/rollback-guard';
+import { ConfigError } from '../core/errors';
 import { environment } from './helpers';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- plan JSON */
 
-/** Terraform's way of printing a diagnostic: boxed, wrapped at 78 columns. */
-function boxed(message: string): string {
-  const words = message.split(' ');
-  const lines: string[] = [];
-  let line = '';
-  for (const w of words) {
-    if (line && line.length + w.length + 1 > 76) {
-      lines.push(line);
-      line = w;
-    } else line = line ? `${line} ${w}` : w;
-  }
-  lines.push(line);
-  return ['╷', ...lines.map((l) => `│ ${l}`), '╵'].join('\n');
-}
+/** A verdict as analysis.sh writes it; production's switch to 1.5.0 at stage 7 unless changed. */
+const verdict = (changes: Record<string, unknown> = {}) =>
+  JSON.stringify({
+    format: 1,
+    verdict: 'FAIL',
+    namespace: 'production',
+    service: 'mls-server',
+    when: 'post',
+    release: '1.5.0',
+    stage: '7',
+    summary: 'error_ratio = 0.31, must be at most 0.0144 (3 of 3 measurements failed; 2 allowed)',
+    checks: [],
+    ...changes,
+  });
 
-const PRE_FAILED = boxed(
-  'Error: Resource precondition failed on cdk.tf.json line 1234, in resource "kubernetes_service_v1" "mls-server_service_83ECB1D6": ' +
-    'The analysis of mls-server 1.5.0 (stage 7) before the switch did not pass, so traffic did not move: ' +
-    'FAIL: error_ratio = 0.231, must be at most 0.01 (3 of 3 measurements failed; 0 allowed). Its log: kubectl -n production logs job/mls-server-pre-1.5.0-s7',
-);
-const POST_FAILED = boxed(
-  'Error: job: production/mls-server-post-1.5.0-s7 is in failed state with kubernetes_job_v1.mls-server_analysis-post_job_F6FB162D, on cdk.tf.json line 900',
-);
+/** `terraform show -json`'s state holding these verdict records (and a resource that is none). */
+const state = (...messages: string[]) => ({
+  format_version: '1.0',
+  values: {
+    root_module: {
+      resources: [
+        { address: 'aws_s3_bucket.b', type: 'aws_s3_bucket', values: { bucket: 'b' } },
+        ...messages.map((message, i) => ({
+          address: `terraform_data.mls-server_analysis-post_verdict-record_${i}`,
+          type: 'terraform_data',
+          values: { input: { message }, output: { message } },
+        })),
+      ],
+    },
+  },
+});
 
-describe('the analyses a failed apply names', () => {
-  const services = ['mls-server', 'mls'];
+/** Production mid-release: green runs 1.5.0 (stage 7) and takes traffic. */
+const switchedProduction = () =>
+  environment('production', (_s, r) => {
+    const svc = r.services['mls-server'];
+    svc.green = { image: 'ghcr.io/catbird/mls-server:1.5.0', replicas: 3, stage: 7 };
+    svc.live = 'green';
+    svc.phase = 'switched';
+    r.stages = 7;
+  });
 
-  it('reads the verdict before a switch, unwrapping Terraform’s box', () => {
-    expect(analysisFailures(`Plan: 0 to add\n${PRE_FAILED}\n`, services)).toEqual([
-      {
-        service: 'mls-server',
-        when: 'pre',
-        detail: 'FAIL: error_ratio = 0.231, must be at most 0.01 (3 of 3 measurements failed; 0 allowed)',
-      },
+describe('the evidence a rollback acts on', () => {
+  it('is a FAIL verdict of this environment’s current switch, read from state', () => {
+    expect(analysisEvidence(state(verdict()), switchedProduction())).toEqual({
+      failures: [
+        {
+          service: 'mls-server',
+          when: 'post',
+          detail: 'error_ratio = 0.31, must be at most 0.0144 (3 of 3 measurements failed; 2 allowed)',
+        },
+      ],
+      ignored: [],
+    });
+    expect(analysisEvidence(state(verdict({ when: 'pre' })), switchedProduction()).failures).toHaveLength(1);
+  });
+
+  it.each<[string, Record<string, unknown>, string]>([
+    ['another environment’s', { namespace: 'staging' }, 'namespace is "staging", not "production"'],
+    ['an earlier release’s', { release: '1.4.2' }, 'release is "1.4.2", not "1.5.0"'],
+    ['an earlier stage’s', { stage: '6' }, 'stage is 6, not 7'],
+    ['another service’s', { service: 'agent' }, 'production/agent has no switch in production'],
+  ])('is never %s failed analysis: it is named, not acted on', (_what, changes, mismatch) => {
+    const evidence = analysisEvidence(state(verdict(changes)), switchedProduction());
+    expect(evidence.failures).toEqual([]);
+    expect(evidence.ignored).toHaveLength(1);
+    expect(evidence.ignored[0]).toContain(`is not about production's current switch: ${mismatch}`);
+  });
+
+  it('is never an INCONCLUSIVE verdict: no evidence of harm, a person decides', () => {
+    const evidence = analysisEvidence(
+      state(verdict({ verdict: 'INCONCLUSIVE', summary: 'error_ratio: 5 of 5 measurements had no trustworthy data' })),
+      switchedProduction(),
+    );
+    expect(evidence.failures).toEqual([]);
+    expect(evidence.ignored[0]).toMatch(
+      /gave no verdict \(error_ratio: 5 of 5 .*\): no evidence of harm, so no automatic rollback; a person decides: npm run release -- production finish --service mls-server keeps it/,
+    );
+  });
+
+  it('is never a PASS, nor a switch that is over, nor a record that holds no verdict', () => {
+    expect(analysisEvidence(state(verdict({ verdict: 'PASS' })), switchedProduction())).toEqual({
+      failures: [],
+      ignored: [],
+    });
+    expect(analysisEvidence(state(verdict()), environment('production')).failures).toEqual([]);
+    const broken = analysisEvidence(state('FAIL: error_ratio = 0.3', ''), switchedProduction());
+    expect(broken.failures).toEqual([]);
+    expect(broken.ignored).toEqual([
+      'terraform_data.mls-server_analysis-post_verdict-record_0: not a verdict (not JSON): "FAIL: error_ratio = 0.3"',
+      'terraform_data.mls-server_analysis-post_verdict-record_1: no verdict (the analysis pod is gone or never ran)',
     ]);
   });
 
-  it('reads a failed Job after a switch, by the longest service name it starts with', () => {
-    expect(analysisFailures(POST_FAILED, services)).toEqual([
-      { service: 'mls-server', when: 'post', detail: 'Job mls-server-post-1.5.0-s7 failed' },
+  it('lists the switches a verdict must be about, from the release file', () => {
+    expect(currentSwitches(switchedProduction())).toEqual([
+      { namespace: 'production', service: 'mls-server', release: '1.5.0', stage: 7, when: 'pre' },
+      { namespace: 'production', service: 'mls-server', release: '1.5.0', stage: 7, when: 'post' },
     ]);
-  });
-
-  it('ignores failures that are not an analysis’s, and services that are not the environment’s', () => {
-    expect(analysisFailures(boxed('Error: job: production/db-backup-123 is in failed state'), services)).toEqual([]);
-    expect(analysisFailures(POST_FAILED, ['agent'])).toEqual([]);
-    expect(analysisFailures(boxed('Error: creating S3 bucket: AccessDenied'), services)).toEqual([]);
+    expect(currentSwitches(environment('production'))).toEqual([]);
   });
 });
 
@@ -185,11 +240,12 @@ describe('the rollback guard', () => {
 });
 
 describe('the rollback’s steps', () => {
-  const failures = [{ service: 'mls-server', when: 'post' as const, detail: 'Job mls-server-post-1.5.0-s7 failed' }];
+  const failures = [{ service: 'mls-server', when: 'post' as const, detail: 'error_ratio = 0.31' }];
 
   function steps(planned: any, done: string[]): RollbackSteps {
     let t = 0;
     return {
+      state: () => state(),
       release: (svc) => (done.push(`release ${svc}`), `production/${svc}: traffic green → blue`),
       synth: () => void done.push('synth'),
       plan: () => (done.push('plan'), planned),
@@ -228,15 +284,14 @@ describe('npm run rollback', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  const runWith = (log: string, planned: any, args: string[] = []) => {
-    const file = join(dir, 'apply.log');
-    writeFileSync(file, log);
+  const runWith = (recorded: any, planned: any, args: string[] = []) => {
     const out: string[] = [];
     const done: string[] = [];
-    const code = runRollback(['production', '--apply-log', file, ...args], {
+    const code = runRollback(['production', ...args], {
       root: dir,
-      environments: [environment('production')],
+      environments: [switchedProduction()],
       steps: () => ({
+        state: () => recorded,
         release: () => (done.push('release'), 'production/mls-server: traffic green → blue'),
         synth: () => void done.push('synth'),
         plan: () => planned,
@@ -249,10 +304,10 @@ describe('npm run rollback', () => {
     return { code, out: out.join('\n'), done };
   };
 
-  it('rolls back what the log names and writes the report', () => {
+  it('rolls back what the state’s verdict names and writes the report', () => {
     const report = join(dir, 'report.md');
     const res = runWith(
-      POST_FAILED,
+      state(verdict()),
       plan(change('kubernetes_service_v1', ['update'], service('green'), service('blue'))),
       ['--report', report],
     );
@@ -260,29 +315,51 @@ describe('npm run rollback', () => {
     expect(res.done).toEqual(['release', 'synth', 'apply', 'record']);
     expect(readFileSync(report, 'utf8')).toContain('### Automatic rollback: production');
     expect(readFileSync(report, 'utf8')).toContain(
-      '- **mls-server**: the analysis after the switch failed: Job mls-server-post-1.5.0-s7 failed',
+      '- **mls-server**: the analysis after the switch failed: error_ratio = 0.31, must be at most 0.0144',
     );
   });
 
-  it('exits 3 and does nothing when no analysis failed', () => {
-    const res = runWith(boxed('Error: creating S3 bucket: AccessDenied'), plan());
+  it('exits 3, does nothing and says why when there is no evidence', () => {
+    const report = join(dir, 'none.md');
+    const res = runWith(state(verdict({ release: '1.4.2' })), plan(), ['--report', report]);
     expect(res).toMatchObject({ code: 3, done: [] });
     expect(res.out).toMatch(/nothing to roll back/);
+    expect(readFileSync(report, 'utf8')).toMatch(/^### No automatic rollback: production\n/);
+    expect(readFileSync(report, 'utf8')).toContain('release is "1.4.2", not "1.5.0"');
   });
 
   it('exits 1 and applies nothing on a plan that is more than traffic', () => {
-    const res = runWith(PRE_FAILED, plan(change('aws_s3_bucket', ['delete'], {}, null)));
+    const res = runWith(state(verdict({ when: 'pre' })), plan(change('aws_s3_bucket', ['delete'], {}, null)));
     expect(res.code).toBe(1);
     expect(res.done).toEqual(['release', 'synth']);
     expect(res.out).toContain('aws_s3_bucket.x: delete is not part of a rollback');
   });
 
+  it('names an invalid environment file instead of printing a stack trace', () => {
+    const out: string[] = [];
+    const code = runRollback(['production'], {
+      root: dir,
+      steps: () => {
+        throw new Error('must not run');
+      },
+      out: (l) => out.push(l),
+      err: (l) => out.push(l),
+      validate: () => {
+        throw new ConfigError([{ environment: 'staging', path: 'replicas', message: 'must be at least 1' }]);
+      },
+    });
+    expect(code).toBe(1);
+    expect(out.join('\n')).toMatch(
+      /^error: the environment files are not valid, so nothing can be rolled back by this command:\n.*staging.*replicas: must be at least 1/s,
+    );
+  });
+
   it.each<[string[], string]>([
     [[], 'name an environment'],
-    [['production'], '--apply-log is required: the output of the failed apply'],
-    [['production', '--apply-log'], '--apply-log needs a file'],
-    [['production', '--apply-log', 'a', '--apply-log', 'b'], '--apply-log is given twice'],
-    [['production', '--force', 'x'], 'unknown argument "--force"'],
+    [['production', '--report'], "Option '--report <value>' argument missing"],
+    [['production', '--apply-log', 'f'], 'unknown argument "--apply-log"'],
+    [['production', 'staging'], 'unexpected argument "staging"'],
+    [['production', '--force'], 'unknown argument "--force"'],
   ])('refuses %j: %s', (args, error) => {
     expect(parseRollbackArgs(args)).toEqual({ error });
   });

@@ -53,8 +53,8 @@ describe('objectives in the environment file', () => {
     ],
     [
       'buckets that leave out the default threshold',
-      (s) => (s.services[0].metrics = { latencyBuckets: [0.5, 1, 5] }),
-      'production: services[0].metrics.latencyBuckets: 2 s is not a bucket boundary of http_request_duration_seconds (metrics.latencyBuckets: 0.5, 1, 5): the share of requests under it cannot be read',
+      (s) => (s.services[0].metrics = { latencyBuckets: [0.5, 1, 5, 10] }),
+      'production: services[0].metrics.latencyBuckets: 2 s is not a bucket boundary of http_request_duration_seconds (metrics.latencyBuckets: 0.5, 1, 5, 10): the share of requests under it cannot be read',
     ],
     [
       'buckets out of order',
@@ -72,7 +72,7 @@ describe('objectives in the environment file', () => {
 
   it('accept a threshold that is one of the service’s own buckets', () => {
     const env = environment('production', (s) => {
-      s.services[0].metrics = { latencyBuckets: [0.25, 0.5, 1.5, 3] };
+      s.services[0].metrics = { latencyBuckets: [0.25, 0.5, 1.5, 3, 10] };
       s.services[0].slo = { latency: { objective: 0.99, thresholdSeconds: 1.5 } };
     });
     expect(env.services[0]!.slo!.latency).toEqual({ objective: 0.99, thresholdSeconds: 1.5 });

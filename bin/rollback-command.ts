@@ -1,10 +1,13 @@
 /**
- * npm run rollback -- <environment> --apply-log <file> [--report <file>]
+ * npm run rollback -- <environment> [--report <file>]
  *
  * The automatic rollback after a failed release analysis, step by step:
  *
- *  1. reads the failed apply's output for analyses that did not pass (the
- *     verdict before a switch, a failed Job after one); none: exit 3;
+ *  1. reads the verdicts of this environment's current switches from
+ *     Terraform's state (the records ReleaseAnalysis keeps, verdict.ts):
+ *     a FAIL whose namespace, service, release and stage are the release
+ *     file's switch is evidence; any other verdict is not, and is named
+ *     (an INCONCLUSIVE one: a person decides); no evidence: exit 3;
  *  2. `release <env> rollback` for each of those services, so the release
  *     file says what will run (the file is edited only by the release
  *     command, with its checks and lock);
@@ -20,10 +23,14 @@
  * Exit codes: 0 rolled back, 1 refused or failed, 2 usage, 3 nothing to roll back.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../core/errors';
+import { releaseName } from '../core/image';
 import { ENVIRONMENTS } from '../environments';
 import { Environment, validateAll } from '../environments/validate';
+import { AnalysisIdentity, identityMismatches, verdictsInState } from '../features/release/analysis/verdict';
 import { releaseFile, runRelease } from './release-command';
 import { ROOT } from '../environments/root';
 import { changeLines, trafficOnlyProblems } from './rollback-guard';
@@ -31,46 +38,72 @@ import { terraform } from './terraform';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- plan JSON */
 
-/** A release analysis that did not pass, as the failed apply said it. */
+/** A release analysis that did not pass, as its verdict in state says. */
 export interface AnalysisFailure {
   readonly service: string;
   readonly when: 'pre' | 'post';
-  /** The verdict, or what Terraform said of the Job. */
+  /** The verdict's summary: the failing check and its value. */
   readonly detail: string;
 }
 
-/** Terraform's diagnostics, unwrapped: box-drawing prefixes gone, one line. */
-function unwrapped(log: string): string {
-  return log
-    .split('\n')
-    .map((line) => line.replace(/^\s*[│╷╵]\s?/, '').trim())
-    .join(' ')
-    .replace(/\s+/g, ' ');
+/** What the state says of the environment's current switches. */
+export interface Evidence {
+  /** Failed analyses of this very switch: what the rollback acts on. */
+  readonly failures: AnalysisFailure[];
+  /** Verdicts and records that are no evidence for a rollback, and why. */
+  readonly ignored: string[];
+}
+
+/** The analyses of each service's current switch, by the release file: what a verdict must be about to count. */
+export function currentSwitches(env: Environment): AnalysisIdentity[] {
+  return env.services.flatMap((svc) => {
+    const release = env.release.services[svc.name];
+    if (!release || release.phase !== 'switched' || release.skipAnalysis) return [];
+    const { image, stage } = release[release.live];
+    if (!image) return [];
+    const base = { namespace: env.namespace, service: svc.name, release: releaseName(image), stage };
+    return [
+      { ...base, when: 'pre' as const },
+      { ...base, when: 'post' as const },
+    ];
+  });
 }
 
 /**
- * The analyses that failed, by service, from the output of a failed apply:
- * the Service precondition's message (before a switch) or a failed
- * analysis Job (before or after: a Job that hit its deadline or never ran).
+ * The evidence in state for rolling back `env`: a FAIL verdict of one of
+ * its current switches. A verdict of another environment, service,
+ * release or stage, a PASS, an INCONCLUSIVE one (no evidence of harm: a
+ * person decides) and an unreadable record are named, never acted on.
  */
-export function analysisFailures(log: string, services: readonly string[]): AnalysisFailure[] {
-  const text = unwrapped(log);
-  const found = new Map<string, AnalysisFailure>();
-  // Longest first: a service named like another's prefix is matched by its own name.
-  const byLength = [...services].sort((a, b) => b.length - a.length);
-  for (const m of text.matchAll(
-    /The analysis of (\S+) \S+(?: \(stage \d+\))? before the switch did not pass, so traffic did not move: (.*?)\. Its log:/g,
-  )) {
-    if (services.includes(m[1]!)) found.set(m[1]!, { service: m[1]!, when: 'pre', detail: m[2]! });
+export function analysisEvidence(state: any, env: Environment): Evidence {
+  const expected = currentSwitches(env);
+  const failures: AnalysisFailure[] = [];
+  const ignored: string[] = [];
+  for (const record of verdictsInState(state)) {
+    const v = record.verdict;
+    if (!v) {
+      ignored.push(`${record.address}: ${record.problem}`);
+      continue;
+    }
+    const what = `the analysis ${v.when === 'pre' ? 'before' : 'after'} the switch of ${v.service} ${v.release}${v.stage === undefined ? '' : ` (stage ${v.stage})`}`;
+    const candidates = expected.filter((e) => e.service === v.service && e.when === v.when);
+    const mismatches =
+      candidates.length === 0
+        ? [`${v.namespace}/${v.service} has no switch in ${env.name}'s release file`]
+        : identityMismatches(v, candidates[0]!);
+    if (mismatches.length > 0) {
+      ignored.push(`${what} (${v.verdict}) is not about ${env.name}'s current switch: ${mismatches.join(', ')}`);
+    } else if (v.verdict === 'FAIL') {
+      if (!failures.some((f) => f.service === v.service))
+        failures.push({ service: v.service, when: v.when, detail: v.summary });
+    } else if (v.verdict === 'INCONCLUSIVE') {
+      ignored.push(
+        `${what} gave no verdict (${v.summary}): no evidence of harm, so no automatic rollback; a person decides: ` +
+          `npm run release -- ${env.name} finish --service ${v.service} keeps it, … rollback --service ${v.service} moves traffic back`,
+      );
+    }
   }
-  for (const m of text.matchAll(/job: [^/\s]+\/(\S+) is in failed state/g)) {
-    const job = m[1]!;
-    const service = byLength.find((s) => job.startsWith(`${s}-pre-`) || job.startsWith(`${s}-post-`));
-    if (!service || found.has(service)) continue;
-    const when = job.startsWith(`${service}-pre-`) ? 'pre' : 'post';
-    found.set(service, { service, when, detail: `Job ${job} failed` });
-  }
-  return [...found.values()];
+  return { failures, ignored };
 }
 
 /** "the analysis after the switch failed: <detail>". */
@@ -79,6 +112,8 @@ export const failureText = (f: AnalysisFailure): string =>
 
 /** What a rollback does to the world; the command runs the real ones, tests their own. */
 export interface RollbackSteps {
+  /** Terraform's state of the environment, as `terraform show -json` writes it. */
+  state(): any;
   /** `release <env> rollback --service <service>`; returns what it says. */
   release(service: string): string;
   synth(): void;
@@ -189,6 +224,10 @@ export function realSteps(root: string, environment: string, log: (line: string)
     return res.stdout;
   };
   return {
+    state: () => {
+      tf(['init', '-input=false', '-no-color']);
+      return JSON.parse(tf(['show', '-json', '-no-color']));
+    },
     release: (service) => {
       const out: string[] = [];
       const code = runRelease([environment, 'rollback', '--service', service], {
@@ -226,24 +265,31 @@ export function realSteps(root: string, environment: string, log: (line: string)
   };
 }
 
-const USAGE = 'usage: npm run rollback -- <environment> --apply-log <file> [--report <file>]';
+const USAGE = 'usage: npm run rollback -- <environment> [--report <file>]';
 
 /** The arguments, or the usage error to print. */
 export function parseRollbackArgs(
   args: readonly string[],
-): { environment: string; applyLog: string; report?: string } | { error: string } {
-  const [environment, ...rest] = args;
-  const flags: Record<string, string> = {};
-  for (let i = 0; i < rest.length; i += 2) {
-    const [flag, value] = [rest[i]!, rest[i + 1]];
-    if (!['--apply-log', '--report'].includes(flag)) return { error: `unknown argument "${flag}"` };
-    if (value === undefined || value.startsWith('-')) return { error: `${flag} needs a file` };
-    if (flag in flags) return { error: `${flag} is given twice` };
-    flags[flag] = value;
+): { environment: string; report?: string } | { error: string } {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...args],
+      options: { report: { type: 'string' } },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (e) {
+    return {
+      error: (e as Error).message.split('\n')[0]!.replace(/^Unknown option '([^']*)'.*$/, 'unknown argument "$1"'),
+    };
   }
-  if (!environment || environment.startsWith('-')) return { error: 'name an environment' };
-  if (!flags['--apply-log']) return { error: '--apply-log is required: the output of the failed apply' };
-  return { environment, applyLog: flags['--apply-log'], report: flags['--report'] };
+  const [environment, ...extra] = parsed.positionals;
+  if (!environment) return { error: 'name an environment' };
+  if (extra.length > 0) return { error: `unexpected argument "${extra[0]}"` };
+  const report = parsed.values.report;
+  if (report !== undefined && (report === '' || report.startsWith('-'))) return { error: '--report needs a file' };
+  return { environment, report };
 }
 
 export interface RollbackOptions {
@@ -251,6 +297,8 @@ export interface RollbackOptions {
   /** The steps for an environment. @default realSteps */
   readonly steps?: (env: string) => RollbackSteps;
   readonly environments?: readonly Environment[];
+  /** Validates the environment files. @default validateAll(ENVIRONMENTS) */
+  readonly validate?: () => readonly Environment[];
   readonly out?: (line: string) => void;
   readonly err?: (line: string) => void;
 }
@@ -265,23 +313,34 @@ export function runRollback(args: readonly string[], options: RollbackOptions): 
     err(USAGE);
     return 2;
   }
-  const env = (options.environments ?? validateAll(ENVIRONMENTS)).find((e) => e.name === parsed.environment);
+  let environments: readonly Environment[];
+  try {
+    environments = options.environments ?? (options.validate ?? (() => validateAll(ENVIRONMENTS)))();
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    err(`error: the environment files are not valid, so nothing can be rolled back by this command:\n${e.message}`);
+    return 1;
+  }
+  const env = environments.find((e) => e.name === parsed.environment);
   if (!env) {
-    err(`error: no environment "${parsed.environment}"`);
+    err(`error: no environment "${parsed.environment}" (environments: ${environments.map((e) => e.name).join(', ')})`);
     return 2;
   }
-  const failures = analysisFailures(
-    readFileSync(parsed.applyLog, 'utf8'),
-    env.services.map((s) => s.name),
-  );
-  if (failures.length === 0) {
-    out(`no failed release analysis in ${parsed.applyLog}: nothing to roll back`);
-    return 3;
-  }
-  for (const f of failures) out(`${env.name}/${f.service}: ${failureText(f)}`);
   try {
     const steps = (options.steps ?? ((e) => realSteps(options.root, e, out)))(env.name);
-    const markdown = reportMarkdown(rollback(env.name, failures, steps));
+    const evidence = analysisEvidence(steps.state(), env);
+    for (const line of evidence.ignored) out(`not acted on: ${line}`);
+    if (evidence.failures.length === 0) {
+      const nothing = `no failed release analysis of ${env.name}'s current switch in its state: nothing to roll back`;
+      out(nothing);
+      if (parsed.report) {
+        const lines = [`### No automatic rollback: ${env.name}`, '', nothing, ...evidence.ignored.map((l) => `- ${l}`)];
+        writeFileSync(parsed.report, `${lines.join('\n')}\n`);
+      }
+      return 3;
+    }
+    for (const f of evidence.failures) out(`${env.name}/${f.service}: ${failureText(f)}`);
+    const markdown = reportMarkdown(rollback(env.name, evidence.failures, steps));
     out(markdown);
     if (parsed.report) writeFileSync(parsed.report, `${markdown}\n`);
     return 0;

@@ -10,13 +10,14 @@
  *   the live colour);
  * - a colour Deployment's replica count, to a size above zero (the colour
  *   leaving traffic keeps running, at the size the file says);
- * - deleting the release analysis's Jobs and ConfigMaps.
+ * - deleting the release analysis's Jobs, ConfigMaps and verdict records.
  *
  * Anything else (an addition, a replacement, another attribute, another
  * type) is a problem, named by address and attribute, never by value.
  */
 import { ANALYSIS_OF_LABEL, COLOUR_LABEL } from '../core/labels';
 import { serviceOfMonitoringRelease } from '../core/names';
+import { parseVerdict } from '../features/release/analysis/verdict';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- plan JSON is untyped data walked by shape */
 type Json = any;
@@ -34,6 +35,14 @@ interface Allowed {
 
 const first = (v: Json) => (Array.isArray(v) ? v[0] : v);
 const analysisObject = (rc: Json) => Boolean(first(rc.change.before?.metadata)?.labels?.[ANALYSIS_OF_LABEL]);
+/** A `terraform_data` holding an analysis verdict (ReleaseAnalysis's record). */
+const verdictRecord = (rc: Json) => {
+  try {
+    return rc.type === 'terraform_data' && Boolean(parseVerdict(String(rc.change.before?.output?.message ?? '')));
+  } catch {
+    return false;
+  }
+};
 
 const ALLOWED: readonly Allowed[] = [
   {
@@ -67,7 +76,8 @@ const ALLOWED: readonly Allowed[] = [
   {
     what: 'release analysis removed',
     action: 'delete',
-    applies: (rc) => ['kubernetes_job_v1', 'kubernetes_config_map_v1'].includes(rc.type) && analysisObject(rc),
+    applies: (rc) =>
+      (['kubernetes_job_v1', 'kubernetes_config_map_v1'].includes(rc.type) && analysisObject(rc)) || verdictRecord(rc),
     mayChange: [],
   },
 ];

@@ -59,6 +59,14 @@ export const production: EnvironmentInput = {
         replicas: 2,
       },
       imagePullSecret: { awsSecretId: 'mls-server/production/ghcr-pull' },
+      analysis: {
+        // The MLS server's own smoke check (seed 004): an XRPC method is routed to the
+        // server, which refuses an unauthenticated call with 401, not a 404 or a 5xx.
+        smoke: [
+          { name: 'health', path: '/health', status: 200 },
+          { name: 'get_key_packages', path: '/xrpc/blue.catbird.mls.getKeyPackages', status: 401 },
+        ],
+      },
     },
   ],
   database: { instanceIdentifier: 'mls-production', cidrs: ['10.20.32.0/20'], snapshotsToKeep: 7 },

@@ -162,6 +162,7 @@ export class ClusterRun {
   public rollbackSteps(env: string): RollbackSteps {
     const wd = this.workdir(env);
     return {
+      state: () => JSON.parse(wd.must(['show', '-json', '-no-color']).stdout),
       // The rollback commits the move itself (record).
       release: (service) => this.release([env, 'rollback', '--service', service], false).split('\n')[0]!,
       synth: () => wd.load(join(this.synth(), env)),

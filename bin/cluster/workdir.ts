@@ -15,10 +15,11 @@
  *   never serves on simulated nodes (no container runs), and with
  *   `failurePolicy: Fail` the API server would refuse every ExternalSecret;
  * - a release analysis Job's pods carry the verdict kwok ends them with
- *   (`cluster-test/termination-message`, and `cluster-test/exit-code` for a
- *   failure): no container runs on simulated nodes, so the program itself
- *   is tested on its own (__tests__/e2e/analysis-program.test.ts). PASS,
- *   unless a test plants another.
+ *   (`cluster-test/termination-message`), in the program's format and about
+ *   the Job's own release (from its environment): no container runs on
+ *   simulated nodes, so the program itself is tested on its own
+ *   (__tests__/e2e/analysis-program.test.ts) and on a real Prometheus
+ *   (__tests__/prometheus). PASS, unless a test plants another.
  */
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -38,15 +39,37 @@ export interface Pointers {
   readonly motoEndpoint: string;
 }
 
-/** What kwok ends an analysis pod with: its termination message and, for a failure, an exit code. */
+/** What kwok ends an analysis pod with: a verdict and its summary, about the Job's release unless `about` says otherwise. */
 export interface PlantedVerdict {
-  readonly message: string;
-  readonly exitCode?: number;
+  readonly verdict: 'PASS' | 'FAIL' | 'INCONCLUSIVE';
+  readonly summary: string;
+  /** Identity fields to write instead of the Job's own (a verdict about another release). */
+  readonly about?: Readonly<Record<string, string>>;
 }
 
 export const SIMULATED_PASS: PlantedVerdict = {
-  message: 'PASS: simulated by the cluster test (no container runs on simulated nodes)',
+  verdict: 'PASS',
+  summary: 'simulated by the cluster test (no container runs on simulated nodes)',
 };
+
+/** The verdict line analysis.sh would write for this Job (its identity from the container's environment). */
+function verdictLine(job: any, planted: PlantedVerdict): string {
+  const env = Object.fromEntries(
+    (job.spec.template.spec.container[0].env as { name: string; value: string }[]).map((e) => [e.name, e.value]),
+  );
+  return JSON.stringify({
+    format: 1,
+    verdict: planted.verdict,
+    namespace: env.ANALYSIS_NAMESPACE,
+    service: env.ANALYSIS_SERVICE,
+    when: env.ANALYSIS_WHEN,
+    release: env.ANALYSIS_RELEASE,
+    stage: env.ANALYSIS_STAGE,
+    summary: planted.summary,
+    checks: [],
+    ...planted.about,
+  });
+}
 
 /** The stack's JSON as the local cluster runs it (see the module comment). */
 export function forLocalCluster(
@@ -78,10 +101,8 @@ export function forLocalCluster(
   for (const job of Object.values<any>(copy.resource?.kubernetes_job_v1 ?? {})) {
     const when = job.metadata.labels?.[ANALYSIS_WHEN_LABEL] as AnalysisWhen | undefined;
     if (!when) continue;
-    const verdict = verdicts[when] ?? SIMULATED_PASS;
     job.spec.template.metadata.annotations = {
-      'cluster-test/termination-message': verdict.message,
-      ...(verdict.exitCode ? { 'cluster-test/exit-code': String(verdict.exitCode) } : {}),
+      'cluster-test/termination-message': verdictLine(job, verdicts[when] ?? SIMULATED_PASS),
     };
   }
   return copy;

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { defaultPreviewHost, didWeb } from '../../core/names';
 import { DEFAULT_LATENCY_BUCKETS, DEFAULT_SLO } from '../monitoring/slo';
-import { analysisSchema } from '../release/analysis/schema';
+import { analysisSchema, unreachableLimits } from '../release/analysis/schema';
 import {
   awsSecretId,
   cidr,
@@ -242,6 +242,8 @@ export const serviceSchema = z
         message: `${threshold} s is not a bucket boundary of http_request_duration_seconds (${svc.metrics?.latencyBuckets ? 'metrics.latencyBuckets' : 'the default buckets'}: ${buckets.join(', ')}): the share of requests under it cannot be read`,
       });
     }
+    const pods = svc.autoscaling?.maxReplicas ?? svc.replicas;
+    for (const issue of unreachableLimits(svc.analysis, buckets, pods)) ctx.addIssue({ code: 'custom', ...issue });
   }, onlyWhenFieldsValid)
   .transform(derived);
 

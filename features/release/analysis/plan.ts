@@ -28,6 +28,8 @@ export function analysisPlan(env: AnalysisEnvironment, svc: ServiceSettings, rel
     requests: svc.resources.requests,
     quotaName: quotaName(env.namespace),
     metrics: env.monitoring.enabled,
+    availabilityObjective: svc.slo?.availability?.objective,
+    statusLabel: svc.metrics?.statusLabel,
   };
   return { pre: preChecks(svc.analysis, target), post: postChecks(svc.analysis, target) };
 }

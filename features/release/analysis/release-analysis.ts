@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
 import { DataKubernetesResources } from '@cdktf/provider-kubernetes/lib/data-kubernetes-resources';
 import { JobV1, JobV1SpecTemplateSpec } from '@cdktf/provider-kubernetes/lib/job-v1';
-import { ITerraformDependable } from 'cdktf';
+import { DataResource, ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import {
   ANALYSIS_CHECKS_ANNOTATION,
@@ -14,7 +14,8 @@ import {
 import { AnalysisWhen, NGINX_UNPRIVILEGED_IMAGE, NGINX_UNPRIVILEGED_UID, analysisJobName } from '../../../core/names';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../../../constructs/pod-security';
 import type { Precondition } from '../../service/blue-green-service';
-import { Check, checksFile, describeChecks, watchSeconds } from './checks';
+import { Check, checksFile, describeChecks, longestRunSeconds } from './checks';
+import { hclSummary, hclVerdict } from './verdict';
 
 /**
  * The program every analysis Job runs (busybox sh; tested in
@@ -62,22 +63,28 @@ export interface ReleaseAnalysisProps {
 const START_SECONDS = 120;
 
 /**
- * One release analysis: a ConfigMap with the program and its checks, and a
- * Job that runs it once (`backoff_limit` 0) under the restricted profile and
- * that Terraform waits for. The Job and ConfigMap are named by the release
- * and stage: a new stage runs a new analysis, an unchanged one none. No
- * `ttl_seconds_after_finished`: a Job its TTL deleted would be created (and
- * run) again by the next plan.
+ * One release analysis: a ConfigMap with the program and its checks, a Job
+ * that runs it once (`backoff_limit` 0) under the restricted profile and
+ * that Terraform waits for, and a record of its verdict in state. The Job
+ * and ConfigMap are named by the release and stage: a new stage runs a new
+ * analysis, an unchanged one none. No `ttl_seconds_after_finished`: a Job
+ * its TTL deleted would be created (and run) again by the next plan.
  *
- * The verdict is the pod's termination message. Before a switch the Job
- * exits 0 either way and `precondition` reads the verdict, so Terraform
- * stops the switch printing the failing check and its value (a failed Job
- * would only say "in failed state"). After a switch a failed verdict fails
- * the Job, and so the apply.
+ * The verdict (verdict.ts) is the pod's termination message; the program
+ * exits 0 whenever it wrote one, so Terraform, not the Job's status,
+ * decides. The record (`terraform_data`) copies it when the Job is new and
+ * ignores later reads, so it outlives the pod (the pod garbage collector
+ * may delete a finished Job's pods) and the rollback command reads it from
+ * state. Before a switch the Service's precondition requires PASS on it,
+ * so a FAIL or INCONCLUSIVE verdict leaves traffic where it was; after a
+ * switch the record's postcondition requires PASS, so the apply fails
+ * with the verdict and the old colour is left as it was.
  */
 export class ReleaseAnalysis extends Construct {
   public readonly job: JobV1;
   public readonly jobName: string;
+  /** The verdict as Terraform keeps it: `output.message` is the program's line of JSON. */
+  public readonly record: DataResource;
   /** What the analysis checks, in words. */
   public readonly description: string;
   /** Before a switch: the precondition the Service must meet (the verdict is PASS). */
@@ -98,10 +105,7 @@ export class ReleaseAnalysis extends Construct {
       metadata: { name, namespace: props.namespace, labels },
       data: { 'analysis.sh': analysisProgram(), checks: checksFile(props.checks) },
     });
-    const smokes = props.checks.filter((c) => c.kind === 'smoke').length;
-    const metrics = props.checks.length - smokes;
-    // Every request may take the whole timeout; the metric checks run side by side.
-    const deadline = START_SECONDS + (smokes + metrics) * props.requestTimeoutSeconds + watchSeconds(props.checks);
+    const deadline = START_SECONDS + longestRunSeconds(props.checks, props.requestTimeoutSeconds);
     this.job = new JobV1(this, 'job', {
       dependsOn: [config, ...props.dependsOn],
       metadata: {
@@ -119,11 +123,40 @@ export class ReleaseAnalysis extends Construct {
       // The provider's default is one minute; the Job's own deadline ends it first.
       timeouts: { create: `${deadline + 60}s`, update: `${deadline + 60}s` },
     });
-    if (props.when === 'pre') this.precondition = this.verdictPrecondition(props, name);
+    this.record = this.verdictRecord(props, name);
+    this.precondition = this.requirePass(props, name);
   }
 
-  /** The Service's precondition: the analysis pod's termination message starts with PASS. */
-  private verdictPrecondition(props: ReleaseAnalysisProps, name: string): Precondition {
+  /**
+   * PASS required: before the switch, the Service's precondition (returned);
+   * after it, the record's postcondition. Either error names the verdict
+   * and its summary (the failing check and its value).
+   */
+  private requirePass(props: ReleaseAnalysisProps, name: string): Precondition | undefined {
+    // A postcondition names its own resource `self` (Terraform refuses its address there).
+    const message = props.when === 'pre' ? `${this.record.fqn}.output.message` : 'self.output.message';
+    const stage = props.stage === undefined ? '' : ` (stage ${props.stage})`;
+    const what = `The analysis of ${props.service} ${props.release}${stage}`;
+    const verdict = '${' + hclVerdict(message) + '}: ${' + hclSummary(message) + '}';
+    const log = `Its log, while the pod lasts: kubectl -n ${props.namespace} logs job/${name}`;
+    const condition = '${' + hclVerdict(message) + ' == "PASS"}';
+    if (props.when === 'pre') {
+      return {
+        condition,
+        error_message: `${what} before the switch did not pass, so traffic did not move: ${verdict}. ${log}`,
+      };
+    }
+    this.record.addOverride('lifecycle.postcondition', [
+      {
+        condition,
+        error_message: `${what} after the switch did not pass: ${verdict}. Traffic is on the new colour; the old one is left as it was. ${log}`,
+      },
+    ]);
+    return undefined;
+  }
+
+  /** The verdict in state: read from the pod once, when the Job is new (see the class comment). */
+  private verdictRecord(props: ReleaseAnalysisProps, name: string): DataResource {
     const pods = new DataKubernetesResources(this, 'verdict', {
       dependsOn: [this.job],
       apiVersion: 'v1',
@@ -131,17 +164,13 @@ export class ReleaseAnalysis extends Construct {
       namespace: props.namespace,
       labelSelector: `batch.kubernetes.io/job-name=${name}`,
     });
-    const verdict = `trimspace(try(${pods.fqn}.objects[0].status.containerStatuses[0].state.terminated.message, ""))`;
-    const stage = props.stage === undefined ? '' : ` (stage ${props.stage})`;
-    return {
-      condition: '${startswith(' + verdict + ', "PASS")}',
-      error_message:
-        `The analysis of ${props.service} ${props.release}${stage} before the switch did not pass, so traffic did not move: ` +
-        '${' +
-        `${verdict} == "" ? "no verdict: the analysis pod is gone or never ran (stage the release again to run a new analysis)" : ${verdict}` +
-        '}' +
-        `. Its log: kubectl -n ${props.namespace} logs job/${name}`,
-    };
+    const message = `trimspace(try(${pods.fqn}.objects[0].status.containerStatuses[0].state.terminated.message, ""))`;
+    const record = new DataResource(this, 'verdict-record', {
+      input: { message: '${' + message + '}' },
+      triggersReplace: { job: name },
+    });
+    record.addOverride('lifecycle.ignore_changes', ['input']);
+    return record;
   }
 }
 
@@ -162,8 +191,13 @@ function podSpec(props: ReleaseAnalysisProps, configName: string): JobV1SpecTemp
           PROMETHEUS_URL: props.prometheusUrl,
           CHECKS_FILE: `${MOUNT}/checks`,
           VERDICT_FILE: '/dev/termination-log',
-          FAIL_EXIT: props.when === 'pre' ? '0' : '1',
           REQUEST_TIMEOUT: String(props.requestTimeoutSeconds),
+          // What the verdict is about: the rollback acts only on a verdict of the release it rolls back.
+          ANALYSIS_NAMESPACE: props.namespace,
+          ANALYSIS_SERVICE: props.service,
+          ANALYSIS_WHEN: props.when,
+          ANALYSIS_RELEASE: props.release,
+          ANALYSIS_STAGE: props.stage === undefined ? '' : String(props.stage),
         }).map(([envName, value]) => ({ name: envName, value })),
         resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '100m', memory: '32Mi' } },
         securityContext: restrictedContainerSecurityContext(),

@@ -49,7 +49,7 @@ export function promotionFor(
         targetUrl: `http://${previewName(svc.name)}.${env.namespace}.svc:${port}`,
         dependsOn: [rollout],
       });
-      return { waitFor: [pre.job], preconditions: [pre.precondition!] };
+      return { waitFor: [pre.job, pre.record], preconditions: [pre.precondition!] };
     },
     afterSwitch: (scope: Construct, service) => [
       new ReleaseAnalysis(scope, 'analysis-post', {
@@ -58,7 +58,7 @@ export function promotionFor(
         checks: plan.post,
         targetUrl: `http://${svc.name}.${env.namespace}.svc:${port}`,
         dependsOn: [service],
-      }).job,
+      }).record,
     ],
   };
 }
