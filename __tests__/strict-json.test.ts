@@ -31,8 +31,17 @@ describe('encodings', () => {
     ['UTF-8', bytes(0x7b, 0x7d), undefined],
     ['one byte', bytes(0x31), undefined],
     ['one zero byte', bytes(0), undefined],
-    ['0xff then not 0xfe', bytes(0xff, 0x7b, 0x7d), undefined],
-    ['0xfe then not 0xff', bytes(0xfe, 0x7b, 0x7d), undefined],
+    [
+      '0xff then not 0xfe (no UTF-16 mark, and no UTF-8 either)',
+      bytes(0xff, 0x7b, 0x7d),
+      'is not UTF-8 (byte 0xff at offset 0 cannot start or continue a UTF-8 character: Latin-1 or Windows-1252?): save it as UTF-8',
+    ],
+    [
+      'Latin-1 text ("café")',
+      bytes(0x7b, 0x22, 0x63, 0x61, 0x66, 0xe9, 0x22, 0x7d),
+      'is not UTF-8 (byte 0xe9 at offset 5 cannot start or continue a UTF-8 character: Latin-1 or Windows-1252?): save it as UTF-8',
+    ],
+    ['UTF-8 text ("café")', bytes(0x7b, 0x22, 0x63, 0x61, 0x66, 0xc3, 0xa9, 0x22, 0x7d), undefined],
     [
       '0xfe 0xff is UTF-16 even when a zero pair follows',
       bytes(0xfe, 0xff, 0, 0),

@@ -16,10 +16,16 @@
  * - `variables`: the value of every variable the configuration declares
  *   sensitive.
  *
- * Anything else that could carry a value is not kept: `configuration` holds
- * expressions (and a sensitive variable's literal default), so it goes.
+ * - `deferred_changes[]`: each `resource_change` like a resource change.
+ *
+ * Anything else is not kept: `configuration` holds expressions (and a
+ * sensitive variable's literal default), so it goes; a part this tool does
+ * not know (`checks`, whose problems quote values, or a part a newer format
+ * adds) is replaced by REDACTED, so a new place for a value is never
+ * passed through in clear. Only the parts that carry no value
+ * (NO_VALUES) are copied as they are.
  */
-import { PlanCommandOptions, PlanInputError, planCommandIo, readPlan } from './plan-summary-command';
+import { PlanCommandOptions, PlanInputError, formatWarning, planCommandIo, readPlan } from './plan-summary-command';
 
 /** What replaces a sensitive value. */
 export const REDACTED = '(sensitive value redacted)';
@@ -82,7 +88,28 @@ function redactValues(values: Json): Json {
   return { ...values, outputs: redactOutputs(values.outputs), root_module: redactModule(values.root_module) };
 }
 
-/** The plan with every sensitive value replaced by REDACTED. */
+/** Top-level parts of a plan that hold no value of a resource, variable or output. */
+const NO_VALUES = [
+  'format_version',
+  'terraform_version',
+  'applyable',
+  'complete',
+  'errored',
+  'timestamp',
+  'relevant_attributes',
+];
+
+function redactDeferred(list: Json): Json {
+  return Array.isArray(list)
+    ? list.map((d) =>
+        d && typeof d === 'object'
+          ? { ...d, resource_change: redactResourceChanges([d.resource_change])[0] }
+          : REDACTED,
+      )
+    : list;
+}
+
+/** The plan with every sensitive value replaced by REDACTED, and every part it does not know too. */
 export function redactPlan(plan: Json): Json {
   const declared = plan.configuration?.root_module?.variables ?? {};
   const variables =
@@ -93,9 +120,16 @@ export function redactPlan(plan: Json): Json {
         declared[name]?.sensitive ? { ...v, value: REDACTED } : v,
       ]),
     );
+  const unknown = Object.fromEntries(
+    Object.keys(plan)
+      .filter((key) => !NO_VALUES.includes(key) && key !== 'configuration')
+      .map((key) => [key, REDACTED]),
+  );
   const out: Json = {
     ...plan,
+    ...unknown,
     ...(variables ? { variables } : {}),
+    deferred_changes: redactDeferred(plan.deferred_changes),
     resource_changes: redactResourceChanges(plan.resource_changes),
     resource_drift: redactResourceChanges(plan.resource_drift),
     planned_values: redactValues(plan.planned_values),
@@ -118,7 +152,10 @@ export function runPlanRedact(args: readonly string[], options: PlanCommandOptio
   }
   const [file] = args as [string];
   try {
-    out(`${JSON.stringify(redactPlan(readPlan(file, read)))}\n`);
+    const plan = readPlan(file, read);
+    const warning = formatWarning(file, plan);
+    if (warning) err(warning);
+    out(`${JSON.stringify(redactPlan(plan))}\n`);
     return 0;
   } catch (e) {
     if (!(e instanceof PlanInputError)) throw e;

@@ -31,6 +31,18 @@ interface Plan {
 
 export class PlanInputError extends Error {}
 
+/** The plan format this tool was written for: major 1; minors up to 1.2 (Terraform 1.11) are known. */
+export const PLAN_FORMAT_MAJOR = '1';
+export const PLAN_FORMAT_KNOWN_MINOR = 2;
+
+/** A warning for a plan of a newer minor format than this tool knows, or undefined. */
+export function formatWarning(file: string, plan: { format_version: string }): string | undefined {
+  const minor = Number(plan.format_version.split('.')[1] ?? 0);
+  return minor > PLAN_FORMAT_KNOWN_MINOR
+    ? `warning: ${file}: plan format ${plan.format_version} is newer than ${PLAN_FORMAT_MAJOR}.${PLAN_FORMAT_KNOWN_MINOR}, the newest this tool knows: parts it does not know are left out (plan:redact) or not summarized`
+    : undefined;
+}
+
 type Kind = 'add' | 'change' | 'replace' | 'destroy' | 'forget';
 
 const SYMBOL: Record<Kind, string> = { add: '+', change: '~', replace: '-/+', destroy: '-', forget: '.' };
@@ -206,6 +218,12 @@ export function parsePlan(file: string, content: string | Uint8Array): Plan {
       `${file}: not a Terraform plan (no format_version); pass the output of terraform show -json`,
     );
   }
+  const major = plan.format_version.split('.')[0];
+  if (major !== PLAN_FORMAT_MAJOR) {
+    throw new PlanInputError(
+      `${file}: plan format ${plan.format_version} is not one this tool reads (${PLAN_FORMAT_MAJOR}.x, written by Terraform 1.x): its parts may mean something else, so nothing is summarized or redacted`,
+    );
+  }
   if (plan.resource_changes === undefined && plan.planned_values === undefined && plan.errored !== true) {
     throw new PlanInputError(
       `${file}: not a Terraform plan (no resource_changes or planned_values: a state file or a provider schema?); pass the output of terraform show -json <planfile>`,
@@ -254,6 +272,20 @@ export interface StackPlan {
 export const MAX_SUMMARY_CHARS = 65_000;
 /** Headline and caution lines shown per stack before they are counted instead. */
 const MAX_LISTED_LINES = 100;
+
+/** The longest line shown: a headline carries text from the plan (an annotation), which can be of any size. */
+const MAX_LINE_CHARS = 1000;
+const clip = (line: string): string =>
+  line.length <= MAX_LINE_CHARS
+    ? line
+    : `${line.slice(0, MAX_LINE_CHARS)}… (${line.length - MAX_LINE_CHARS} more characters)`;
+
+/** The head within the limit whatever it holds, cut with a line saying so. */
+function fitted(head: string): string {
+  if (head.length <= MAX_SUMMARY_CHARS) return head;
+  const note = '\n\n…the summary was cut here to fit a comment: see the job log for the rest.';
+  return head.slice(0, MAX_SUMMARY_CHARS - note.length - 1) + note;
+}
 
 /** At most `max` of `lines`, then one line saying how many were left out. */
 function capped(lines: string[], max: number, what: string): string[] {
@@ -317,12 +349,17 @@ export function summarize(
     details.push({ stack, lines: changes.map(({ rc, kind }) => `- \`${SYMBOL[kind]}\` \`${rc.address}\``) });
   }
 
-  const out = [...top];
+  const out = top.map(clip);
   if (warnings.length > 0) {
-    out.push('', '> [!CAUTION]', '> Destructive changes to protected resources:', ...warnings.map((w) => `> ${w}`));
+    out.push(
+      '',
+      '> [!CAUTION]',
+      '> Destructive changes to protected resources:',
+      ...warnings.map((w) => `> ${clip(w)}`),
+    );
   }
   if (tables.length > 0) out.push('', ...tables.flatMap((t) => [t, '']));
-  const head = out.join('\n');
+  const head = fitted(out.join('\n'));
   return `${[head, ...detailBlocks(details, MAX_SUMMARY_CHARS - head.length - 1)].join('\n').trimEnd()}\n`;
 }
 
@@ -441,7 +478,10 @@ export function runPlanSummary(args: readonly string[], options: PlanCommandOpti
   const unreadable: UnreadablePlan[] = [];
   for (const file of files) {
     try {
-      plans.push({ stack: stackName(file), plan: readPlan(file, read) });
+      const plan = readPlan(file, read);
+      const warning = formatWarning(file, plan);
+      if (warning) err(warning);
+      plans.push({ stack: stackName(file), plan });
     } catch (e) {
       if (!(e instanceof PlanInputError)) throw e;
       err(`error: ${e.message}`);

@@ -56,6 +56,13 @@ export function parseImage(ref: string): ImageRef | { readonly error: string } {
   const shape = 'must be an image reference such as "ghcr.io/catbird/mls-server:1.4.2"';
   if (repositoryProblem(repository) !== undefined) return { error: shape };
   if (tag !== undefined && !TAG.test(tag)) return { error: `${shape}: "${tag}" is not a valid tag` };
+  // The tag names the release in labels and object names, whose values start with a letter or digit
+  // (versionLabel trims what ends one otherwise).
+  if (tag !== undefined && !/^[A-Za-z0-9]/.test(tag)) {
+    return {
+      error: `${shape}: "${tag}" must start with a letter or digit: the release is named by its tag in Kubernetes labels, which must`,
+    };
+  }
   if (digest !== undefined && !DIGEST.test(digest)) return { error: `${shape}: the digest must be sha256:<64 hex>` };
   if (tag === undefined && digest === undefined) return { error: 'must pin a tag or a digest' };
   if (tag === 'latest') return { error: 'must not use the mutable "latest" tag' };

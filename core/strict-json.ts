@@ -18,7 +18,34 @@ export function encodingProblem(bytes: Uint8Array): string | undefined {
   if (a === 0xfe && b === 0xff) return 'is UTF-16 (big-endian) encoded: save it as UTF-8';
   // UTF-16 without a byte-order mark: every other byte of ASCII text is zero.
   if (bytes.length >= 2 && (a === 0 || b === 0)) return 'is UTF-16 encoded (no byte-order mark): save it as UTF-8';
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    const at = firstInvalidUtf8(bytes);
+    return `is not UTF-8 (byte 0x${bytes[at]!.toString(16)} at offset ${at} cannot start or continue a UTF-8 character: Latin-1 or Windows-1252?): save it as UTF-8`;
+  }
   return undefined;
+}
+
+/** The offset of the first byte that cannot start or continue a UTF-8 character (the decoder found one). */
+function firstInvalidUtf8(bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length;) {
+    const lead = bytes[i]!;
+    const more =
+      lead < 0x80
+        ? 0
+        : lead >= 0xc2 && lead < 0xe0
+          ? 1
+          : lead >= 0xe0 && lead < 0xf0
+            ? 2
+            : lead >= 0xf0 && lead < 0xf5
+              ? 3
+              : -1;
+    if (more < 0) return i;
+    for (let k = 1; k <= more; k++) if (((bytes[i + k] ?? 0) & 0xc0) !== 0x80) return i;
+    i += more + 1;
+  }
+  return 0;
 }
 
 /** Thrown with a message meant for the file's editor; the caller names the file. */

@@ -111,7 +111,25 @@ export const bucketName = z
   )
   .refine((b) => !b.startsWith('xn--') && !b.endsWith('-s3alias'), 'must not use a reserved prefix or suffix');
 
-export const awsRegion = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region such as "eu-west-1"');
+/** AWS's regions (commercial, GovCloud, China), as of December 2026: the provider refuses any other. */
+export const AWS_REGIONS: readonly string[] = [
+  ...['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'us-gov-east-1', 'us-gov-west-1'],
+  ...['ca-central-1', 'ca-west-1', 'mx-central-1', 'sa-east-1'],
+  ...['eu-central-1', 'eu-central-2', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-south-1', 'eu-south-2', 'eu-north-1'],
+  ...['af-south-1', 'il-central-1', 'me-south-1', 'me-central-1'],
+  ...['ap-east-1', 'ap-east-2', 'ap-south-1', 'ap-south-2', 'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3'],
+  ...['ap-southeast-1', 'ap-southeast-2', 'ap-southeast-3', 'ap-southeast-4', 'ap-southeast-5', 'ap-southeast-7'],
+  ...['cn-north-1', 'cn-northwest-1'],
+];
+export const awsRegion = z.string().superRefine((r, ctx) => {
+  if (AWS_REGIONS.includes(r)) return;
+  ctx.addIssue({
+    code: 'custom',
+    message: /^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(r)
+      ? 'is not an AWS region (the provider would refuse it): use one such as "eu-west-1"'
+      : 'must be an AWS region such as "eu-west-1"',
+  });
+});
 
 /**
  * An AWS Secrets Manager secret id: a name (1-512 of letters, digits and
@@ -125,7 +143,15 @@ export const awsSecretId = z
   );
 
 /** A Kubernetes Secret (or ConfigMap) key. */
-export const secretKey = z.string().regex(/^[-._a-zA-Z0-9]+$/, 'must be a valid Secret key');
+/** A key of a Kubernetes Secret (a file name in its volume): not ".", "..", nor starting with ".." (the kubelet's own names). */
+export const secretKey = z
+  .string()
+  .regex(/^[-._a-zA-Z0-9]+$/, { message: 'must be a valid Secret key: letters, digits, "-", "_" and "."', abort: true })
+  .max(253, 'must be at most 253 characters (a Secret key is a file name)')
+  .refine(
+    (k) => k !== '.' && k !== '..' && !k.startsWith('..'),
+    'must not be "." or "..", nor start with "..": the kubelet writes the Secret volume\'s own entries under those names',
+  );
 
 /** An environment variable name. */
 export const envVarName = z

@@ -199,3 +199,47 @@ export function burnAlerts(
     }),
   );
 }
+
+/** The smallest error budget whose alert thresholds stay distinct from zero in the rules (six decimals). */
+export const MIN_ERROR_BUDGET = 0.000001;
+
+/**
+ * What makes a service's objectives unable to alert meaningfully: a budget
+ * so large that a page needs an error ratio above 1 (the ratio never gets
+ * there), so small that it rounds to nothing (every 5xx pages), or a window
+ * so short that a paging burn rate falls below 1 (pages while the budget
+ * holds).
+ */
+export function sloIssues(spec: Partial<SloSpec> = {}): { path: string[]; message: string }[] {
+  const window = spec.window ?? DEFAULT_SLO.window;
+  const issues: { path: string[]; message: string }[] = [];
+  const paging = BURN_ALERTS.filter((b) => b.severity === 'critical');
+  const slowest = paging.reduce((a, b) => (burnRate(window, a) < burnRate(window, b) ? a : b));
+  if (burnRate(window, slowest) < 1) {
+    const days = Math.ceil(hours(slowest.long) / slowest.budgetShare / 24);
+    issues.push({
+      path: ['slo', 'window'],
+      message: `(${window}) is too short for the burn-rate pages: ${slowest.alert} would page at ${burnRate(window, slowest)}× the sustainable rate, while the budget still holds; use at least ${days}d`,
+    });
+  }
+  for (const { name, objective } of objectives(spec)) {
+    const given = spec[name] !== undefined;
+    const path = given ? ['slo', name, 'objective'] : ['slo', 'window'];
+    const what = given ? `(${objective})` : `(${window}) with the default ${name} objective ${objective}`;
+    const fastest = Math.max(...BURN_ALERTS.map((b) => burnRate(window, b)));
+    if (fastest * (1 - objective) >= 1) {
+      const lowest = Math.ceil((1 - 1 / fastest) * 10000) / 10000;
+      issues.push({
+        path,
+        message: `${what} leaves a budget so large that the fastest page needs an error ratio of ${round(fastest * (1 - objective))}, above 1, which no ratio reaches: use an objective of at least ${lowest}${given ? '' : ', or a shorter window'}`,
+      });
+    }
+    if (1 - objective < MIN_ERROR_BUDGET) {
+      issues.push({
+        path,
+        message: `${what} leaves an error budget below ${MIN_ERROR_BUDGET} (one request in a million): the alert thresholds round to nothing and every error would page; use at most ${1 - MIN_ERROR_BUDGET}`,
+      });
+    }
+  }
+  return issues;
+}

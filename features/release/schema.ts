@@ -24,10 +24,27 @@ const colourState = z.strictObject({
  */
 const historyEntry = z.union([z.string().min(1), z.strictObject({ release: z.string().min(1), stage })]);
 
+/** Control characters (a line break among them) and invisible format characters (zero-width spaces, direction marks). */
+const CONTROL = /[\p{Cc}\p{Cf}\u2028\u2029]/u;
+/** The longest reason: it goes into an annotation and the plan summary's headline. */
+export const MAX_REASON = 500;
+
 /** An emergency switch: traffic moves without the analysis, and the file says why. */
 const skipAnalysis = z.strictObject({
   /** Why, for the reviewer and the record: an incident, a broken Prometheus. */
-  reason: z.string().trim().min(10, 'must say why, in at least 10 characters (an incident id, what is broken)'),
+  reason: z
+    .string()
+    .trim()
+    .refine((r) => !CONTROL.test(r), {
+      message:
+        'must be one line of visible text: it is shown in the plan summary and kept in an annotation, where a line break or an invisible character could forge or hide what reviewers read',
+      abort: true,
+    })
+    .refine((r) => r.replace(/\s/g, '').length >= 10, {
+      message: 'must say why, in at least 10 characters (an incident id, what is broken)',
+      abort: true,
+    })
+    .refine((r) => r.length <= MAX_REASON, `must be at most ${MAX_REASON} characters: a reason, not a report`),
 });
 
 /**
@@ -63,16 +80,32 @@ const serviceRelease = z
   });
 
 /** Per-environment release state: what each colour runs and which is live. */
-export const releaseSchema = z.strictObject({
-  services: z.record(serviceName(47), serviceRelease),
-  /**
-   * Stages in deploy order, oldest first. The newest `database.snapshotsToKeep`
-   * of them have a pre-deploy RDS snapshot.
-   */
-  history: z.array(historyEntry).default([]),
-  /** How many stages there have been: the next stage's number is one more. */
-  stages: z.number().int().min(0).default(0),
-});
+export const releaseSchema = z
+  .strictObject({
+    services: z.record(serviceName(47), serviceRelease),
+    /**
+     * Stages in deploy order, oldest first. The newest `database.snapshotsToKeep`
+     * of them have a pre-deploy RDS snapshot.
+     */
+    history: z.array(historyEntry).default([]),
+    /** How many stages there have been: the next stage's number is one more. */
+    stages: z.number().int().min(0).default(0),
+  })
+  .superRefine((rel, ctx) => {
+    // The counter never goes below a stage already taken: the next stage would reuse its number and snapshot.
+    const taken = Math.max(
+      0,
+      ...rel.history.map((h) => stageOf(h).stage ?? 0),
+      ...Object.values(rel.services).flatMap((svc) => [svc.blue.stage ?? 0, svc.green.stage ?? 0]),
+    );
+    if (rel.stages < taken) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['stages'],
+        message: `(${rel.stages}) is below stage ${taken}, which the file already records: the next stage would reuse a number and its snapshot name; set it to at least ${taken}`,
+      });
+    }
+  });
 
 export type HistoryEntry = z.output<typeof historyEntry>;
 

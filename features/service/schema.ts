@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { defaultPreviewHost, didWeb } from '../../core/names';
-import { DEFAULT_LATENCY_BUCKETS, DEFAULT_SLO } from '../monitoring/slo';
+import { DEFAULT_LATENCY_BUCKETS, DEFAULT_SLO, sloIssues } from '../monitoring/slo';
 import { analysisSchema, unreachableLimits } from '../release/analysis/schema';
 import {
   awsSecretId,
@@ -217,7 +217,17 @@ export const serviceSchema = z
         message: 'is set from ingress.host (did:web:<host>) when the service has a did block: leave it out',
       });
     }
-    const secretEnv = new Map(Object.entries(svc.secret?.keys ?? {}).map(([key, k]) => [k.env, key]));
+    const secretEnv = new Map<string, string>();
+    for (const [key, k] of Object.entries(svc.secret?.keys ?? {})) {
+      const other = secretEnv.get(k.env);
+      if (other !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['secret', 'keys', key, 'env'],
+          message: `"${k.env}" is also the variable of secret.keys.${other}: the container would get one of the two values, silently; give each key its own variable`,
+        });
+      } else secretEnv.set(k.env, key);
+    }
     for (const [name, value] of Object.entries(svc.env)) {
       const key = secretEnv.get(name);
       const problem = key
@@ -242,6 +252,7 @@ export const serviceSchema = z
         message: `${threshold} s is not a bucket boundary of http_request_duration_seconds (${svc.metrics?.latencyBuckets ? 'metrics.latencyBuckets' : 'the default buckets'}: ${buckets.join(', ')}): the share of requests under it cannot be read`,
       });
     }
+    for (const issue of sloIssues(svc.slo)) ctx.addIssue({ code: 'custom', ...issue });
     const pods = svc.autoscaling?.maxReplicas ?? svc.replicas;
     for (const issue of unreachableLimits(svc.analysis, buckets, pods)) ctx.addIssue({ code: 'custom', ...issue });
   }, onlyWhenFieldsValid)
