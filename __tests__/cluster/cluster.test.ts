@@ -321,7 +321,7 @@ describe('the release analysis, around a switch of traffic (staging)', () => {
     const output = await failingApply('promote with a failing analysis before the switch', {
       pre: { verdict: 'FAIL', summary },
     });
-    expect(output.replace(/\s*│\s*/g, ' ')).toContain(`so traffic did not move: FAIL: ${summary}`);
+    expect(output.replace(/[│\s]+/g, ' ')).toContain(`so traffic did not move: FAIL: ${summary}`);
     expect(await live()).toBe('blue');
     const rollback = rollBack();
     expect(rollback.code).toBe(0);
@@ -339,7 +339,7 @@ describe('the release analysis, around a switch of traffic (staging)', () => {
     const output = await failingApply('promote with a failing analysis after the switch', {
       post: { verdict: 'FAIL', summary },
     });
-    expect(output.replace(/\s*│\s*/g, ' ')).toContain(`after the switch did not pass: FAIL: ${summary}`);
+    expect(output.replace(/[│\s]+/g, ' ')).toContain(`after the switch did not pass: FAIL: ${summary}`);
     expect(await live()).toBe('green');
     const postJob = (await kube(ENV).list(apiPath('batch/v1', 'jobs', ns()))).find((j: any) =>
       j.metadata.name.startsWith(`${SERVICE}-post-`),
