@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import { REDACTED, runPlanRedact } from '../bin/plan-redact-command';
 import { MAX_SUMMARY_CHARS, runPlanSummary } from '../bin/plan-summary-command';
 
-
 const fixture = (name: string) => JSON.parse(readFileSync(join(__dirname, 'fixtures/plans', name), 'utf8'));
 
 function run(command: typeof runPlanRedact, text: string | Uint8Array) {
