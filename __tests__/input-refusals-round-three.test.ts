@@ -6,31 +6,17 @@
  * counter gone backwards). Each refusal names the environment and field;
  * beside it, a look-alike that still passes.
  */
-import { ENVIRONMENTS } from '../environments';
 import { validateAll } from '../environments/validate';
 import { secretName } from '../environments/uniqueness';
 import { parseImage } from '../core/image';
-import { Edit, configIssues, environment, source } from './helpers';
+import { ENV_NAMES, Edit, configIssues, environment, source } from './helpers';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- tests edit raw copies */
 
-/** The issues of validating staging and production together, production edited. */
-const acrossIssues = (edit: Edit) =>
-  configIssues(() =>
-    validateAll(
-      ENVIRONMENTS.map((e) =>
-        (e.settings as any).name === 'production' ? source('production', edit) : source('staging'),
-      ),
-    ),
-  );
-const acrossPasses = (edit: Edit) =>
-  expect(() =>
-    validateAll(
-      ENVIRONMENTS.map((e) =>
-        (e.settings as any).name === 'production' ? source('production', edit) : source('staging'),
-      ),
-    ),
-  ).not.toThrow();
+/** Every committed environment validated together, production edited. */
+const all = (edit: Edit) => ENV_NAMES.map((name) => (name === 'production' ? source(name, edit) : source(name)));
+const acrossIssues = (edit: Edit) => configIssues(() => validateAll(all(edit)));
+const acrossPasses = (edit: Edit) => expect(() => validateAll(all(edit))).not.toThrow();
 const issues = (edit: Edit) => configIssues(() => environment('production', edit));
 const passes = (edit: Edit) => expect(() => environment('production', edit)).not.toThrow();
 
