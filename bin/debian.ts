@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 
 /**
  * A program from Debian's packages, installed when missing (as root, as here
@@ -27,4 +29,22 @@ export function ensureDebianProgram(
   return installed
     ? program.paths.find((p) => spawnSync(p, [program.versionArg], { stdio: 'ignore' }).status === 0)
     : undefined;
+}
+
+/**
+ * A directory `<dir>/bin` holding busybox's applets (sh, wget, awk, …), for
+ * running the release analysis as its image runs it; busybox is installed
+ * from Debian's packages when missing. Returns the directory.
+ */
+export function busyboxApplets(dir: string): string {
+  const busybox = ensureDebianProgram(
+    { paths: ['/usr/bin/busybox', '/bin/busybox'], versionArg: '--help' },
+    ['busybox'],
+    'to run the release analysis as its image does',
+  );
+  if (!busybox) throw new Error('busybox is not installed and cannot be installed here');
+  const applets = join(dir, 'bin');
+  mkdirSync(applets, { recursive: true });
+  spawnSync(busybox, ['--install', '-s', applets]);
+  return applets;
 }

@@ -4,13 +4,13 @@
  * (the applets of Debian's busybox, first on the PATH), against a local HTTP
  * server that plays both the new colour and Prometheus's query API.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureDebianProgram } from '../../bin/debian';
+import { busyboxApplets } from '../../bin/debian';
 import { Verdict, parseVerdict } from '../../features/release/analysis/verdict';
 import { ROOT } from './project-copy';
 
@@ -62,16 +62,8 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
 }
 
 beforeAll(async () => {
-  const busybox = ensureDebianProgram(
-    { paths: ['/usr/bin/busybox', '/bin/busybox'], versionArg: '--help' },
-    ['busybox'],
-    'to run the release analysis as its image does',
-  );
-  if (!busybox) throw new Error('busybox is not installed and cannot be installed here');
   dir = mkdtempSync(join(tmpdir(), 'analysis-'));
-  applets = join(dir, 'bin');
-  spawnSync(busybox, ['mkdir', '-p', applets]);
-  spawnSync(busybox, ['--install', '-s', applets]);
+  applets = busyboxApplets(dir);
   mkdirSync(join(dir, 'tmp'));
   server = createServer(handle);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

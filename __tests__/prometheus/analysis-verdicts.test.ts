@@ -17,14 +17,14 @@
  * in a namespace of its own; the phase-sensitive ones start at three
  * offsets within a scrape interval. Loopback addresses only.
  */
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { IncomingMessage, Server, ServerResponse, createServer, request } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { ensureDebianProgram } from '../../bin/debian';
+import { busyboxApplets } from '../../bin/debian';
 import { toolBinary } from '../../bin/tools';
 import { serviceSloRules } from '../../features/monitoring/alert-rules';
 import { DEFAULT_LATENCY_BUCKETS } from '../../features/monitoring/slo';
@@ -290,17 +290,9 @@ async function waitFor(what: string, ok: () => Promise<boolean>, seconds: number
 const getJson = async (url: string): Promise<any> => (await fetch(url)).json(); // eslint-disable-line @typescript-eslint/no-explicit-any
 
 beforeAll(async () => {
-  const busybox = ensureDebianProgram(
-    { paths: ['/usr/bin/busybox', '/bin/busybox'], versionArg: '--help' },
-    ['busybox'],
-    'to run the release analysis as its image does',
-  );
-  if (!busybox) throw new Error('busybox is not installed and cannot be installed here');
   const binary = toolBinary('promtool', 'prometheus');
   dir = mkdtempSync(join(tmpdir(), 'analysis-prometheus-'));
-  applets = join(dir, 'bin');
-  mkdirSync(applets);
-  spawnSync(busybox, ['--install', '-s', applets]);
+  applets = busyboxApplets(dir);
 
   exporter = createServer(handle);
   exporterUrl = await listen(exporter);
