@@ -23,6 +23,8 @@ module.exports = {
   testPathIgnorePatterns: [
     '/node_modules/',
     '<rootDir>/__tests__/cluster/',
+    // A real Prometheus and the analysis program as processes: they cover no mutated module.
+    '<rootDir>/__tests__/prometheus/',
     '<rootDir>/__tests__/stack-snapshots.test.ts',
     // The app's own synth into the run's directory, and the cdktf app command.
     '<rootDir>/__tests__/main.test.ts',
