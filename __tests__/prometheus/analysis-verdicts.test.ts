@@ -381,8 +381,11 @@ function scaled(settings: AnalysisSettings, noLoad?: boolean): AnalysisSettings 
   };
 }
 
+/** The committed production service, validated once. */
+let service: ReturnType<typeof environment>['services'][number] | undefined;
+
 function checksOf(inst: Instance): Check[] {
-  const svc = environment('production').services.find((x) => x.name === SERVICE)!;
+  const svc = (service ??= environment('production').services.find((x) => x.name === SERVICE)!);
   const settings = scaled(svc.analysis, inst.scenario.noLoad);
   const target: AnalysisTarget = {
     service: SERVICE,

@@ -18,7 +18,7 @@ import type { ISecretStore } from '../secrets/external-secrets';
 import { AlertThresholds, clusterAlertRules, serviceAlertRules, serviceSloRules } from './alert-rules';
 import { CHARTS, ChartRef } from './charts';
 import { serviceDashboard } from './service-dashboard';
-import type { SloSpec } from './slo';
+import { SCRAPE_INTERVAL_SECONDS, type SloSpec } from './slo';
 
 /** A service to scrape, alert on and chart. */
 export interface MonitoredService {
@@ -386,7 +386,7 @@ function podMonitorSpec(svc: MonitoredService) {
       {
         port: 'http',
         path: svc.metricsPath ?? '/metrics',
-        interval: '30s',
+        interval: `${SCRAPE_INTERVAL_SECONDS}s`,
         relabelings: [
           { sourceLabels: [podLabelMeta(APP_LABEL)], targetLabel: SERIES_APP_LABEL },
           { sourceLabels: [podLabelMeta(COLOUR_LABEL)], targetLabel: SERIES_COLOUR_LABEL },

@@ -46,6 +46,9 @@ export const DEFAULT_SLO = {
  */
 export const DEFAULT_LATENCY_BUCKETS: readonly number[] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 2.5, 5, 10];
 
+/** Seconds between two scrapes of a service's pods (its PodMonitor's interval). */
+export const SCRAPE_INTERVAL_SECONDS = 30;
+
 /** The windows each SLI's error ratio is recorded over. */
 export const SLI_WINDOWS = ['5m', '30m', '1h', '2h', '6h', '1d', '3d'] as const;
 export type SliWindow = (typeof SLI_WINDOWS)[number];
@@ -82,6 +85,9 @@ export const hours = (duration: string): number => Number(duration.slice(0, -1))
 /** The burn rate that spends `budgetShare` of the window's budget in `long`: 14.4 for 2 % in 1 h of 30 days. */
 export const burnRate = (window: string, alert: (typeof BURN_ALERTS)[number]): number =>
   Math.round(((alert.budgetShare * hours(window)) / hours(alert.long)) * 1000) / 1000;
+
+/** The burn rate of the fastest page over `window`: 14.4 for 30 days (2 % of the budget in an hour). */
+export const fastestBurnRate = (window: string): number => Math.max(...BURN_ALERTS.map((b) => burnRate(window, b)));
 
 /** What a service's SLIs are computed from. */
 export interface SliSource {
@@ -222,11 +228,11 @@ export function sloIssues(spec: Partial<SloSpec> = {}): { path: string[]; messag
       message: `(${window}) is too short for the burn-rate pages: ${slowest.alert} would page at ${burnRate(window, slowest)}× the sustainable rate, while the budget still holds; use at least ${days}d`,
     });
   }
+  const fastest = fastestBurnRate(window);
   for (const { name, objective } of objectives(spec)) {
     const given = spec[name] !== undefined;
     const path = given ? ['slo', name, 'objective'] : ['slo', 'window'];
     const what = given ? `(${objective})` : `(${window}) with the default ${name} objective ${objective}`;
-    const fastest = Math.max(...BURN_ALERTS.map((b) => burnRate(window, b)));
     if (fastest * (1 - objective) >= 1) {
       const lowest = Math.ceil((1 - 1 / fastest) * 10000) / 10000;
       issues.push({

@@ -10,7 +10,7 @@ import { SERIES_APP_LABEL, SERIES_COLOUR_LABEL } from '../../../core/labels';
 import { colourName } from '../../../core/names';
 import { cpuMillis, memoryBytes } from '../../../core/quantities';
 import { DEFAULT_STATUS_LABEL } from '../../monitoring/alert-rules';
-import { DEFAULT_SLO, errorBudget } from '../../monitoring/slo';
+import { DEFAULT_SLO, errorBudget, fastestBurnRate } from '../../monitoring/slo';
 import type { AnalysisSettings } from './schema';
 
 export interface SmokeCheck {
@@ -97,13 +97,14 @@ export const increaseOver = (series: string, seconds: number): string =>
 
 /**
  * The error ratio a release is rolled back at, unless the file says: the
- * burn rate of the fastest SLO page (14.4× the budget: 2 % of a 30-day
- * budget in an hour), never above the seeds' 10 %. 1.44 % for 99.9 %.
+ * burn rate of the fastest SLO page over the default window (14.4× the
+ * budget: 2 % of a 30-day budget in an hour), never above the seeds' 10 %.
+ * 1.44 % for 99.9 %.
  */
-export const FAST_BURN = 14.4;
 export const SEEDS_ERROR_RATIO = 0.1;
 export function defaultErrorRatioThreshold(objective: number = DEFAULT_SLO.availability.objective): number {
-  return Math.min(SEEDS_ERROR_RATIO, Math.round(FAST_BURN * errorBudget(objective) * 1e6) / 1e6);
+  const fast = fastestBurnRate(DEFAULT_SLO.window);
+  return Math.min(SEEDS_ERROR_RATIO, Math.round(fast * errorBudget(objective) * 1e6) / 1e6);
 }
 
 /** Selectors of the new colour: its scraped series, its Deployment, its pods. */

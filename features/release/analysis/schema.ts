@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { onlyWhenFieldsValid } from '../../fields';
+import { SCRAPE_INTERVAL_SECONDS } from '../../monitoring/slo';
 
 const checkName = z
   .string()
@@ -87,9 +88,6 @@ export const DEFAULT_POST = {
 
 /** The analysis's own load: 2 requests a second, to the GET smoke paths. */
 export const DEFAULT_LOAD = { ratePerSecond: 2 } as const;
-
-/** Seconds between two scrapes of a service (monitoring.ts's PodMonitor). A windowed measurement needs two. */
-export const SCRAPE_INTERVAL_SECONDS = 30;
 
 export const analysisSchema = z
   .strictObject({
