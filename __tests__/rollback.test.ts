@@ -16,9 +16,10 @@ import {
   rollback,
   runRollback,
 } from '../bin/rollback-command';
-import { differences, trafficOnlyProblems } from '../bin/rollback-guard';
+import { differences, rollbackTarget, trafficOnlyProblems } from '../bin/rollback-guard';
 import { ConfigError } from '../core/errors';
-import { environment } from './helpers';
+import { SynthJson, environment, helmRelease, synthJson } from './helpers';
+import { monitoringReleaseName } from '../core/names';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- plan JSON */
 
@@ -55,14 +56,14 @@ const state = (...messages: string[]) => ({
 });
 
 /** Production mid-release: green runs 1.5.0 (stage 7) and takes traffic. */
-const switchedProduction = () =>
-  environment('production', (_s, r) => {
-    const svc = r.services['mls-server'];
-    svc.green = { image: 'ghcr.io/catbird/mls-server:1.5.0', replicas: 3, stage: 7 };
-    svc.live = 'green';
-    svc.phase = 'switched';
-    r.stages = 7;
-  });
+const switchedEdit = (r: any) => {
+  const svc = r.services['mls-server'];
+  svc.green = { image: 'ghcr.io/catbird/mls-server:1.5.0', replicas: 3, stage: 7 };
+  svc.live = 'green';
+  svc.phase = 'switched';
+  r.stages = 7;
+};
+const switchedProduction = () => environment('production', (_s, r) => switchedEdit(r));
 
 describe('the evidence a rollback acts on', () => {
   it('is a FAIL verdict of this environment’s current switch, read from state', () => {
@@ -131,18 +132,34 @@ function change(type: string, actions: string[], before: any, after: any, afterU
 }
 const service = (colour: string, annotations?: object) => ({
   metadata: [
-    { name: 'mls-server', labels: { app: 'mls-server', version: colour }, annotations, resource_version: '7' },
+    {
+      namespace: 'production',
+      name: 'mls-server',
+      labels: { app: 'mls-server', version: colour },
+      annotations,
+      resource_version: '7',
+    },
   ],
   spec: [{ selector: { app: 'mls-server', version: colour }, port: [{ port: 80 }] }],
 });
 const deployment = (replicas: number, image = 'ghcr.io/catbird/mls-server:1.5.0') => ({
-  metadata: [{ name: 'mls-server-green' }],
+  metadata: [{ namespace: 'production', name: 'mls-server-green' }],
   spec: [{ replicas: String(replicas), template: [{ spec: [{ container: [{ image }] }] }] }],
 });
 const analysisJob = {
   metadata: [{ name: 'mls-server-post-1.5.0-s7', labels: { 'mls.catbird.blue/analysis-of': 'mls-server' } }],
 };
 const plan = (...changes: any[]) => ({ format_version: '1.2', resource_changes: changes });
+const other = (colour: string) => ({
+  ...service(colour),
+  metadata: [{ namespace: 'production', name: 'other', labels: { version: colour } }],
+});
+const autoscaler = (target: string, maxReplicas = 6) => ({
+  metadata: [{ namespace: 'production', name: 'mls-server' }],
+  spec: [{ scale_target_ref: [{ name: target }], max_replicas: maxReplicas }],
+});
+/** Production's target once mls-server rolls back from green to blue. */
+const target = () => rollbackTarget(switchedProduction(), ['mls-server']);
 
 describe('the rollback guard', () => {
   const allowed = plan(
@@ -155,15 +172,20 @@ describe('the rollback guard', () => {
     change(
       'kubernetes_horizontal_pod_autoscaler_v2',
       ['update'],
-      { spec: [{ scale_target_ref: [{ name: 'mls-server-green' }], max_replicas: 6 }] },
-      { spec: [{ scale_target_ref: [{ name: 'mls-server-blue' }], max_replicas: 6 }] },
+      autoscaler('mls-server-green'),
+      autoscaler('mls-server-blue'),
     ),
     change(
       'helm_release',
       ['update'],
       // As the Helm provider 3.1 plans it: id and metadata unknown.
-      { id: 'mls-server-mon', name: 'mls-server-mon', values: ['a'], metadata: [{ revision: 2 }] },
-      { name: 'mls-server-mon', values: ['b'] },
+      {
+        id: 'mls-server-mon',
+        name: 'mls-server-mon',
+        values: ['up{colour="green"} # No green (live) pod'],
+        metadata: [{ revision: 2 }],
+      },
+      { name: 'mls-server-mon', values: ['up{colour="blue"} # No blue (live) pod'] },
       { id: true, metadata: true },
     ),
     change('kubernetes_deployment_v1', ['update'], deployment(5), deployment(3)),
@@ -178,7 +200,7 @@ describe('the rollback guard', () => {
   );
 
   it('lets a plan through that moves traffic back and removes the analysis', () => {
-    expect(trafficOnlyProblems(allowed)).toEqual([]);
+    expect(trafficOnlyProblems(allowed, target())).toEqual([]);
   });
 
   it.each<[string, any, RegExp]>([
@@ -192,9 +214,9 @@ describe('the rollback guard', () => {
       'a Service port',
       change('kubernetes_service_v1', ['update'], service('green'), {
         ...service('blue'),
-        spec: [{ selector: {}, port: [{ port: 8080 }] }],
+        spec: [{ selector: { app: 'mls-server', version: 'blue' }, port: [{ port: 8080 }] }],
       }),
-      /changes spec\.0\.port\.0\.port \(a rollback may change only spec\.0\.selector/,
+      /changes spec\.0\.port\.0\.port \(a rollback may change only spec\.0\.selector\.version, /,
     ],
     [
       'an image',
@@ -222,16 +244,88 @@ describe('the rollback guard', () => {
       /changes spec\.0\.cluster_ip/,
     ],
     ['another type', change('aws_s3_bucket', ['update'], { a: 1 }, { a: 2 }), /update is not part of a rollback/],
+    [
+      'a selector left on the failed colour',
+      change('kubernetes_service_v1', ['update'], service('blue'), service('green')),
+      /selects green; after the rollback the release file says blue/,
+    ],
+    [
+      'another annotation of the Service',
+      change('kubernetes_service_v1', ['update'], service('green'), service('blue', { 'example.com/x': 'y' })),
+      /changes metadata\.0\.annotations \(/,
+    ],
+    [
+      'a Service of no released service',
+      change('kubernetes_service_v1', ['update'], other('green'), other('blue')),
+      /production\/other is not a Service of a released service/,
+    ],
+    [
+      'an autoscaler aimed at the failed colour',
+      change(
+        'kubernetes_horizontal_pod_autoscaler_v2',
+        ['update'],
+        autoscaler('mls-server-blue'),
+        autoscaler('mls-server-green'),
+      ),
+      /targets mls-server-green, not the live colour's Deployment/,
+    ],
+    [
+      'an autoscaler’s range',
+      change(
+        'kubernetes_horizontal_pod_autoscaler_v2',
+        ['update'],
+        autoscaler('mls-server-green'),
+        autoscaler('mls-server-blue', 60),
+      ),
+      /changes spec\.0\.max_replicas/,
+    ],
+    [
+      'monitoring values beyond the colour',
+      change(
+        'helm_release',
+        ['update'],
+        { name: 'mls-server-mon', values: ['up{colour="green"} > 0.1'] },
+        { name: 'mls-server-mon', values: ['up{colour="blue"} > 0.5'] },
+      ),
+      /changes its values beyond the colour they name/,
+    ],
+    [
+      'replicas other than the release file’s',
+      change('kubernetes_deployment_v1', ['update'], deployment(3), deployment(9)),
+      /sets 9 replicas; the release file says 3/,
+    ],
   ])('refuses %s, naming the resource and the attribute', (_what, rc, problem) => {
-    const problems = trafficOnlyProblems(plan(...allowed.resource_changes, rc));
+    const problems = trafficOnlyProblems(plan(...allowed.resource_changes, rc), target());
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(new RegExp(`^${rc.address.replace('.', '\\.')}: `));
     expect(problems[0]).toMatch(problem);
   });
 
+  it('lets through the monitoring values the stacks really write for each colour, and nothing more', () => {
+    const release = monitoringReleaseName('mls-server');
+    const values = (json: SynthJson) => helmRelease(json, release).values;
+    const rolledBack = synthJson('production', (_s, r) => {
+      const svc = r.services['mls-server'];
+      svc.green = { image: 'ghcr.io/catbird/mls-server:1.5.0', replicas: 3, stage: 7 };
+      svc.phase = 'staged';
+      r.stages = 7;
+    });
+    const before = { name: release, values: values(synthJson('production', (_s, r) => switchedEdit(r))) };
+    const after = { name: release, values: values(rolledBack) };
+    expect(before.values).not.toEqual(after.values);
+    expect(trafficOnlyProblems(plan(change('helm_release', ['update'], before, after)), target())).toEqual([]);
+    const raised = { name: release, values: [after.values[0].replace(/> 0\.0144/, '> 0.5')] };
+    expect(raised.values).not.toEqual(after.values);
+    expect(trafficOnlyProblems(plan(change('helm_release', ['update'], before, raised)), target())).toEqual([
+      'helm_release.x: changes its values beyond the colour they name',
+    ]);
+  });
+
   it('refuses what is not a plan, and a plan that failed', () => {
-    expect(trafficOnlyProblems({ resource_changes: 'x' })).toEqual(['not a Terraform plan (no resource_changes list)']);
-    expect(trafficOnlyProblems({ errored: true, resource_changes: [] })).toEqual(['the plan failed']);
+    expect(trafficOnlyProblems({ resource_changes: 'x' }, target())).toEqual([
+      'not a Terraform plan (no resource_changes list)',
+    ]);
+    expect(trafficOnlyProblems({ errored: true, resource_changes: [] }, target())).toEqual(['the plan failed']);
   });
 
   it('names differing attributes, never their values', () => {
@@ -258,7 +352,7 @@ describe('the rollback’s steps', () => {
   it('moves the file, plans, proves, applies, records, in that order', () => {
     const done: string[] = [];
     const report = rollback(
-      'production',
+      switchedProduction(),
       failures,
       steps(plan(change('kubernetes_service_v1', ['update'], service('green'), service('blue'))), done),
     );
@@ -271,7 +365,7 @@ describe('the rollback’s steps', () => {
   it('applies and records nothing when the plan is more than traffic', () => {
     const done: string[] = [];
     expect(() =>
-      rollback('production', failures, steps(plan(change('aws_s3_bucket', ['delete'], {}, null)), done)),
+      rollback(switchedProduction(), failures, steps(plan(change('aws_s3_bucket', ['delete'], {}, null)), done)),
     ).toThrow(RollbackRefused);
     expect(done).toEqual(['release mls-server', 'synth', 'plan']);
   });

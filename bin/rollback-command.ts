@@ -33,7 +33,7 @@ import { Environment, validateAll } from '../environments/validate';
 import { AnalysisIdentity, identityMismatches, verdictsInState } from '../features/release/analysis/verdict';
 import { releaseFile, runRelease } from './release-command';
 import { ROOT } from '../environments/root';
-import { changeLines, trafficOnlyProblems } from './rollback-guard';
+import { changeLines, rollbackTarget, trafficOnlyProblems } from './rollback-guard';
 import { terraform } from './terraform';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- plan JSON */
@@ -152,11 +152,8 @@ export class RollbackRefused extends Error {
 }
 
 /** Runs steps 2 to 6; throws RollbackRefused when the plan is more than a move of traffic. */
-export function rollback(
-  environment: string,
-  failures: readonly AnalysisFailure[],
-  steps: RollbackSteps,
-): RollbackReport {
+export function rollback(env: Environment, failures: readonly AnalysisFailure[], steps: RollbackSteps): RollbackReport {
+  const environment = env.name;
   const now = steps.now ?? Date.now;
   const log = steps.log ?? (() => undefined);
   const timings = { release: 0, synth: 0, plan: 0, apply: 0, record: 0 };
@@ -172,7 +169,13 @@ export function rollback(
   timed('synth', () => steps.synth());
   const plan = timed('plan', () => steps.plan());
   const changes = changeLines(plan);
-  const problems = trafficOnlyProblems(plan);
+  const problems = trafficOnlyProblems(
+    plan,
+    rollbackTarget(
+      env,
+      failures.map((f) => f.service),
+    ),
+  );
   if (problems.length > 0) throw new RollbackRefused(problems, changes);
   timed('apply', () => steps.apply());
   const reasons = failures.map((f) => `${f.service}: ${failureText(f)}`);
@@ -340,7 +343,7 @@ export function runRollback(args: readonly string[], options: RollbackOptions): 
       return 3;
     }
     for (const f of evidence.failures) out(`${env.name}/${f.service}: ${failureText(f)}`);
-    const markdown = reportMarkdown(rollback(env.name, evidence.failures, steps));
+    const markdown = reportMarkdown(rollback(env, evidence.failures, steps));
     out(markdown);
     if (parsed.report) writeFileSync(parsed.report, `${markdown}\n`);
     return 0;
