@@ -31,8 +31,8 @@ function uploads(): { where: string; paths: string[] }[] {
   );
 }
 
-/** Paths that may leave a runner: redacted plan JSON, an encrypted plan, the provider lock file. */
-const SAFE_UPLOAD = /(\/plan\.redacted\.json|\.enc|\/\.terraform\.lock\.hcl)$/;
+/** Paths that may leave a runner: redacted plan JSON, a sealed plan, the provider lock file. */
+const SAFE_UPLOAD = /(\/plan\.redacted\.json|\/tfplan\.sealed|\/\.terraform\.lock\.hcl)$/;
 
 describe('workflows', () => {
   it.each(WORKFLOWS)('%s runs cdktf with its telemetry check off', (file) => {
@@ -95,6 +95,8 @@ function runStep(step: any, env: Record<string, string>, fakes: Record<string, s
     writeFileSync(output, '');
     const res = spawnSync('bash', ['-e', '-c', step.run], {
       encoding: 'utf8',
+      // stdin from /dev/null: Debian's bash reads ~/.bashrc when stdin is a socket, as Node's pipes are.
+      stdio: ['ignore', 'pipe', 'pipe'],
       env: {
         PATH: `${dir}:/usr/bin:/bin`,
         GITHUB_OUTPUT: output,
@@ -206,12 +208,14 @@ describe('plan.yml', () => {
   });
 
   it('refuses to plan a gated environment whose preview environment has no required reviewers', () => {
-    const step = plan.jobs.approval.steps[0];
-    const gh = (reviewers: number) => `echo ${reviewers}`;
-    const refused = runStep(step, { GATED: '["production"]', GH_TOKEN: 'x' }, { gh: gh(0) });
-    expect(refused.code).toBe(1);
-    expect(refused.out).toContain('their GitHub environments have no required reviewers: production-preview');
-    expect(runStep(step, { GATED: '["production"]', GH_TOKEN: 'x' }, { gh: gh(1) }).code).toBe(0);
+    const step = stepNamed(plan.jobs.approval, "The gated previews' GitHub environments have required reviewers");
+    // deploy-checks.ts reviewers (its own tests): here, that every gated environment is asked and any refusal fails.
+    const node =
+      '[ "$4" = production-preview ] && [ "$REFUSE" = 1 ] && { echo "error: no reviewers"; exit 1; }; echo "asked $4"';
+    const refused = runStep(step, { GATED: '["qa","production"]', GH_TOKEN: 'x', REFUSE: '1' }, { node });
+    expect(refused).toMatchObject({ code: 1, out: 'asked qa-preview\nerror: no reviewers\n' });
+    const ok = runStep(step, { GATED: '["qa","production"]', GH_TOKEN: 'x', REFUSE: '0' }, { node });
+    expect(ok).toMatchObject({ code: 0, out: 'asked qa-preview\nasked production-preview\n' });
   });
 
   it('fails fast, naming each missing secret or variable', () => {
@@ -221,7 +225,7 @@ describe('plan.yml', () => {
     });
     expect(res.code).toBe(1);
     expect(res.out).toContain(
-      'missing: variable AWS_PLAN_ROLE_ARN secret KUBECONFIG of the GitHub environment production-preview',
+      'missing: variable AWS_PLAN_ROLE_ARN of the GitHub environment production-preview secret KUBECONFIG of the GitHub environment production-preview',
     );
   });
 
@@ -292,7 +296,11 @@ describe('deploy.yml and deploy-environment.yml', () => {
     for (const job of [one.jobs.plan, one.jobs.apply]) {
       expect(job.concurrency).toEqual({ group: 'deploy-${{ inputs.environment }}', 'cancel-in-progress': false });
     }
-    expect(deploy.concurrency).toBeUndefined();
+    // One waiting run per trigger kind: a newer merge replaces a waiting one (it deploys a descendant).
+    expect(deploy.concurrency).toEqual({
+      group: "deploy-run-${{ inputs.environment || 'on-merge' }}",
+      'cancel-in-progress': false,
+    });
   });
 
   it('asks for no approval when the plan changes nothing', () => {
@@ -308,43 +316,234 @@ describe('deploy.yml and deploy-environment.yml', () => {
     for (const file of WORKFLOWS) expect(JSON.stringify(workflow(file))).not.toMatch(/cdktf deploy|auto-approve/);
   });
 
-  it('moves the binary plan between jobs only encrypted, kept longer than an approval waits, replaced on a re-run', () => {
-    expect(runs(one.jobs.plan)).toContain(
-      'openssl enc -aes-256-cbc -pbkdf2 -iter 600000 -salt -in tfplan -out tfplan.enc',
-    );
+  it('moves the binary plan between jobs only sealed, kept longer than an approval waits, replaced on a re-run', () => {
+    const seal = stepNamed(one.jobs.plan, 'Seal the saved plan and show its SHA-256 to the reviewer');
+    expect(seal.run).toContain('bin/plan-seal.ts seal --context "$CONTEXT" tfplan tfplan.sealed');
+    expect(seal.run).toContain('>> "$GITHUB_STEP_SUMMARY"');
+    expect(one.jobs.plan.outputs.digest).toBe('${{ steps.seal.outputs.digest }}');
+    const open = stepNamed(one.jobs.apply, 'Open the sealed plan (authentic, and the one the reviewer saw)');
+    expect(open.run).toContain('bin/plan-seal.ts open --context "$CONTEXT" --sha256 "$DIGEST" tfplan.sealed tfplan');
+    expect(open.env.DIGEST).toBe('${{ needs.plan.outputs.digest }}');
+    // The same binding on both sides: environment, commit and run.
+    expect(open.env.CONTEXT).toBe(seal.env.CONTEXT);
+    expect(seal.env.CONTEXT).toBe('${{ inputs.environment }}:${{ inputs.sha }}:${{ github.run_id }}');
+    for (const step of [seal, open]) expect(step.env.PLAN_ENCRYPTION_KEY).toBe('${{ secrets.PLAN_ENCRYPTION_KEY }}');
     const upload = one.jobs.plan.steps.find((s: any) => s.uses?.startsWith('actions/upload-artifact')).with;
     expect(upload['retention-days']).toBe(7);
     expect(upload.overwrite).toBe(true);
   });
 
-  it('records the deployed commit beside the state', () => {
-    const step = stepNamed(one.jobs.apply, 'Record the deployed commit (the drift check plans against it)');
+  it('records the deployed commit beside the state, after the apply only', () => {
+    const step = stepNamed(
+      one.jobs.apply,
+      'Record the deployed commit (the drift check plans against it; the next deploy descends from it)',
+    );
     expect(step.if).toBeUndefined();
-    expect(step.run).toContain('bin/environments.ts --state "$ENVIRONMENT"');
-    expect(step.run).toContain('aws s3 cp -');
+    expect(step.run).toBe('bin/deployed-commit.sh write "$ENVIRONMENT" "$(git rev-parse "$SHA")"');
   });
 
-  it('rolls back by itself only after a failed apply, then records it on main and pages', () => {
-    const steps = one.jobs.apply.steps;
-    const at = (name: string) => steps.findIndex((s: any) => s.name === name);
-    const [apply, rollback, record, page] = [
-      'terraform apply (the saved plan, nothing else)',
-      'Automatic rollback (a release analysis failed)',
-      'Record the rollback on main',
-      'Page (the apply failed)',
-    ].map(at);
-    expect([apply, rollback, record, page].every((i) => i >= 0)).toBe(true);
-    expect(apply < rollback && rollback < record && record < page).toBe(true);
-    expect(steps[apply].shell).toBe('bash');
-    expect(steps[apply].run).toContain('| tee "$RUNNER_TEMP/apply.log"');
-    expect(steps[rollback].if).toBe("failure() && steps.apply.outcome == 'failure'");
-    expect(steps[rollback].run).toContain(
-      'npm run --silent rollback -- "$ENVIRONMENT" --report "$RUNNER_TEMP/rollback.md"',
+  it('deploys only a commit on main that descends from the deployed one, checked again after the approval', () => {
+    for (const [job, name, before] of [
+      [
+        one.jobs.plan,
+        'The commit is on main and descends from the deployed one',
+        'terraform plan (a plan with no changes asks nobody for approval)',
+      ],
+      [
+        one.jobs.apply,
+        'The commit is still on main and descends from the deployed one',
+        'terraform apply (the saved plan, nothing else)',
+      ],
+    ]) {
+      const step = stepNamed(job, name);
+      expect(step.run).toContain('deployed=$(bin/deployed-commit.sh read "$ENVIRONMENT")');
+      expect(step.run).toContain(
+        'bin/deploy-checks.ts commit --sha "$SHA" --main origin/main --deployed "$deployed" --supersedes "$SUPERSEDES"',
+      );
+      expect(job.steps.indexOf(step)).toBeLessThan(job.steps.indexOf(stepNamed(job, before)));
+      expect(job.steps[0].with['fetch-depth']).toBe(0);
+    }
+    expect(deploy.jobs.deploy.with.supersedes).toBe('${{ inputs.supersedes }}');
+  });
+
+  it('stops a deploy of a protected environment whose GitHub environment lost its reviewers', () => {
+    const step = stepNamed(
+      one.jobs.plan,
+      'The apply will wait for reviewers (a protected environment without them stops here)',
     );
-    expect(steps[record].if).toBe("failure() && steps.rollback.outputs.code == '0'");
-    expect(steps[record].run).toContain('git push "$remote" HEAD:main');
-    expect(steps[page].if).toBe('failure()');
-    expect(one.jobs.apply.permissions).toEqual({ contents: 'read', 'id-token': 'write', issues: 'write' });
+    expect(step.run).toBe('node bin/ts.mjs bin/deploy-checks.ts reviewers "$ENVIRONMENT"');
+    expect(one.jobs.plan.permissions.actions).toBe('read');
+  });
+});
+
+/** A workflow `if:` evaluated as GitHub does, for the few functions and contexts our conditions use. */
+function evaluate(
+  expression: string,
+  status: 'success' | 'failure' | 'cancelled',
+  steps: Record<string, any>,
+): boolean {
+  const js = expression
+    .replace(/\bfailure\(\)/g, String(status === 'failure'))
+    .replace(/\bcancelled\(\)/g, String(status === 'cancelled'))
+    .replace(/\balways\(\)/g, 'true')
+    .replace(/\bsteps\.([\w-]+)\.(outcome|outputs\.[\w-]+)/g, (_m, id, what) =>
+      JSON.stringify(what === 'outcome' ? (steps[id]?.outcome ?? '') : (steps[id]?.outputs?.[what.slice(8)] ?? '')),
+    )
+    .replace(/'/g, '"')
+    .replace(/==/g, '===');
+  if (/[a-z_]+\(|\bsteps\./.test(js)) throw new Error(`cannot evaluate ${expression}`);
+  return Function(`return (${js});`)() as boolean;
+}
+
+describe('failure paths that always run', () => {
+  const one = workflow('deploy-environment.yml');
+  const apply = one.jobs.apply;
+  const names = {
+    rollback: 'Automatic rollback (a release analysis failed)',
+    checked: "Check the rollback's commit and record it as deployed",
+    bot: 'Token of the release bot (GitHub App)',
+    record: 'Record the rollback on main',
+    page: 'Page (the apply failed or was cancelled)',
+  };
+  /** Which of the failure path's steps run, when the job ends as `status` with these step results. */
+  function runsAfter(status: 'success' | 'failure' | 'cancelled', steps: Record<string, any>): string[] {
+    return Object.entries(names)
+      .filter(([, name]) => evaluate(stepNamed(apply, name).if, status, steps))
+      .map(([key]) => key);
+  }
+
+  it.each<[string, 'success' | 'failure' | 'cancelled', Record<string, any>, string[]]>([
+    ['an apply that succeeded', 'success', { apply: { outcome: 'success' } }, []],
+    [
+      'a failed apply, rolled back and recorded',
+      'failure',
+      {
+        apply: { outcome: 'failure' },
+        rollback: { outputs: { code: '0' } },
+        checked: { outcome: 'success' },
+        bot: { outcome: 'success' },
+      },
+      ['rollback', 'checked', 'bot', 'record', 'page'],
+    ],
+    [
+      'an apply cancelled or timed out (a runner cancelled midway)',
+      'cancelled',
+      { apply: { outcome: 'cancelled' }, rollback: { outputs: { code: '3' } } },
+      ['rollback', 'page'],
+    ],
+    ['a failure before the apply (a tampered plan)', 'failure', {}, ['page']],
+    [
+      'a rollback commit refused by its check',
+      'failure',
+      { apply: { outcome: 'failure' }, rollback: { outputs: { code: '0' } }, checked: { outcome: 'failure' } },
+      ['rollback', 'checked', 'page'],
+    ],
+  ])('%s', (_what, status, steps, expected) => {
+    expect(runsAfter(status, steps)).toEqual(expected);
+  });
+
+  it('bounds every long step by its own timeout, within the job’s', () => {
+    const limits = ['terraform apply (the saved plan, nothing else)', names.rollback].map(
+      (n) => stepNamed(apply, n)['timeout-minutes'],
+    );
+    expect(limits.every((m) => m > 0)).toBe(true);
+    expect(limits.reduce((a, b) => a + b, 0) + 15).toBeLessThanOrEqual(apply['timeout-minutes']);
+    expect(
+      stepNamed(one.jobs.plan, 'terraform plan (a plan with no changes asks nobody for approval)')['timeout-minutes'],
+    ).toBeGreaterThan(0);
+  });
+
+  it('pushes only the checked commit, as a fast-forward of main, with the bot’s own short-lived token', () => {
+    const bot = stepNamed(apply, names.bot);
+    expect(bot.uses).toMatch(/^actions\/create-github-app-token@[0-9a-f]{40}$/);
+    expect(bot.with).toEqual({
+      'client-id': '${{ vars.RELEASE_BOT_CLIENT_ID }}',
+      'private-key': '${{ secrets.RELEASE_BOT_PRIVATE_KEY }}',
+      repositories: '${{ github.event.repository.name }}',
+      'permission-contents': 'write',
+    });
+    const checked = stepNamed(apply, names.checked).run;
+    expect(checked).toContain('bin/deploy-checks.ts rollback-record --applied "$SHA" --environment "$ENVIRONMENT"');
+    expect(checked).toContain('bin/deployed-commit.sh write "$ENVIRONMENT" "$head"');
+    const record = stepNamed(apply, names.record);
+    expect(record.run).toBe(
+      'git push "https://x-access-token:$TOKEN@github.com/$GITHUB_REPOSITORY.git" "$HEAD_SHA:refs/heads/main"',
+    );
+    expect(record.env).toEqual({
+      TOKEN: '${{ steps.bot.outputs.token }}',
+      HEAD_SHA: '${{ steps.checked.outputs.head }}',
+    });
+    for (const file of WORKFLOWS) {
+      const text = readFileSync(join(ROOT, '.github/workflows', file), 'utf8');
+      expect(`${file}: ${/pull --rebase|push (-f|--force)|ROLLBACK_PUSH_TOKEN|secrets: inherit/.test(text)}`).toBe(
+        `${file}: false`,
+      );
+    }
+  });
+
+  it('pages with a title that says what happened, with or without the label', () => {
+    const page = stepNamed(apply, names.page);
+    const node = 'echo "staging: the apply was cancelled or timed out; NOT rolled back (no rollback ran)"';
+    for (const [labels, expected] of [
+      [
+        'exit 1',
+        /^issue create --title staging: the apply was cancelled or timed out; NOT rolled back \(no rollback ran\) --body-file/m,
+      ],
+      ['exit 0', /^issue create --title .* --label incident --body-file/m],
+    ] as const) {
+      const dir = mkdtempSync(join(tmpdir(), 'page-'));
+      try {
+        const gh = `echo "$*" >> "$RUNNER_TEMP/calls"; [ "$1 $2" = "label create" ] && ${labels}; true`;
+        const res = runStep(page, { RUNNER_TEMP: dir, ENVIRONMENT: 'staging', APPLY: 'cancelled' }, { gh, node });
+        expect(res.code).toBe(0);
+        expect(readFileSync(join(dir, 'calls'), 'utf8')).toMatch(expected);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+    expect(page.run).toContain(
+      'bin/deploy-checks.ts page-title --environment "$ENVIRONMENT" --apply "${APPLY:-skipped}" --rollback "$ROLLBACK" --record "$RECORD"',
+    );
+  });
+});
+
+describe('no third-party code next to credentials', () => {
+  const credentialed = allJobs().filter(([, job]) =>
+    (job.steps ?? []).some((s: any) => s.uses?.startsWith('aws-actions/configure-aws-credentials')),
+  );
+
+  it('installs without install scripts, before the role is assumed, with no restored npm cache', () => {
+    expect(credentialed.length).toBe(4);
+    for (const [where, job] of credentialed) {
+      const steps: any[] = job.steps;
+      const installs = steps.filter((s) => /\bnpm ci\b/.test(s.run ?? ''));
+      const role = steps.findIndex((s) => s.uses?.startsWith('aws-actions/configure-aws-credentials'));
+      expect({ where, first: steps.indexOf(installs[0]) < role }).toEqual({ where, first: true });
+      for (const s of installs) expect(`${where}: ${s.run}`).toMatch(/npm ci --ignore-scripts/);
+      const node = steps.find((s) => s.uses?.startsWith('actions/setup-node'));
+      expect({ where, cache: node.with.cache }).toEqual({ where, cache: undefined });
+    }
+  });
+
+  it('plans without the state lock in every job that holds a plan role', () => {
+    for (const [where, job] of credentialed.filter(([, j]) => JSON.stringify(j).includes('AWS_PLAN_ROLE_ARN'))) {
+      for (const line of runs(job)
+        .split('\n')
+        .filter((l) => /terraform (init|plan)/.test(l))) {
+        expect(`${where}: ${line.trim()}`).toMatch(/-lock=false/);
+      }
+    }
+  });
+
+  it('gives every accepted zizmor finding its reason', () => {
+    for (const file of WORKFLOWS) {
+      const lines = readFileSync(join(ROOT, '.github/workflows', file), 'utf8').split('\n');
+      lines.forEach((line, i) => {
+        if (!line.includes('zizmor: ignore[')) return;
+        const reason = /ignore\[[\w-]+\]\s+\S/.test(line) || /^\s*#\s*\S/.test(lines[i - 1] ?? '');
+        expect(`${file}:${i + 1} ${reason}`).toBe(`${file}:${i + 1} true`);
+      });
+    }
   });
 });
 
@@ -365,6 +564,40 @@ describe('drift.yml', () => {
       'terraform plan -refresh-only -input=false -lock=false -no-color -detailed-exitcode -out=tfplan',
     );
     expect(plan).toContain('bin/plan-redact-command.ts plan.json > plan.redacted.json');
+  });
+
+  it('checks the recorded commit is on main, and skips a night when a deploy holds the lock', () => {
+    const step = stepNamed(job, 'The deployed commit');
+    const dir = mkdtempSync(join(tmpdir(), 'drift-'));
+    try {
+      writeFileSync(join(dir, 'state.json'), '{}');
+      const script = (sha: string, locked: string) =>
+        writeFileSync(
+          join(dir, 'deployed-commit.sh'),
+          `#!/bin/bash\n[ "$1" = read ] && echo ${sha}\n[ "$1" = locked ] && echo ${locked}\ntrue\n`,
+          { mode: 0o755 },
+        );
+      const env = { RUNNER_TEMP: dir, ENVIRONMENT: 'production' };
+      const git = 'echo "git $*"';
+      script('abc', 'false');
+      const lost = runStep(step, env, { node: 'exit 1', git });
+      expect(lost.code).toBe(1);
+      expect(lost.out).toContain("production's recorded deployed commit is not a commit on main");
+      script('abc', 'true');
+      const locked = runStep(step, env, { node: 'true', git });
+      expect(locked).toMatchObject({ code: 0, outputs: 'sha=\n' });
+      expect(locked.out).toContain('a deploy of production holds the state lock: no drift check tonight');
+      script('abc', 'false');
+      expect(runStep(step, env, { node: 'true', git })).toMatchObject({ code: 0, outputs: 'sha=abc\n' });
+      const quiet = stepNamed(job, 'No deploy ran during the check');
+      expect(runStep(quiet, { ...env, SHA: 'abc' })).toMatchObject({ outputs: 'quiet=true\n' });
+      expect(runStep(quiet, { ...env, SHA: 'older' })).toMatchObject({ outputs: 'quiet=false\n' });
+      expect(stepNamed(job, 'Open or update the drift issue, once per distinct drift').if).toBe(
+        "steps.quiet.outputs.quiet == 'true'",
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('opens one issue per environment and writes again only when the drift differs', () => {

@@ -133,10 +133,15 @@ describe('approval that cannot silently vanish', () => {
     expect(reviewerProblems(given, 'production').join()).toMatch(problem);
   });
 
-  const run = (name: string, stdin: string) => {
+  const run = (name: string, answerText: string) => {
     const out: string[] = [];
     const code = runDeployChecks(['reviewers', name], {
-      stdin: () => stdin,
+      githubEnvironment: (asked) => {
+        if (asked !== name) throw new Error(`asked for ${asked}`);
+        if (answerText === 'HTTP 502')
+          throw new DeployRefused('cannot read the GitHub environment x (HTTP 502): treated as unprotected');
+        return answerText;
+      },
       environments: () => [environment('staging'), environment('production')],
       out: (l) => out.push(l),
       err: (l) => out.push(l),
@@ -154,6 +159,10 @@ describe('approval that cannot silently vanish', () => {
       /production-preview has no required reviewers/,
     );
     expect(run('production', JSON.stringify(answer([reviewers(1)]))).code).toBe(0);
+    expect(run('production', 'HTTP 502')).toEqual({
+      code: 1,
+      out: 'error: cannot read the GitHub environment x (HTTP 502): treated as unprotected',
+    });
     expect(run('nowhere', '{}')).toEqual({
       code: 1,
       out: 'error: no environment file matches the GitHub environment nowhere',

@@ -35,7 +35,7 @@ describe('the environments list', () => {
     [['--only', 'staging'], '["staging"]'],
     [
       ['--state', 'production'],
-      '{"bucket":"catbird-terraform-state","region":"us-east-1","deployedCommitKey":"production/deployed-commit"}',
+      '{"bucket":"catbird-terraform-state","region":"us-east-1","key":"production/terraform.tfstate","lockKey":"production/terraform.tfstate.tflock","deployedCommitKey":"production/deployed-commit"}',
     ],
   ])('%j prints %s', (args, printed) => {
     expect(call(args)).toEqual({ code: 0, out: printed, err: '' });

@@ -11,16 +11,16 @@
  *   deploy-checks.ts rollback-record --applied <sha> --environment <env>
  *       HEAD is one commit directly on the applied commit that changes only
  *       environments/<env>.release.json; prints HEAD
- *   deploy-checks.ts reviewers <github environment>   (the API's JSON on stdin)
+ *   deploy-checks.ts reviewers <github environment>
  *       a protected environment's GitHub environment requires reviewers
- *       and keeps people from approving their own run
+ *       and keeps people from approving their own run (read with `gh api`;
+ *       an error answer is a refusal, never "no rules")
  *   deploy-checks.ts page-title --environment <env> --apply <outcome> [--rollback <code>] [--record <outcome>]
  *       the incident's title: what really happened
  *
  * Exit codes: 0 go on, 1 refused (the reason on stderr), 2 usage.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../core/errors';
 import { ENVIRONMENTS } from '../environments';
@@ -178,10 +178,21 @@ export function pageTitle(f: PageFacts): string {
   return `${f.environment}: ${what}; NOT rolled back (${why})`;
 }
 
+/** The GitHub environment's settings, by the GitHub CLI with the job's token. */
+function ghEnvironment(name: string): string {
+  const repo = process.env.GITHUB_REPOSITORY ?? '';
+  const res = spawnSync('gh', ['api', `repos/${repo}/environments/${name}`], { encoding: 'utf8' });
+  if (res.status !== 0) {
+    const why = `${res.stderr ?? ''}`.trim().split('\n')[0] || res.error?.message || `exit ${res.status}`;
+    throw new DeployRefused(`cannot read the GitHub environment ${name} (${why}): treated as unprotected`);
+  }
+  return res.stdout;
+}
+
 const USAGE = [
   'usage: node bin/ts.mjs bin/deploy-checks.ts commit --sha <sha> --main <ref> [--deployed <sha>] [--supersedes <sha>]',
   '       node bin/ts.mjs bin/deploy-checks.ts rollback-record --applied <sha> --environment <env>',
-  '       node bin/ts.mjs bin/deploy-checks.ts reviewers <github environment> < answer.json',
+  '       node bin/ts.mjs bin/deploy-checks.ts reviewers <github environment>',
   '       node bin/ts.mjs bin/deploy-checks.ts page-title --environment <env> --apply <outcome> [--rollback <code>] [--record <outcome>]',
 ].join('\n');
 
@@ -199,7 +210,8 @@ const OPTIONS = {
 
 export interface DeployChecksIo {
   readonly git?: Git;
-  readonly stdin?: () => string;
+  /** The GitHub API's answer for a GitHub environment. @default `gh api repos/$GITHUB_REPOSITORY/environments/<name>` */
+  readonly githubEnvironment?: (name: string) => string;
   readonly environments?: () => readonly Environment[];
   readonly out?: (line: string) => void;
   readonly err?: (line: string) => void;
@@ -233,8 +245,9 @@ function dispatch(command: string | undefined, rest: string[], values: Values, i
     if (!reviewersRequired(io.environments(), name)) return `${name} needs no reviewers (the environment file says so)`;
     let answer: unknown;
     try {
-      answer = JSON.parse(io.stdin());
-    } catch {
+      answer = JSON.parse(io.githubEnvironment(name));
+    } catch (e) {
+      if (e instanceof DeployRefused) throw e;
       throw new DeployRefused(`the GitHub API's answer for ${name} is not JSON: treated as unprotected`);
     }
     const problems = reviewerProblems(answer, name);
@@ -256,7 +269,7 @@ function dispatch(command: string | undefined, rest: string[], values: Values, i
 export function runDeployChecks(args: readonly string[], io: DeployChecksIo = {}): number {
   const full: Required<DeployChecksIo> = {
     git: io.git ?? gitIn(ROOT),
-    stdin: io.stdin ?? (() => readFileSync(0, 'utf8')),
+    githubEnvironment: io.githubEnvironment ?? ghEnvironment,
     environments: io.environments ?? (() => validateAll(ENVIRONMENTS)),
     out: io.out ?? console.log,
     err: io.err ?? console.error,

@@ -7,7 +7,7 @@
  *   node bin/ts.mjs bin/environments.ts --deploy-on-merge  those with deployOnMerge
  *   node bin/ts.mjs bin/environments.ts --only <name>      [<name>], or exit 1 if unknown
  *   node bin/ts.mjs bin/environments.ts --preview-approval those whose pull-request previews wait for a reviewer
- *   node bin/ts.mjs bin/environments.ts --state <name>     {"bucket", "region", "deployedCommitKey"} of its state
+ *   node bin/ts.mjs bin/environments.ts --state <name>     {"bucket", "region", "key", "lockKey", "deployedCommitKey"} of its state
  *   node bin/ts.mjs bin/environments.ts --removed-from <json list>   the names of that list no longer here
  */
 import { ConfigError } from '../core/errors';
@@ -85,7 +85,16 @@ export function run(
   if (flag === '--state') {
     const b = named!.stateBackend;
     const key = b.key ?? `${named!.name}/terraform.tfstate`;
-    out(JSON.stringify({ bucket: b.bucket, region: b.region, deployedCommitKey: deployedCommitKey(key) }));
+    out(
+      JSON.stringify({
+        bucket: b.bucket,
+        region: b.region,
+        key,
+        // Terraform's native S3 lock (use_lockfile) is an object beside the state.
+        lockKey: `${key}.tflock`,
+        deployedCommitKey: deployedCommitKey(key),
+      }),
+    );
     return 0;
   }
   const chosen =

@@ -6,7 +6,8 @@
  * - terraform validate through the provider mirror (0 errors, 0 warnings);
  * - the DID responder's config served by a real nginx;
  * - every Helm release rendered against its pinned chart (render-gate.ts);
- * - actionlint and shellcheck over the workflows.
+ * - actionlint and shellcheck over the workflows (and bin/*.sh), zizmor over
+ *   the workflows.
  *
  * Python tools go into the project's .venv; Go tools are cached by version
  * (tools.ts). Each step prints what it did; the gate fails if any step does.
@@ -70,13 +71,13 @@ function synthAll(): Stack[] | undefined {
   return stacks;
 }
 
-function checkov(stacks: readonly Stack[]): boolean {
-  step('checkov');
+/** The project's .venv with policy/requirements.txt installed (once per change of that file). */
+function ensureVenv(): string {
   const venv = join(ROOT, '.venv');
   const requirements = readFileSync(join(ROOT, 'policy/requirements.txt'), 'utf8');
   const stamp = join(venv, '.requirements');
   if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== requirements) {
-    console.log('installing policy/requirements.txt (checkov, kubernetes-validate) into .venv');
+    console.log('installing policy/requirements.txt (checkov, kubernetes-validate, zizmor) into .venv');
     execFileSync('python3', ['-m', 'venv', '.venv'], { cwd: ROOT, stdio: 'inherit' });
     execFileSync(
       join(venv, 'bin/pip'),
@@ -88,6 +89,12 @@ function checkov(stacks: readonly Stack[]): boolean {
     );
     writeFileSync(stamp, requirements);
   }
+  return venv;
+}
+
+function checkov(stacks: readonly Stack[]): boolean {
+  step('checkov');
+  const venv = ensureVenv();
   // checkov 3 cannot parse a top-level `removed` list (it holds no resource): it scans copies without it.
   const scan = mkdtempSync(join(tmpdir(), 'checkov-'));
   for (const stack of stacks) {
@@ -283,10 +290,51 @@ function workflowLint(): boolean {
   }
   const workflows = readdirSync(join(ROOT, '.github/workflows')).map((f) => `.github/workflows/${f}`);
   const lint = run(toolBinary('actionlint'), ['-shellcheck', shellcheck, ...workflows], { stdio: 'inherit' });
+  const scripts = readdirSync(join(ROOT, 'bin'))
+    .filter((f) => f.endsWith('.sh'))
+    .map((f) => `bin/${f}`);
+  const checked = run(shellcheck, scripts, { stdio: 'inherit' });
   console.log(
-    lint.status === 0 ? `actionlint and shellcheck: ${workflows.length} workflows clean` : 'actionlint: problems found',
+    lint.status === 0 && checked.status === 0
+      ? `actionlint and shellcheck: ${workflows.length} workflows and ${scripts.join(', ')} clean`
+      : 'actionlint or shellcheck: problems found',
   );
-  return lint.status === 0;
+  return lint.status === 0 && checked.status === 0;
+}
+
+/** zizmor's findings on `input`, a workflow file or folder (offline, auditor persona): its exit status and report. */
+function zizmorOn(input: string): { status: number | null; report: string } {
+  const res = run(join(ensureVenv(), 'bin/zizmor'), ['--offline', '--persona', 'auditor', '--no-progress', input]);
+  return { status: res.status, report: `${res.stdout}${res.stderr}` };
+}
+
+/**
+ * zizmor over the workflows: no finding; each accepted one is an inline
+ * `# zizmor: ignore[<audit>]` with its reason beside it (delivery.test.ts
+ * checks the reason). A planted `secrets: inherit` must be found, so a
+ * zizmor that checks nothing cannot pass.
+ */
+function workflowAudit(): boolean {
+  step('zizmor (offline, --persona auditor)');
+  const clean = zizmorOn(join(ROOT, '.github/workflows'));
+  console.log(
+    clean.report
+      .split('\n')
+      .filter((l) => !/^\s*INFO /.test(l))
+      .join('\n')
+      .trim(),
+  );
+  const planted = mkdtempSync(join(tmpdir(), 'zizmor-'));
+  try {
+    const deploy = readFileSync(join(ROOT, '.github/workflows/deploy.yml'), 'utf8');
+    const inherit = deploy.replace(/^( {4}uses: \.\/.*\n)/m, '$1    secrets: inherit\n');
+    writeFileSync(join(planted, 'deploy.yml'), inherit);
+    const caught = inherit !== deploy && zizmorOn(join(planted, 'deploy.yml')).report.includes('secrets-inherit');
+    console.log(`planted secrets: inherit: ${caught ? 'caught' : 'NOT caught'}`);
+    return clean.status === 0 && caught;
+  } finally {
+    rmSync(planted, { recursive: true, force: true });
+  }
 }
 
 export async function main(): Promise<number> {
@@ -307,6 +355,7 @@ export async function main(): Promise<number> {
   await record('DID responder', () => didResponder(stacks));
   await record('render gate', () => helmRenderGate(stacks));
   await record('actionlint', workflowLint);
+  await record('zizmor', workflowAudit);
   const failed = results.filter(([, ok]) => !ok).map(([name]) => name);
   console.log(failed.length > 0 ? `\nvalidate: FAILED (${failed.join(', ')})` : '\nvalidate: passed');
   return failed.length > 0 ? 1 : 0;

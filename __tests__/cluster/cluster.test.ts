@@ -6,7 +6,9 @@
  * release flow applied step by step, and prevent_destroy; then planted
  * defects that must be caught. Each step prints its time.
  */
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PREVENT_DESTROY_TYPES } from '../../core/protection';
 import { timed } from '../../bin/cluster/cluster';
@@ -365,5 +367,51 @@ describe('the release analysis, around a switch of traffic (staging)', () => {
     // Back to stable for whatever runs next.
     log(run.release([ENV, 'abandon']));
     await run.apply(ENV);
+  });
+});
+
+describe('the deployed-commit record beside the state (bin/deployed-commit.sh, on moto)', () => {
+  const bucket = 'deployed-commit-check';
+  const state = (b: string) =>
+    JSON.stringify({ bucket: b, deployedCommitKey: 'x/deployed-commit', lockKey: 'x/s.tflock' });
+  const aws = (args: string[]) => spawnSync('aws', args, { encoding: 'utf8', env: awsEnv() });
+  const awsEnv = (extra: Record<string, string> = {}) => ({
+    ...process.env,
+    AWS_ENDPOINT_URL: run.cluster.motoEndpoint,
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_DEFAULT_REGION: 'us-east-1',
+    ...extra,
+  });
+  const script = (b: string, ...args: string[]) => {
+    const res = spawnSync(join(ROOT, 'bin/deployed-commit.sh'), [args[0]!, 'production', ...args.slice(1)], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: awsEnv({ STATE_JSON: state(b) }),
+    });
+    return { code: res.status, out: res.stdout, err: res.stderr };
+  };
+
+  it('reads nothing before the first deploy, what was written after, and the lock; an S3 error is never "nothing"', () => {
+    const made = aws(['s3api', 'create-bucket', '--bucket', bucket]);
+    expect(made.stderr).toBe('');
+    expect(script(bucket, 'read')).toMatchObject({ code: 0, out: '\n' });
+    expect(script(bucket, 'locked')).toMatchObject({ code: 0, out: 'false\n' });
+    const sha = 'a'.repeat(40);
+    expect(script(bucket, 'write', sha).code).toBe(0);
+    expect(script(bucket, 'read')).toMatchObject({ code: 0, out: `${sha}\n` });
+    expect(script(bucket, 'write', 'not-a-commit')).toMatchObject({
+      code: 1,
+      err: expect.stringContaining('is not a commit id'),
+    });
+    const lock = join(tmpdir(), 'tflock');
+    writeFileSync(lock, '{}');
+    expect(aws(['s3api', 'put-object', '--bucket', bucket, '--key', 'x/s.tflock', '--body', lock]).status).toBe(0);
+    expect(script(bucket, 'locked')).toMatchObject({ code: 0, out: 'true\n' });
+    // A bucket that does not exist (as access denied or throttling would): an error, not "nothing deployed".
+    const missing = script('no-such-bucket-here', 'read');
+    expect(missing.code).toBe(1);
+    expect(missing.err).toContain('error: cannot read s3://no-such-bucket-here/x/deployed-commit');
+    expect(script('no-such-bucket-here', 'locked').code).toBe(1);
   });
 });
