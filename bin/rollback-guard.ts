@@ -45,11 +45,11 @@ export function rollbackTarget(env: Environment, rolledBack: readonly string[]):
     const release = env.release.services[svc.name];
     if (!release) continue;
     const colour = rolledBack.includes(svc.name) ? otherColour(release.live) : release.live;
-    const at = (name: string) => `${env.namespace}/${name}`;
-    selects.set(at(svc.name), colour);
-    selects.set(at(previewName(svc.name)), otherColour(colour));
-    live.add(at(colourName(svc.name, colour)));
-    for (const c of COLOURS) replicas.set(at(colourName(svc.name, c)), release[c].replicas);
+    const inNamespace = (name: string) => `${env.namespace}/${name}`;
+    selects.set(inNamespace(svc.name), colour);
+    selects.set(inNamespace(previewName(svc.name)), otherColour(colour));
+    live.add(inNamespace(colourName(svc.name, colour)));
+    for (const c of COLOURS) replicas.set(inNamespace(colourName(svc.name, c)), release[c].replicas);
   }
   return { selects, live, replicas };
 }
@@ -204,21 +204,21 @@ function problemOf(rc: Json, target: RollbackTarget): string | undefined {
   const action = actions.length === 1 ? (ACTION[actions[0]!] ?? 'other') : 'other';
   const rules = ALLOWED.filter((r) => r.action === action && r.applies(rc));
   if (rules.length === 0) return `${actions.join('+')} is not part of a rollback`;
-  for (const rule of rules) {
-    if (action === 'delete') return undefined;
-    const changed = differences(
-      pruned(without(rc.change.before, rule.mayChange)),
-      pruned(without(rc.change.after, rule.mayChange)),
-    );
-    const unknown = unknownPaths(rc.change.after_unknown, rule.mayChange);
-    if (changed.length === 0 && unknown.length === 0) return rule.check?.(rc, target);
-  }
-  const rule = rules[0]!;
-  const changed = new Set([
-    ...differences(pruned(without(rc.change.before, rule.mayChange)), pruned(without(rc.change.after, rule.mayChange))),
-    ...unknownPaths(rc.change.after_unknown, rule.mayChange),
+  if (action === 'delete') return undefined;
+  // Each rule's paths once: the first rule the change stays within decides; otherwise the first names what is off.
+  const outside = rules.map((rule) => [
+    ...new Set([
+      ...differences(
+        pruned(without(rc.change.before, rule.mayChange)),
+        pruned(without(rc.change.after, rule.mayChange)),
+      ),
+      ...unknownPaths(rc.change.after_unknown, rule.mayChange),
+    ]),
   ]);
-  return `changes ${[...changed].join(', ')} (a rollback may change only ${rule.mayChange.map((p) => p.join('.')).join(', ')})`;
+  const within = outside.findIndex((paths) => paths.length === 0);
+  if (within >= 0) return rules[within]!.check?.(rc, target);
+  const rule = rules[0]!;
+  return `changes ${outside[0]!.join(', ')} (a rollback may change only ${rule.mayChange.map((p) => p.join('.')).join(', ')})`;
 }
 
 /** Every change of the plan that is more than moving traffic back, as `address: why` lines. */
