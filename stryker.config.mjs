@@ -44,6 +44,8 @@ export default {
     // the alert-rule builders
     'features/monitoring/alert-rules.ts',
     'features/monitoring/slo.ts',
+    // the edge's guarantees
+    'features/edge/checks.ts',
   ],
   // String literals are left out: the messages, names and PromQL they hold are
   // asserted whole by exact-string tests (input-refusals, rule-edges, the

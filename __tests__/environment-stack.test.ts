@@ -81,9 +81,9 @@ describe('EnvironmentStack', () => {
   it('protects production namespaces from destroy, not staging ones', () => {
     const prevent = (name: string) =>
       Object.values(synthJson(name).resource.kubernetes_namespace_v1!).map((ns) => ns.lifecycle?.prevent_destroy);
-    // The services', the monitoring stack's and External Secrets Operator's.
-    expect(prevent('production')).toEqual([true, true, true]);
-    expect(prevent('staging')).toEqual([false, false, false]);
+    // The services', the monitoring stack's, External Secrets Operator's and Envoy Gateway's.
+    expect(prevent('production')).toEqual([true, true, true, true]);
+    expect(prevent('staging')).toEqual([false, false, false, false]);
   });
 });
 

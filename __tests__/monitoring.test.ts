@@ -410,6 +410,8 @@ describe('monitoring in the stacks', () => {
         .sort(),
     ).toEqual([
       'alloy',
+      'edge',
+      'envoy-gateway',
       'external-secrets',
       'external-secrets-config',
       'kube-prometheus-stack',
@@ -446,13 +448,13 @@ describe('monitoring in the stacks', () => {
     expect(rules[0].expr).toContain('colour="green"');
   });
 
-  it('disabling monitoring removes every release but the secrets’, its Secrets and the monitoring namespace', () => {
+  it('disabling monitoring removes every release but the secrets’ and the edge’s, its Secrets and the monitoring namespace', () => {
     const json = synthJson('staging', (s) => (s.monitoring.enabled = false));
     expect(
       resourcesOf(json, 'helm_release')
         .map((r) => r.name)
         .sort(),
-    ).toEqual(['external-secrets', 'external-secrets-config']);
+    ).toEqual(['edge', 'envoy-gateway', 'external-secrets', 'external-secrets-config']);
     expect(resourcesOf(json, 'kubernetes_config_map_v1').filter((c) => c.metadata.labels.grafana_dashboard)).toEqual(
       [],
     );
@@ -463,7 +465,7 @@ describe('monitoring in the stacks', () => {
       resourcesOf(json, 'kubernetes_namespace_v1')
         .map((n) => n.metadata.name)
         .sort(),
-    ).toEqual(['external-secrets', 'staging']);
+    ).toEqual(['envoy-gateway-system', 'external-secrets', 'staging']);
   });
 });
 

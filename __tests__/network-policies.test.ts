@@ -1,4 +1,5 @@
-import { resourceNamed, synthJson } from './helpers';
+import { edgeNamespaces } from '../features/edge/schema';
+import { environment, resourceNamed, synthJson } from './helpers';
 
 describe('NamespaceNetworkPolicies (production)', () => {
   const json = synthJson('production');
@@ -25,13 +26,16 @@ describe('NamespaceNetworkPolicies (production)', () => {
     ]);
   });
 
-  it('lets the ingress controller, Prometheus and the service’s release analysis reach the service port', () => {
+  it('lets the edge’s proxies, Prometheus and the service’s release analysis reach the service port', () => {
     const spec = policy('allow-mls-server-ingress');
+    const env = environment('production');
     expect(spec.pod_selector).toEqual({ match_labels: { app: 'mls-server' } });
     expect(spec.ingress).toEqual([
       {
         from: [
-          { namespace_selector: { match_labels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } },
+          ...edgeNamespaces(env.edge, env.ingressNamespace).map((ns) => ({
+            namespace_selector: { match_labels: { 'kubernetes.io/metadata.name': ns } },
+          })),
           { namespace_selector: { match_labels: { 'kubernetes.io/metadata.name': 'monitoring' } } },
           { pod_selector: { match_labels: { 'mls.catbird.blue/analysis-of': 'mls-server' } } },
         ],

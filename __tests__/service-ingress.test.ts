@@ -4,6 +4,7 @@
  * host, certificates from cert-manager, the DID document and pull secrets.
  */
 import { Testing } from 'cdktf';
+import { edgeNamespaces } from '../features/edge/schema';
 import { ServiceIngress } from '../features/service/service-ingress';
 import { applyMove } from '../features/release/moves';
 import { checkEnvironments } from '../stacks/app';
@@ -143,7 +144,7 @@ describe.each(ENV_NAMES)('%s edge', (name) => {
     expect(Object.keys(c.resources.requests).sort()).toEqual(['cpu', 'memory']);
   });
 
-  it('runs the responder with a PDB when it has two replicas (production), and admits only the ingress namespace', () => {
+  it('runs the responder with a PDB when it has two replicas (production), and admits only the edge’s proxies', () => {
     const replicas = resourceNamed(json, 'kubernetes_deployment_v1', 'mls-server-did').spec.replicas;
     const pdbs = resourcesOf(json, 'kubernetes_pod_disruption_budget_v1').filter(
       (p) => p.metadata.name === 'mls-server-did',
@@ -153,7 +154,9 @@ describe.each(ENV_NAMES)('%s edge', (name) => {
     expect(policy.spec.pod_selector).toEqual({ match_labels: { app: 'mls-server-did' } });
     expect(policy.spec.ingress).toEqual([
       {
-        from: [{ namespace_selector: { match_labels: { 'kubernetes.io/metadata.name': env.ingressNamespace } } }],
+        from: edgeNamespaces(env.edge, env.ingressNamespace).map((ns) => ({
+          namespace_selector: { match_labels: { 'kubernetes.io/metadata.name': ns } },
+        })),
         ports: [{ port: '8080', protocol: 'TCP' }],
       },
     ]);

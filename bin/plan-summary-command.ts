@@ -90,6 +90,8 @@ function headlines(stack: string, changes: readonly Classified[]): string[] {
         lines.push(trafficLine(stack, name, String(from), to, path(rc.change.after, 'metadata', 'annotations')));
       }
     }
+    const step = edgeStepLine(stack, rc, kind);
+    if (step) lines.push(step);
     if (rc.type === 'kubernetes_deployment_v1' && (kind === 'change' || kind === 'add' || kind === 'replace')) {
       const image = (v: unknown) => path(v, 'spec', 'template', 'spec', 'container', 'image') as string | undefined;
       const name = metadataName(rc.change.after) ?? rc.address;
@@ -98,6 +100,16 @@ function headlines(stack: string, changes: readonly Classified[]): string[] {
     }
   }
   return lines;
+}
+
+/** The step of the move to the Gateway API (the edge step's `terraform_data`), when it changes. */
+function edgeStepLine(stack: string, rc: ResourceChange, kind: Kind): string | undefined {
+  if (rc.type !== 'terraform_data' || kind === 'forget') return undefined;
+  const input = (v: unknown) => (first(v)?.input ?? undefined) as Record<string, unknown> | undefined;
+  const [before, after] = [input(rc.change.before), input(rc.change.after)];
+  if (typeof after?.step !== 'string' || before?.step === after.step) return undefined;
+  const from = typeof before?.step === 'string' ? `${before.step} → ` : '';
+  return `**${stack}: edge step ${from}${after.step}**: serves ${String(after.serves)}; next: ${String(after.next)}`;
 }
 
 /**

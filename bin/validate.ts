@@ -242,7 +242,7 @@ function helmRenderGate(stacks: readonly Stack[]): boolean {
 }
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- planted edits of synthesized JSON */
-/** The gate must be able to fail: a misspelled values key and a broken PromQL expression. */
+/** The gate must be able to fail: a misspelled values key, a broken PromQL expression, a route the Gateway API CRD refuses. */
 function plantedRenderFailures(
   stack: Stack,
   tools: Parameters<typeof renderGate>[0]['tools'],
@@ -258,6 +258,10 @@ function plantedRenderFailures(
   const monValues = JSON.parse(mon.values[0]);
   monValues.groups[0].rules[0].expr = 'sum(rate(up{job="x"}[5m]) >';
   mon.values = [JSON.stringify(monValues)];
+  const edge = releases.find((r) => r.name === 'edge');
+  const edgeValues = JSON.parse(edge.values[0]);
+  edgeValues.objects.find((o: any) => o.kind === 'HTTPRoute').spec.rules[0].timeouts = { request: 'an hour' };
+  edge.values = [JSON.stringify(edgeValues)];
   const caught = renderGate({
     stack: `planted ${stack.name}`,
     stackDir: dirname(stack.file),
@@ -268,11 +272,13 @@ function plantedRenderFailures(
   }).problems;
   const typo = caught.some((p) => p.includes('values key "grafana.persistance"'));
   const promql = caught.some((p) => p.includes('promtool check rules') && /parse error|unexpected/.test(p));
-  if (!typo || !promql) for (const p of caught) console.log(`  planted: ${p}`);
+  const route = caught.some((p) => p.includes(' edge: schema:') && p.includes('an hour'));
+  if (!typo || !promql || !route) for (const p of caught) console.log(`  planted: ${p}`);
+  const said = (ok: boolean) => (ok ? 'caught' : 'NOT caught');
   console.log(
-    `planted misspelled values key: ${typo ? 'caught' : 'NOT caught'}; planted broken PromQL: ${promql ? 'caught' : 'NOT caught'}`,
+    `planted misspelled values key: ${said(typo)}; planted broken PromQL: ${said(promql)}; planted HTTPRoute timeout "an hour": ${said(route)}`,
   );
-  return typo && promql;
+  return typo && promql && route;
 }
 /* eslint-enable @typescript-eslint/no-explicit-any */
 

@@ -122,3 +122,13 @@ export function analysisJobName(service: string, when: AnalysisWhen, release: st
 
 /** The namespace External Secrets Operator runs in: the stack creates it, so no environment may claim it. */
 export const EXTERNAL_SECRETS_NAMESPACE = 'external-secrets';
+
+/** The kube-prometheus-stack release's name: its Services are `<release>-prometheus`, `<release>-grafana`. */
+export const KUBE_PROMETHEUS_STACK_RELEASE = 'kube-prometheus-stack';
+
+/** Grafana's Service (the chart's `<release>-grafana`, port 80) and the TLS Secret of its host. */
+export const GRAFANA = {
+  service: `${KUBE_PROMETHEUS_STACK_RELEASE}-grafana`,
+  port: 80,
+  tlsSecretName: 'grafana-tls',
+} as const;

@@ -10,6 +10,7 @@ import { EXTERNAL_SECRETS_NAMESPACE } from '../core/names';
 import { backupIssues } from '../features/data/checks';
 import { backupsSchema, databaseSchema, redisSchema } from '../features/data/schema';
 import { awsRegion, bucketName, dnsLabel, onlyWhenFieldsValid } from '../features/fields';
+import { edgeIssues, edgeSchema } from '../features/edge/schema';
 import { monitoringSchema } from '../features/monitoring/schema';
 import { capacityIssues } from '../features/namespace/capacity';
 import { limitRangeSchema, quotaSchema } from '../features/namespace/schema';
@@ -62,8 +63,10 @@ export const environmentSchema = z
     namespace: ownNamespace,
     /** Namespace of the monitoring stack. */
     monitoringNamespace: ownNamespace.default('monitoring'),
-    /** Namespace of the ingress controller, allowed through the network policy. */
+    /** Namespace of ingress-nginx, admitted by the network policies while the edge serves Ingress objects. */
     ingressNamespace: dnsLabel().default('ingress-nginx'),
+    /** The edge: the step of the move to the Gateway API, and whose Gateway. @default Gateway API on Envoy Gateway, installed */
+    edge: edgeSchema,
     /** Protected resources refuse destroy (`prevent_destroy`). */
     protect: z.boolean(),
     /**
@@ -111,7 +114,13 @@ export const environmentSchema = z
     if (env.namespace === env.monitoringNamespace) {
       ctx.addIssue({ code: 'custom', path: ['monitoringNamespace'], message: 'must differ from namespace' });
     }
-    for (const issue of [...serviceIssues(env), ...capacityIssues(env), ...backupIssues(env), ...issuerIssues(env)]) {
+    for (const issue of [
+      ...serviceIssues(env),
+      ...capacityIssues(env),
+      ...backupIssues(env),
+      ...issuerIssues(env),
+      ...edgeIssues(env),
+    ]) {
       ctx.addIssue({ code: 'custom', path: [...issue.path], message: issue.message });
     }
   }, onlyWhenFieldsValid);

@@ -5,6 +5,9 @@ import { Aspects, LocalBackend, S3Backend, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import type { BackupBucket } from '../features/data/backup-bucket';
 import { addBackups } from '../features/data/wire';
+import type { Edge } from '../features/edge/edge';
+import { edgeNamespaces, servesIngress } from '../features/edge/schema';
+import { addEdge } from '../features/edge/wire';
 import type { Monitoring } from '../features/monitoring/monitoring';
 import { addMonitoring } from '../features/monitoring/wire';
 import type { Namespace } from '../features/namespace/namespace';
@@ -29,7 +32,7 @@ export interface EnvironmentStackOptions {
 /**
  * One environment: its state backend and providers, then each feature wired
  * in: namespaces, secrets (External Secrets Operator), data protection,
- * release snapshots, services, monitoring.
+ * release snapshots, services, monitoring, the edge.
  * The only place where environment data meets Terraform.
  */
 export class EnvironmentStack extends TerraformStack {
@@ -43,6 +46,8 @@ export class EnvironmentStack extends TerraformStack {
   public readonly backupBucket: BackupBucket;
   /** External Secrets Operator and the environment's ExternalSecrets. */
   public readonly secrets: ExternalSecrets;
+  /** The Gateway API edge, at the steps of the move that serve it. */
+  public readonly edge?: Edge;
 
   constructor(scope: Construct, env: Environment, options: EnvironmentStackOptions = {}) {
     super(scope, env.name);
@@ -58,14 +63,26 @@ export class EnvironmentStack extends TerraformStack {
     this.secrets = addExternalSecrets(this, env, [this.serviceNamespace, this.monitoringNamespace]);
     this.backupBucket = addBackups(this, env, namespace);
     const colourDependencies = addReleaseSnapshots(this, env);
-    this.services = addServices(this, env, { namespace, colourDependencies, secrets: this.secrets });
+    this.services = addServices(this, env, {
+      namespace,
+      colourDependencies,
+      secrets: this.secrets,
+      edge: { ingress: servesIngress(env.edge), namespaces: edgeNamespaces(env.edge, env.ingressNamespace) },
+    });
     if (this.monitoringNamespace) {
       this.monitoring = addMonitoring(this, env, {
         namespace: this.monitoringNamespace.namespaceName,
         accessLogBucket: this.backupBucket.accessLogBucket,
         secrets: this.secrets,
+        grafanaIngress: servesIngress(env.edge),
       });
     }
+    // The routes wait for the namespaces and the Services they send to.
+    this.edge = addEdge(this, env, [
+      this.serviceNamespace.resource,
+      ...(this.monitoringNamespace ? [this.monitoringNamespace.resource] : []),
+      ...Object.values(this.services).flatMap((s) => [s.service, s.previewService]),
+    ]);
   }
 
   private configureBackend(env: Environment, local: boolean): void {

@@ -13,11 +13,11 @@ import { join } from 'node:path';
 import { PREVENT_DESTROY_TYPES } from '../../core/protection';
 import { timed } from '../../bin/cluster/cluster';
 import {
-  ingressProblems,
   monitoringProblems,
   podTemplateProblems,
   protectedAddresses,
   releaseProblems,
+  routeProblems,
   unrefusedDestroys,
 } from '../../bin/cluster/checks';
 import { ClusterRun, git } from '../../bin/cluster/harness';
@@ -25,6 +25,8 @@ import { apiPath } from '../../bin/cluster/kube';
 import { waitFor } from '../../bin/cluster/processes';
 import { runRollback } from '../../bin/rollback-command';
 import { ANALYSIS_WHEN_LABEL } from '../../core/labels';
+import { ENVOY_GATEWAY_NAMESPACE } from '../../features/edge/schema';
+import { ENVOY_GATEWAY_CONTROLLER } from '../../features/edge/gateway-api';
 import { Workdir } from '../../bin/cluster/workdir';
 import { readmeBlock } from '../e2e/project-copy';
 import { ENV_NAMES } from '../helpers';
@@ -67,17 +69,16 @@ describe.each(ENV_NAMES)('%s, applied from empty', (name) => {
 
   it('admits every pod template under its namespace’s Pod Security level', async () => {
     const env = run.environment(name);
-    expect(await podTemplateProblems(kube(name), [env.namespace, env.monitoringNamespace, 'external-secrets'])).toEqual(
-      [],
-    );
+    const namespaces = [env.namespace, env.monitoringNamespace, 'external-secrets', ENVOY_GATEWAY_NAMESPACE];
+    expect(await podTemplateProblems(kube(name), namespaces)).toEqual([]);
   });
 
   it('selects what the release file says', async () => {
     await expectRelease(name);
   });
 
-  it('routes the paths, with the annotations, the README’s edge table lists', async () => {
-    expect(await ingressProblems(kube(name), run.environment(name), README)).toEqual([]);
+  it('routes the paths, with the timeouts and the allow-list, the README’s edge table lists', async () => {
+    expect(await routeProblems(kube(name), run.environment(name), README)).toEqual([]);
   });
 
   it('has its Helm releases deployed, with each service’s PrometheusRule and PodMonitor', async () => {
@@ -413,5 +414,96 @@ describe('the deployed-commit record beside the state (bin/deployed-commit.sh, o
     expect(missing.code).toBe(1);
     expect(missing.err).toContain('error: cannot read s3://no-such-bucket-here/x/deployed-commit');
     expect(script('no-such-bucket-here', 'locked').code).toBe(1);
+  });
+});
+
+describe('the move from Ingress objects to the Gateway API, walked (staging)', () => {
+  const name = 'staging';
+  const ns = () => run.environment(name).namespace;
+  const namesOf = async (apiVersion: string, plural: string) =>
+    (await kube(name).list(apiPath(apiVersion, plural, ns()))).map((o) => o.metadata.name as string).sort();
+  const ingresses = () => namesOf('networking.k8s.io/v1', 'ingresses');
+  const routes = () => namesOf('gateway.networking.k8s.io/v1', 'httproutes');
+  const INGRESSES = ['mls-server-preview', 'mls-server-public', 'mls-server-xrpc'];
+  const ROUTES = ['edge-https-redirect', 'mls-server-preview', 'mls-server-public', 'mls-server-xrpc'];
+
+  /** Sets `edge.serve` in the project copy's staging file, as the reviewed change of each step does. */
+  function setStep(step: string): void {
+    const file = join(run.project, 'environments', `${name}.ts`);
+    const text = readFileSync(file, 'utf8');
+    if (!/edge: \{ serve: '(ingress|both|gateway)'/.test(text)) throw new Error(`no edge step in ${file}`);
+    writeFileSync(file, text.replace(/edge: \{ serve: '(ingress|both|gateway)'/, `edge: { serve: '${step}'`));
+  }
+
+  /**
+   * What Envoy Gateway writes once its proxies serve: the Gateway Programmed,
+   * each route Accepted. No controller runs on simulated nodes, so the test
+   * writes them (through the status subresource, checked by the CRDs' schema).
+   */
+  async function markServing(): Promise<void> {
+    const k = kube(name);
+    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    const condition = (type: string, generation: number) => ({
+      type,
+      status: 'True',
+      reason: type,
+      message: 'written by the cluster test, as Envoy Gateway would',
+      lastTransitionTime: now,
+      observedGeneration: generation,
+    });
+    const gatewayPath = apiPath('gateway.networking.k8s.io/v1', 'gateways', ns(), 'edge');
+    const gateway = (await k.find(gatewayPath))!;
+    const merge = 'application/merge-patch+json';
+    await k.call(
+      'PATCH',
+      `${gatewayPath}/status`,
+      {
+        status: {
+          addresses: [{ type: 'IPAddress', value: '192.0.2.10' }],
+          conditions: ['Accepted', 'Programmed'].map((t) => condition(t, gateway.metadata.generation)),
+        },
+      },
+      merge,
+    );
+    for (const route of await k.list(apiPath('gateway.networking.k8s.io/v1', 'httproutes', ns()))) {
+      const parents = route.spec.parentRefs.map((parentRef: object) => ({
+        parentRef,
+        controllerName: ENVOY_GATEWAY_CONTROLLER,
+        conditions: [condition('Accepted', route.metadata.generation)],
+      }));
+      await k.call(
+        'PATCH',
+        `${apiPath('gateway.networking.k8s.io/v1', 'httproutes', ns(), route.metadata.name)}/status`,
+        { status: { parents } },
+        merge,
+      );
+    }
+  }
+
+  it('ingress → both → gateway: side by side, and the Ingresses go only once the Gateway answers', async () => {
+    setStep('ingress');
+    await timed(log, 'edge step ingress', () => run.apply(name));
+    expect([await ingresses(), await routes()]).toEqual([INGRESSES, []]);
+
+    setStep('both');
+    await timed(log, 'edge step both', () => run.apply(name));
+    expect([await ingresses(), await routes()]).toEqual([INGRESSES, ROUTES]);
+    await expectNoChanges(name);
+
+    // Before the Gateway answers, the step is refused at plan time and nothing is destroyed.
+    setStep('gateway');
+    const wd = run.workdir(name);
+    wd.load(join(run.synth(), name));
+    const refused = await timed(log, 'edge step gateway, refused', () =>
+      wd.run(['apply', '-auto-approve', '-input=false', '-no-color']),
+    );
+    expect(refused.status).not.toBe(0);
+    expect(`${refused.stdout}${refused.stderr}`).toContain(`The Ingress objects of ${ns()} go only after the Gateway`);
+    expect([await ingresses(), await routes()]).toEqual([INGRESSES, ROUTES]);
+
+    await markServing();
+    await timed(log, 'edge step gateway', () => wd.apply());
+    expect([await ingresses(), await routes()]).toEqual([[], ROUTES]);
+    await expectNoChanges(name);
   });
 });

@@ -101,24 +101,23 @@ export async function releaseProblems(kube: Kube, env: Environment): Promise<str
 }
 
 /** One row of the README's edge table, with its placeholders filled for a service. */
-export interface ExpectedIngress {
+export interface ExpectedRoute {
   readonly name: string;
   readonly host: string;
   /** `path type → backend`, in order. */
   readonly routes: readonly string[];
-  readonly annotations: Readonly<Record<string, string | undefined>>;
+  /** The XRPC rule's timeouts the row lists (`request: 3600s`), if any. */
+  readonly timeouts: Readonly<Record<string, string>>;
+  /** The row names a SecurityPolicy: the route answers only the allow-list. */
+  readonly allowList: boolean;
 }
 
-const NGINX = 'nginx.ingress.kubernetes.io';
-
 /**
- * The Ingresses the README's table (section "The edge") promises for one
+ * The HTTPRoutes the README's table (section "The edge") promises for one
  * service, read from the table itself, so the README and the cluster cannot
- * disagree unnoticed. An annotation listed without a value must be present
- * with any value; every Ingress also forces HTTPS, as the text under the
- * table says.
+ * disagree unnoticed.
  */
-export function expectedIngresses(readme: string, env: Environment, service: string): ExpectedIngress[] {
+export function expectedRoutes(readme: string, env: Environment, service: string): ExpectedRoute[] {
   const svc = env.services.find((s) => s.name === service)!;
   const ingress = svc.ingress!;
   const start = readme.indexOf('## The edge');
@@ -128,30 +127,20 @@ export function expectedIngresses(readme: string, env: Environment, service: str
     .split('\n')
     .filter((l) => /^\| `<svc>-/.test(l))
     .map((l) => l.split('|').map((c) => c.trim()));
-  const byName: Record<string, ExpectedIngress> = {};
-  for (const [, name, host, paths, to, annotations] of rows) {
-    const fullName = name!.replace(/`/g, '').replace('<svc>', service);
+  return rows.map(([, name, host, paths, to, policies]) => {
     const backends = to!.split(',').map((b) => backendOf(b.trim(), service));
-    const routes = [...paths!.matchAll(/`([^`]+)` \((Prefix|Exact)\)/g)].map(
-      (m, i) => `${m[1]} ${m[2]} → ${backends[Math.min(i, backends.length - 1)]}`,
-    );
-    const listed: Record<string, string | undefined> = {
-      [`${NGINX}/force-ssl-redirect`]: 'true',
-      ...(annotations!.startsWith('the XRPC ones') ? byName[`${service}-xrpc`]?.annotations : {}),
-    };
-    for (const m of annotations!.replace(/\([^)]*\)/g, '').matchAll(/`([^`:]+)(?:: ([^`]+))?`/g)) {
-      const key = m[1]!.includes('/') ? m[1]! : `${NGINX}/${m[1]}`;
-      const value = m[2]?.replace('<ingress.previewAllowedCidrs>', ingress.previewAllowedCidrs.join(','));
-      listed[key] = key === 'cert-manager.io/cluster-issuer' ? ingress.clusterIssuer : value;
-    }
-    byName[fullName] = {
-      name: fullName,
+    return {
+      name: name!.replace(/`/g, '').replace('<svc>', service),
       host: host!.includes('previewHost') ? ingress.previewHost : ingress.host,
-      routes,
-      annotations: listed,
+      routes: [...paths!.matchAll(/`([^`]+)` \((PathPrefix|Exact)\)/g)].map(
+        (m, i) => `${m[1]} ${m[2]} → ${backends[Math.min(i, backends.length - 1)]}`,
+      ),
+      timeouts: Object.fromEntries(
+        [...policies!.matchAll(/`(request|backendRequest): ([^`]+)`/g)].map((m) => [m[1]!, m[2]!]),
+      ),
+      allowList: policies!.includes('SecurityPolicy'),
     };
-  }
-  return Object.values(byName);
+  });
 }
 
 function backendOf(description: string, service: string): string {
@@ -161,35 +150,53 @@ function backendOf(description: string, service: string): string {
   throw new Error(`the README's edge table names an unknown backend "${description}"`);
 }
 
-/** The live Ingresses against the README's table. */
-export async function ingressProblems(kube: Kube, env: Environment, readme: string): Promise<string[]> {
+const GATEWAY_API = 'gateway.networking.k8s.io/v1';
+const ENVOY_GATEWAY_API = 'gateway.envoyproxy.io/v1alpha1';
+
+/** The live HTTPRoutes (and the preview's SecurityPolicy) against the README's table. */
+export async function routeProblems(kube: Kube, env: Environment, readme: string): Promise<string[]> {
   const problems: string[] = [];
   for (const svc of env.services.filter((s) => s.ingress)) {
-    for (const want of expectedIngresses(readme, env, svc.name)) {
-      const live = await kube.find(apiPath('networking.k8s.io/v1', 'ingresses', env.namespace, want.name));
+    for (const want of expectedRoutes(readme, env, svc.name)) {
+      const live = await kube.find(apiPath(GATEWAY_API, 'httproutes', env.namespace, want.name));
       if (!live) {
         problems.push(`${env.namespace}/${want.name} does not exist`);
         continue;
       }
-      const rule = live.spec.rules[0];
-      const routes = rule.http.paths.map((p: KubeObject) => `${p.path} ${p.pathType} → ${p.backend.service.name}`);
-      if (rule.host !== want.host) problems.push(`${want.name}: host ${rule.host}, the README says ${want.host}`);
+      const rules: KubeObject[] = live.spec.rules;
+      const routes = rules.flatMap((r) =>
+        (r.matches ?? []).map((m: KubeObject) => `${m.path.value} ${m.path.type} → ${r.backendRefs[0].name}`),
+      );
+      const hosts = (live.spec.hostnames ?? []).join(',');
+      if (hosts !== want.host) problems.push(`${want.name}: hosts ${hosts}, the README says ${want.host}`);
       if (JSON.stringify(routes) !== JSON.stringify(want.routes)) {
         problems.push(`${want.name}: routes ${JSON.stringify(routes)}, the README says ${JSON.stringify(want.routes)}`);
       }
-      const annotations: Record<string, string> = live.metadata.annotations ?? {};
-      const keys = (o: object) => Object.keys(o).sort().join(', ');
-      if (keys(annotations) !== keys(want.annotations)) {
-        problems.push(`${want.name}: annotations ${keys(annotations)}, the README says ${keys(want.annotations)}`);
-      }
-      for (const [key, value] of Object.entries(want.annotations)) {
-        if (value !== undefined && annotations[key] !== value) {
-          problems.push(`${want.name}: ${key} is "${annotations[key]}", the README says "${value}"`);
+      for (const [key, value] of Object.entries(want.timeouts)) {
+        if (rules[0]?.timeouts?.[key] !== value) {
+          problems.push(`${want.name}: timeouts.${key} is "${rules[0]?.timeouts?.[key]}", the README says "${value}"`);
         }
       }
+      if (want.allowList)
+        problems.push(...(await allowListProblems(kube, env, want.name, svc.ingress!.previewAllowedCidrs)));
     }
   }
   return problems;
+}
+
+/** The route's SecurityPolicy denies all but the allow-list. */
+async function allowListProblems(
+  kube: Kube,
+  env: Environment,
+  route: string,
+  cidrs: readonly string[],
+): Promise<string[]> {
+  const policy = await kube.find(apiPath(ENVOY_GATEWAY_API, 'securitypolicies', env.namespace, route));
+  const auth = policy?.spec.authorization;
+  const allowed = auth?.rules?.flatMap((r: KubeObject) => (r.action === 'Allow' ? r.principal.clientCIDRs : []));
+  return auth?.defaultAction === 'Deny' && JSON.stringify(allowed) === JSON.stringify(cidrs)
+    ? []
+    : [`${route}: no SecurityPolicy that denies all but ${cidrs.join(', ')}`];
 }
 
 /** The Helm releases are deployed, and each service's PrometheusRule and PodMonitor exist. */

@@ -12,7 +12,7 @@ import {
   managedLabels,
   podLabelMeta,
 } from '../../core/labels';
-import { monitoringReleaseName } from '../../core/names';
+import { GRAFANA, KUBE_PROMETHEUS_STACK_RELEASE, monitoringReleaseName } from '../../core/names';
 import { helmValues } from '../../constructs/helm-values';
 import type { ISecretStore } from '../secrets/external-secrets';
 import { AlertThresholds, clusterAlertRules, serviceAlertRules, serviceSloRules } from './alert-rules';
@@ -69,7 +69,7 @@ export interface MonitoringProps {
   readonly logShipper?: 'alloy' | 'promtail';
   /** Secrets Manager id of the Grafana admin password. */
   readonly grafanaAdminSecretId: string;
-  /** Grafana host for an Ingress. @default no Ingress */
+  /** Grafana host for an ingress-nginx Ingress (the Gateway API route is the Edge's). @default no Ingress */
   readonly grafanaHost?: string;
   /** Secrets Manager id of the Slack incoming-webhook URL. */
   readonly slackWebhookSecretId: string;
@@ -85,7 +85,7 @@ const SLACK_SECRET = 'alertmanager-slack';
 const SLACK_KEY = 'webhook-url';
 const LOKI_URL = (ns: string) => `http://loki.${ns}.svc.cluster.local:3100`;
 /** The kube-prometheus-stack release's name: its Prometheus Service is `<release>-prometheus`. */
-const KUBE_PROMETHEUS_STACK = 'kube-prometheus-stack';
+const KUBE_PROMETHEUS_STACK = KUBE_PROMETHEUS_STACK_RELEASE;
 
 /** Where Prometheus answers queries (the release analysis reads it), and how a network policy selects its pods. */
 export const PROMETHEUS = {
@@ -316,7 +316,7 @@ function grafanaValues(props: MonitoringProps, secretChecksum: string) {
           enabled: true,
           ingressClassName: 'nginx',
           hosts: [props.grafanaHost],
-          tls: [{ hosts: [props.grafanaHost], secretName: 'grafana-tls' }],
+          tls: [{ hosts: [props.grafanaHost], secretName: GRAFANA.tlsSecretName }],
         }
       : { enabled: false },
   };

@@ -31,6 +31,8 @@ export interface MonitoringContext {
   readonly accessLogBucket?: SecureBucket;
   /** Where Grafana's and Alertmanager's Secrets are declared. */
   readonly secrets: ISecretStore;
+  /** Grafana's host gets an ingress-nginx Ingress (the edge still serves Ingress objects). */
+  readonly grafanaIngress: boolean;
 }
 
 export function addMonitoring(scope: Construct, env: MonitoredSettings, ctx: MonitoringContext): Monitoring {
@@ -64,7 +66,8 @@ export function addMonitoring(scope: Construct, env: MonitoredSettings, ctx: Mon
       : undefined,
     logShipper: m.logShipper,
     grafanaAdminSecretId: m.grafanaAdminSecretId,
-    grafanaHost: m.grafanaHost,
+    // The Ingress only while the edge serves Ingress objects; the Gateway API route is the edge's.
+    grafanaHost: ctx.grafanaIngress ? m.grafanaHost : undefined,
     slackWebhookSecretId: m.slackWebhookSecretId,
     slackChannel: m.slackChannel,
     runbookBaseUrl: m.runbookBaseUrl,

@@ -52,6 +52,15 @@ export interface PodTemplateProps {
   readonly partOf?: string;
   /** Secrets with registry credentials for pulling the image. @default none (public pulls) */
   readonly imagePullSecrets?: readonly string[];
+  /**
+   * Seconds a stopping pod keeps serving the streams it holds: a `preStop`
+   * sleep before SIGTERM (the pod already left the Service's endpoints, so
+   * nothing new arrives), and the grace period 30 s longer for the server's
+   * own shutdown. Sized to the routes' stream bound, every stream open when
+   * the pod began to stop has ended by itself. Needs `sleep` in the image.
+   * @default 0: SIGTERM at once, 30 s grace
+   */
+  readonly drainSeconds?: number;
 }
 
 export interface ColourDeploymentProps extends PodTemplateProps {
@@ -63,6 +72,9 @@ export interface ColourDeploymentProps extends PodTemplateProps {
   /** Resources that must exist before this colour rolls out. @default none */
   readonly dependsOn?: ITerraformDependable[];
 }
+
+/** Seconds the server has for its own shutdown after SIGTERM. */
+const SHUTDOWN_SECONDS = 30;
 
 const DEFAULT_HEALTH = { liveness: '/health/live', readiness: '/health/ready', startup: '/health/live' };
 
@@ -113,6 +125,9 @@ function serviceContainer(props: ColourDeploymentProps): DeploymentV1SpecTemplat
     readinessProbe: { httpGet: httpGet(health.readiness), periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3 },
     securityContext: restrictedContainerSecurityContext(),
     volumeMount: [{ name: 'tmp', mountPath: '/tmp' }],
+    lifecycle: props.drainSeconds
+      ? { preStop: [{ exec: { command: ['sleep', String(props.drainSeconds)] } }] }
+      : undefined,
   };
 }
 
@@ -146,7 +161,7 @@ export class ColourDeployment extends Construct implements IScalable {
           spec: {
             automountServiceAccountToken: false,
             enableServiceLinks: false,
-            terminationGracePeriodSeconds: 30,
+            terminationGracePeriodSeconds: (props.drainSeconds ?? 0) + SHUTDOWN_SECONDS,
             imagePullSecrets: props.imagePullSecrets?.map((name) => ({ name })),
             securityContext: restrictedPodSecurityContext(SERVICE_UID),
             topologySpreadConstraint: ['kubernetes.io/hostname', 'topology.kubernetes.io/zone'].map((key) => ({

@@ -41,8 +41,8 @@ export interface DidResponderProps {
   readonly name: string;
   readonly namespace: string;
   readonly document: DidDocumentProps;
-  /** Namespace of the ingress controller, the only client admitted. */
-  readonly ingressNamespace: string;
+  /** Namespaces of the edge's proxies, the only clients admitted. */
+  readonly ingressNamespaces: readonly string[];
   /** Replicas; with two or more, a PodDisruptionBudget keeps one up. @default 1 */
   readonly replicas?: number;
   /** `app.kubernetes.io/part-of` label. @default none */
@@ -180,7 +180,7 @@ export class DidResponder extends Construct {
     return service.metadata.name;
   }
 
-  /** Only the ingress controller may reach the responder. */
+  /** Only the edge's proxies may reach the responder. */
   private admitIngressOnly(props: DidResponderProps, labels: Record<string, string>): void {
     const { name, namespace } = props;
     const selector = appSelector(name);
@@ -191,7 +191,9 @@ export class DidResponder extends Construct {
         policyTypes: ['Ingress'],
         ingress: [
           {
-            from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': props.ingressNamespace } } }],
+            from: props.ingressNamespaces.map((ns) => ({
+              namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } },
+            })),
             ports: [{ port: String(PORT), protocol: 'TCP' }],
           },
         ],

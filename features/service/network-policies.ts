@@ -23,8 +23,8 @@ export interface CidrEgress {
 export interface NamespaceNetworkPoliciesProps {
   /** The namespace the policies apply to. */
   readonly namespace: string;
-  /** Namespace of the ingress controller, allowed to reach the service ports. */
-  readonly ingressNamespace: string;
+  /** Namespaces of the edge's proxies (ingress-nginx, Envoy Gateway), allowed to reach the service ports. */
+  readonly ingressNamespaces: readonly string[];
   /** Namespace of Prometheus, allowed to scrape the service ports. */
   readonly monitoringNamespace: string;
   readonly services: readonly ServicePort[];
@@ -42,7 +42,7 @@ const byName = (namespace: string) => ({ matchLabels: { 'kubernetes.io/metadata.
 
 /**
  * Default-deny for a namespace, then exactly what the services need: traffic
- * from the ingress controller, Prometheus and the service's release analysis
+ * from the edge's proxies, Prometheus and the service's release analysis
  * to their port, DNS, and the named address ranges; the analysis may reach
  * only the service's pods and Prometheus. Other workloads add their own
  * allow policies.
@@ -93,7 +93,7 @@ export class NamespaceNetworkPolicies extends Construct {
       ingress: [
         {
           from: [
-            { namespaceSelector: byName(props.ingressNamespace) },
+            ...props.ingressNamespaces.map((ns) => ({ namespaceSelector: byName(ns) })),
             { namespaceSelector: byName(props.monitoringNamespace) },
             { podSelector: analysis },
           ],

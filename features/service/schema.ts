@@ -112,6 +112,8 @@ const ingress = z.strictObject({
       connect: z.number().int().min(1).max(3600).optional(),
       read: z.number().int().min(1).max(86400).optional(),
       send: z.number().int().min(1).max(86400).optional(),
+      /** Every XRPC stream ends by then (Gateway API); a release's drain waits this long. @default 3600 */
+      stream: z.number().int().min(1).max(86400).optional(),
     })
     .optional(),
 });

@@ -19,6 +19,17 @@ export interface ProxyTimeouts {
   readonly read?: number;
   /** @default 3600 (an hour, as read) */
   readonly send?: number;
+  /**
+   * Every stream ends by then: the Gateway API routes' bound, which a
+   * release's drain waits for. ingress-nginx has no such bound (its read
+   * timeout counts between two reads). @default 3600
+   */
+  readonly stream?: number;
+}
+
+/** The XRPC timeouts with their defaults. */
+export function proxyTimeouts(t: ProxyTimeouts = {}): Required<ProxyTimeouts> {
+  return { connect: 60, read: 3600, send: 3600, stream: 3600, ...t };
 }
 
 export interface ServiceIngressProps {
@@ -82,7 +93,7 @@ export class ServiceIngress extends Construct {
       );
     }
     const routes = ROUTES;
-    const t = { connect: 60, read: 3600, send: 3600, ...props.timeouts };
+    const t = proxyTimeouts(props.timeouts);
     const streaming = {
       [`${NGINX}/proxy-http-version`]: '1.1',
       [`${NGINX}/proxy-buffering`]: 'off',

@@ -15,6 +15,7 @@ import { DidResponder } from './did-responder';
 import { NamespaceNetworkPolicies } from './network-policies';
 import type { ExternalSecretRef, ISecretStore } from '../secrets/external-secrets';
 import { registryPullSecret } from './registry-pull-secret';
+import { proxyTimeouts } from './service-ingress';
 import type { ServiceSettings } from './schema';
 
 interface ServicesSettings {
@@ -23,7 +24,6 @@ interface ServicesSettings {
   readonly monitoring: { readonly enabled: boolean };
   readonly services: readonly ServiceSettings[];
   readonly release: ReleaseState;
-  readonly ingressNamespace: string;
   readonly monitoringNamespace: string;
   readonly database: { readonly cidrs: readonly string[]; readonly port: number };
   readonly redis: { readonly cidrs: readonly string[]; readonly port: number };
@@ -35,6 +35,13 @@ export interface ServicesContext {
   readonly colourDependencies: ColourDependencies;
   /** Where the services' Secrets are declared (External Secrets Operator). */
   readonly secrets: ISecretStore;
+  /** The edge at this step of the move to the Gateway API. */
+  readonly edge: {
+    /** Services get ingress-nginx Ingress objects. */
+    readonly ingress: boolean;
+    /** Namespaces of the proxies that reach the services (the network policies admit them). */
+    readonly namespaces: readonly string[];
+  };
 }
 
 /** `app.kubernetes.io/part-of` of every service object. */
@@ -65,7 +72,7 @@ export function addServices(
   });
   new NamespaceNetworkPolicies(scope, 'network-policies', {
     namespace: ctx.namespace,
-    ingressNamespace: env.ingressNamespace,
+    ingressNamespaces: ctx.edge.namespaces,
     monitoringNamespace: env.monitoringNamespace,
     services: env.services.map((svc) => ({ app: svc.name, port: svc.containerPort })),
     egress: [
@@ -92,7 +99,7 @@ function addService(
   const pullSecret =
     svc.imagePullSecret &&
     ctx.secrets.add(registryPullSecret(pullSecretProps(env.namespace, svc, svc.imagePullSecret.awsSecretId)));
-  const did = addDidResponder(scope, env, svc, ctx);
+  const did = addDidResponder(scope, svc, ctx);
   const inRelease = ['release', 'services', svc.name];
   const inService = ['services', index];
   const sources = propsUnder({
@@ -130,7 +137,12 @@ function addService(
         promotion: promotionFor(env, svc, release, ctx.namespace),
         autoscaling: svc.autoscaling,
         imagePullSecrets: pullSecret ? [pullSecret.secretName] : undefined,
-        ingress: svc.ingress && { ...svc.ingress, didBackend: did ? did.serviceName : undefined },
+        ingress:
+          svc.ingress && ctx.edge.ingress
+            ? { ...svc.ingress, didBackend: did ? did.serviceName : undefined }
+            : undefined,
+        // Pods stop only after every stream they may hold has ended (the routes' bound).
+        drainSeconds: svc.ingress ? proxyTimeouts(svc.ingress.timeouts).stream : undefined,
       }),
   );
 }
@@ -153,18 +165,13 @@ function withSecrets(
 }
 
 /** The service's DID document on its public host, when it has one. */
-function addDidResponder(
-  scope: Construct,
-  env: ServicesSettings,
-  svc: ServiceSettings,
-  ctx: ServicesContext,
-): DidResponder | undefined {
+function addDidResponder(scope: Construct, svc: ServiceSettings, ctx: ServicesContext): DidResponder | undefined {
   if (!svc.did || !svc.ingress) return undefined;
   return new DidResponder(scope, `${svc.name}-did`, {
     name: didResponderName(svc.name),
     namespace: ctx.namespace,
     partOf: PART_OF,
-    ingressNamespace: env.ingressNamespace,
+    ingressNamespaces: ctx.edge.namespaces,
     replicas: svc.did.replicas,
     document: {
       id: svc.did.id,

@@ -1,0 +1,86 @@
+import { DataKubernetesResources } from '@cdktf/provider-kubernetes/lib/data-kubernetes-resources';
+import { DataResource } from 'cdktf';
+import { Construct } from 'constructs';
+import { MANAGED_BY } from '../../core/labels';
+import type { EdgeStep } from './schema';
+
+/** What each step serves, and what comes next: the plan summary prints it. */
+export const STEP_LINES: Record<EdgeStep, { readonly serves: string; readonly next: string }> = {
+  ingress: {
+    serves: 'ingress-nginx Ingress objects only',
+    next: 'set edge.serve to "both" to add the Gateway beside them',
+  },
+  both: {
+    serves: 'the Ingress objects and the Gateway API routes, side by side',
+    next: 'move DNS (or the load balancer) to the Gateway’s address, then set edge.serve to "gateway"',
+  },
+  gateway: {
+    serves: 'the Gateway API routes only',
+    next: 'none: the move is done',
+  },
+};
+
+export interface EdgeStepProps {
+  readonly step: EdgeStep;
+  /** Namespace of the services' Ingress objects and routes. */
+  readonly namespace: string;
+  /** The Gateway the routes attach to. */
+  readonly gateway: { readonly name: string; readonly namespace: string };
+}
+
+/** A condition true when the objects all carry condition `type` = True (at `path`, a status list). */
+const allTrue = (objects: string, conditions: string, type: string) =>
+  `alltrue([for o in ${objects} : anytrue([for c in try(${conditions}, []) : c.type == "${type}" && c.status == "True"])])`;
+
+/**
+ * The step of the move to the Gateway API, as a resource the plan shows
+ * (`terraform_data`, input: the step and what it serves). At `gateway`, it
+ * refuses a plan that would delete Ingress objects still in the cluster
+ * unless the Gateway is Programmed and every route of the namespace is
+ * Accepted by it: the old edge goes only after the new one answers. A new
+ * environment, with no Ingress, starts at `gateway` freely.
+ */
+export class EdgeStepGuard extends Construct {
+  public readonly record: DataResource;
+
+  constructor(scope: Construct, id: string, props: EdgeStepProps) {
+    super(scope, id);
+    const input = { step: props.step, ...STEP_LINES[props.step] };
+    this.record = new DataResource(this, 'step', { input });
+    if (props.step !== 'gateway') return;
+
+    const ingresses = new DataKubernetesResources(this, 'ingresses', {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      namespace: props.namespace,
+      labelSelector: `app.kubernetes.io/managed-by=${MANAGED_BY}`,
+    });
+    // Read only while Ingress objects remain: a cluster that never had the Gateway API CRDs needs no check.
+    const some = `length(${ingresses.fqn}.objects) > 0 ? 1 : 0`;
+    const gateway = new DataKubernetesResources(this, 'gateway', {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'Gateway',
+      namespace: props.gateway.namespace,
+      fieldSelector: `metadata.name=${props.gateway.name}`,
+    });
+    const routes = new DataKubernetesResources(this, 'routes', {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      namespace: props.namespace,
+      labelSelector: `app.kubernetes.io/managed-by=${MANAGED_BY}`,
+    });
+    for (const d of [gateway, routes]) d.addOverride('count', `\${${some}}`);
+    const answers = [
+      `length(${gateway.fqn}[0].objects) == 1`,
+      allTrue(`${gateway.fqn}[0].objects`, 'o.status.conditions', 'Programmed'),
+      `length(${routes.fqn}[0].objects) > 0`,
+      allTrue(`${routes.fqn}[0].objects`, 'flatten([for p in o.status.parents : p.conditions])', 'Accepted'),
+    ].join(' && ');
+    this.record.addOverride('lifecycle.precondition', [
+      {
+        condition: `\${length(${ingresses.fqn}.objects) == 0 || try(${answers}, false)}`,
+        error_message: `The Ingress objects of ${props.namespace} go only after the Gateway ${props.gateway.namespace}/${props.gateway.name} answers: it must be Programmed and every route Accepted (kubectl get gateway,httproute -n ${props.namespace}). Apply edge.serve "both" first, move DNS to the Gateway, then this step.`,
+      },
+    ]);
+  }
+}
