@@ -217,29 +217,42 @@ describe('planted routes are refused, each for what it breaks', () => {
     expect(problems(objects)).toContain('monitoring/grafana names no hostname: it would answer every host');
   });
 
+  it('an empty allow-list admits nobody: a SecurityPolicy with no Allow rule', () => {
+    const json = synthJson('production', (s) => {
+      s.edge = { ...s.edge, serve: 'gateway' };
+      s.services[0].ingress.previewAllowedCidrs = [];
+    });
+    const policy = named(objectsOf(json), 'SecurityPolicy', 'mls-server-preview');
+    expect(policy.spec.authorization).toEqual({ defaultAction: 'Deny' });
+    const objects = objectsOf(json) as any[];
+    objects.find((o) => o.kind === 'SecurityPolicy').spec.authorization.defaultAction = 'Allow';
+    expect(edgeProblems(objects, { wholeHosts: [], previewHosts: { 'preview.mls.catbird.blue': [] } })).toContain(
+      'production/mls-server-preview serves the preview host preview.mls.catbird.blue without a SecurityPolicy that denies all',
+    );
+  });
+
   it('the Edge construct refuses them before writing anything', () => {
     const service: ServiceEdge = {
       service: 'api',
       namespace: 'apps',
       host: 'api.example.com',
       previewHost: 'preview.api.example.com',
-      previewAllowedCidrs: [],
+      previewAllowedCidrs: ['10.0.0.0/8'],
       tlsSecretName: 'api-tls',
       live: { name: 'api', port: 80 },
       timeouts: { connect: 60, idle: 3600, stream: 3600 },
     };
+    // A service whose XRPC stream bound is 0: no bound at all.
     const build = () =>
       Testing.synthScope((scope) => {
         new Edge(scope, 'edge', {
           namespace: 'apps',
           install: { controllerNamespace: 'envoy-gateway-system', clusterIssuer: 'letsencrypt-prod' },
-          services: [service],
+          services: [{ ...service, timeouts: { ...service.timeouts, stream: 0 } }],
         });
       });
     expect(build).toThrow(PropsError);
-    expect(build).toThrow(
-      /preview host preview.api.example.com without a SecurityPolicy that denies all but its allow-list/,
-    );
+    expect(build).toThrow(/apps\/api-xrpc carries XRPC without a stream timeout/);
   });
 });
 

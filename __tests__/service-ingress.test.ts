@@ -1,7 +1,9 @@
 /**
  * The edge as the seeds run it, on the synthesized stacks: exactly the public
  * routes, the XRPC streaming annotations, a private colour-neutral preview
- * host, certificates from cert-manager, the DID document and pull secrets.
+ * host, certificates from cert-manager (on ingress-nginx's Ingress objects,
+ * at the steps of the move that still serve them), the DID document and
+ * pull secrets.
  */
 import { Testing } from 'cdktf';
 import { edgeNamespaces } from '../features/edge/schema';
@@ -43,14 +45,18 @@ function routeTable(json: SynthJson): Record<string, string[]> {
 
 const ingressNamed = (json: SynthJson, name: string) => resourceNamed(json, 'kubernetes_ingress_v1', name);
 
+/** The environment at the move's first step, which serves the Ingress objects only. */
+const onIngress: Edit = (s) => (s.edge = { ...s.edge, serve: 'ingress' });
+
 describe.each(ENV_NAMES)('%s edge', (name) => {
   const json = synthJson(name);
+  const ingressJson = synthJson(name, onIngress);
   const env = environment(name);
 
   it('routes exactly the public paths: never / and never /metrics', () => {
     for (const svc of env.services.filter((s) => s.ingress)) {
       const { host, previewHost } = svc.ingress!;
-      const table = routeTable(json);
+      const table = routeTable(ingressJson);
       expect(table[host]).toEqual([
         `/.well-known/did.json Exact → ${svc.name}-did`,
         `/health Exact → ${svc.name}`,
@@ -67,7 +73,7 @@ describe.each(ENV_NAMES)('%s edge', (name) => {
   });
 
   it('gives the XRPC route the seeds’ streaming behaviour', () => {
-    expect(ingressNamed(json, 'mls-server-xrpc').metadata.annotations).toEqual({
+    expect(ingressNamed(ingressJson, 'mls-server-xrpc').metadata.annotations).toEqual({
       [`${NGINX}/force-ssl-redirect`]: 'true',
       [`${NGINX}/proxy-http-version`]: '1.1',
       [`${NGINX}/proxy-buffering`]: 'off',
@@ -79,7 +85,7 @@ describe.each(ENV_NAMES)('%s edge', (name) => {
   });
 
   it('keeps the preview host to the allowed CIDRs', () => {
-    const annotations = ingressNamed(json, 'mls-server-preview').metadata.annotations;
+    const annotations = ingressNamed(ingressJson, 'mls-server-preview').metadata.annotations;
     expect(annotations[`${NGINX}/whitelist-source-range`]).toBe(
       env.services[0]!.ingress!.previewAllowedCidrs.join(','),
     );
@@ -87,7 +93,7 @@ describe.each(ENV_NAMES)('%s edge', (name) => {
 
   it('has cert-manager issue each host’s certificate once, from the environment’s issuer', () => {
     const issuer = env.services[0]!.ingress!.clusterIssuer;
-    const issuing = resourcesOf(json, 'kubernetes_ingress_v1').filter(
+    const issuing = resourcesOf(ingressJson, 'kubernetes_ingress_v1').filter(
       (i) => i.metadata.annotations['cert-manager.io/cluster-issuer'],
     );
     expect(issuing.map((i) => [i.metadata.name, i.metadata.annotations['cert-manager.io/cluster-issuer']])).toEqual(
@@ -98,7 +104,7 @@ describe.each(ENV_NAMES)('%s edge', (name) => {
     );
     const secrets = issuing.flatMap((i) => i.spec.tls.map((t: any) => t.secret_name));
     expect(new Set(secrets).size).toBe(secrets.length);
-    for (const ing of resourcesOf(json, 'kubernetes_ingress_v1')) {
+    for (const ing of resourcesOf(ingressJson, 'kubernetes_ingress_v1')) {
       expect(ing.metadata.annotations[`${NGINX}/force-ssl-redirect`]).toBe('true');
       expect(ing.spec.tls[0].hosts).toEqual([ing.spec.rule[0].host]);
     }
@@ -197,7 +203,10 @@ describe('the preview host serves the idle colour', () => {
     expect(previewSelector(synthJson('production'))).toBe('green');
     const staged = applyMove(env, { verb: 'stage', image: 'ghcr.io/catbird/mls-server:1.5.0' }).release;
     const promoted = applyMove({ ...env, release: staged as any }, { verb: 'promote' }).release;
-    const json = synthJson('production', (_s, r) => Object.assign(r, structuredClone(promoted)));
+    const json = synthJson('production', (s, r) => {
+      onIngress(s, r);
+      Object.assign(r, structuredClone(promoted));
+    });
     expect(resourceNamed(json, 'kubernetes_service_v1', 'mls-server').spec.selector.version).toBe('green');
     expect(previewSelector(json)).toBe('blue');
     expect(routeTable(json)['preview.mls.catbird.blue']).toEqual([
@@ -212,8 +221,11 @@ describe('bad edge input is refused with the environment and field', () => {
 
   it.each<[string, Edit, string]>([
     [
-      'an empty preview allow-list',
-      (s) => (s.services[0].ingress.previewAllowedCidrs = []),
+      'an empty preview allow-list on ingress-nginx (where an empty list admits everybody)',
+      (s, r) => {
+        onIngress(s, r);
+        s.services[0].ingress.previewAllowedCidrs = [];
+      },
       'production: services[0].ingress.previewAllowedCidrs: must list at least one CIDR: an empty list would be open to all',
     ],
     [

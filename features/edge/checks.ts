@@ -126,15 +126,16 @@ function previewProblems(objects: readonly KubeObject[], expect: EdgeExpectation
         const auth = p.spec.authorization as
           { defaultAction?: string; rules?: { action: string; principal?: { clientCIDRs?: string[] } }[] } | undefined;
         const rules = auth?.rules ?? [];
+        const allowed = rules.flatMap((r) => r.principal?.clientCIDRs ?? []);
         return (
           auth?.defaultAction === 'Deny' &&
-          rules.length > 0 &&
-          rules.every((r) => r.action === 'Allow' && [...(r.principal?.clientCIDRs ?? [])].sort().join(',') === cidrs)
+          rules.every((r) => r.action === 'Allow') &&
+          allowed.sort().join(',') === cidrs
         );
       });
-      if (cidrs === '' || !guarded) {
+      if (!guarded) {
         problems.push(
-          `${route.id} serves the preview host ${host} without a SecurityPolicy that denies all but ${cidrs || 'its allow-list'}`,
+          `${route.id} serves the preview host ${host} without a SecurityPolicy that denies all${cidrs ? ` but ${cidrs}` : ''}`,
         );
       }
     }

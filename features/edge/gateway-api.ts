@@ -182,11 +182,20 @@ function servicePolicies(e: ServiceEdge, labels: Record<string, string>): KubeOb
       metadata: { name: previewName(e.service), namespace: e.namespace, labels },
       spec: {
         targetRefs: targets(previewName(e.service)),
+        // An empty allow-list admits nobody (never everybody).
         authorization: {
           defaultAction: 'Deny',
-          rules: [
-            { name: 'preview-allow-list', action: 'Allow', principal: { clientCIDRs: [...e.previewAllowedCidrs] } },
-          ],
+          ...(e.previewAllowedCidrs.length > 0
+            ? {
+                rules: [
+                  {
+                    name: 'preview-allow-list',
+                    action: 'Allow',
+                    principal: { clientCIDRs: [...e.previewAllowedCidrs] },
+                  },
+                ],
+              }
+            : {}),
         },
       },
     },
