@@ -76,9 +76,9 @@ export const staging: EnvironmentInput = {
     databaseUrl: { secret: 'mls-secrets', key: 'database-url' },
     accessLogging: true,
   },
-  // The move to the Gateway API: "both" serves ingress-nginx's Ingress objects
-  // and the Gateway's routes while DNS moves to the Gateway (README, The edge).
-  edge: { serve: 'both', gateway: { install: {} } },
+  // The Gateway API on Envoy Gateway, installed (README, The edge). The move
+  // from ingress-nginx's Ingress objects went "both", then this step.
+  edge: { serve: 'gateway', gateway: { install: {} } },
   monitoring: {
     enabled: true,
     prometheus: { retention: '7d', storage: '20Gi' },
