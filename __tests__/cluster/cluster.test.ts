@@ -21,7 +21,7 @@ import {
   unrefusedDestroys,
 } from '../../bin/cluster/checks';
 import { ClusterRun, git } from '../../bin/cluster/harness';
-import { apiPath } from '../../bin/cluster/kube';
+import { KubeError, apiPath } from '../../bin/cluster/kube';
 import { waitFor } from '../../bin/cluster/processes';
 import { runRollback } from '../../bin/rollback-command';
 import { ANALYSIS_WHEN_LABEL } from '../../core/labels';
@@ -420,8 +420,16 @@ describe('the deployed-commit record beside the state (bin/deployed-commit.sh, o
 describe('the move from Ingress objects to the Gateway API, walked (staging)', () => {
   const name = 'staging';
   const ns = () => run.environment(name).namespace;
-  const namesOf = async (apiVersion: string, plural: string) =>
-    (await kube(name).list(apiPath(apiVersion, plural, ns()))).map((o) => o.metadata.name as string).sort();
+  /** The names of the namespace's objects of a kind; none while the kind's CRD is not installed. */
+  const namesOf = async (apiVersion: string, plural: string) => {
+    const objects = await kube(name)
+      .list(apiPath(apiVersion, plural, ns()))
+      .catch((e: unknown) => {
+        if (e instanceof KubeError && e.status === 404) return [];
+        throw e;
+      });
+    return objects.map((o) => o.metadata.name as string).sort();
+  };
   const ingresses = () => namesOf('networking.k8s.io/v1', 'ingresses');
   const routes = () => namesOf('gateway.networking.k8s.io/v1', 'httproutes');
   const INGRESSES = ['mls-server-preview', 'mls-server-public', 'mls-server-xrpc'];

@@ -237,7 +237,10 @@ export async function main(args: readonly string[]): Promise<number> {
     console.log(`  cd ${join(run.dir, 'terraform', '<env>')} && TF_CLI_CONFIG_FILE=$PWD/.terraformrc terraform plan`);
     console.log(`  AWS (moto): ${run.cluster.motoEndpoint}; logs: ${join(run.dir, 'cluster')}/*.log`);
     console.log('Ctrl-C stops the processes (the directory stays).');
+    // A signal listener alone does not keep Node running: the timer does, until Ctrl-C.
+    const alive = setInterval(() => undefined, 60_000);
     await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+    clearInterval(alive);
     return 0;
   } finally {
     await run.stop(true);

@@ -37,7 +37,7 @@ const allTrue = (objects: string, conditions: string, type: string) =>
  * (`terraform_data`, input: the step and what it serves). At `gateway`, it
  * refuses a plan that would delete Ingress objects still in the cluster
  * unless the Gateway is Programmed and every route of the namespace is
- * Accepted by it: the old edge goes only after the new one answers. A new
+ * Accepted by it (the Ingress objects are Terraform's own, labelled so): the old edge goes only after the new one answers. A new
  * environment, with no Ingress, starts at `gateway` freely.
  */
 export class EdgeStepGuard extends Construct {
@@ -63,11 +63,11 @@ export class EdgeStepGuard extends Construct {
       namespace: props.gateway.namespace,
       fieldSelector: `metadata.name=${props.gateway.name}`,
     });
+    // Every route of the namespace: Helm labels the ones it installs as its own (managed-by=Helm).
     const routes = new DataKubernetesResources(this, 'routes', {
       apiVersion: 'gateway.networking.k8s.io/v1',
       kind: 'HTTPRoute',
       namespace: props.namespace,
-      labelSelector: `app.kubernetes.io/managed-by=${MANAGED_BY}`,
     });
     for (const d of [gateway, routes]) d.addOverride('count', `\${${some}}`);
     const answers = [
