@@ -55,6 +55,12 @@ describe.each(ENV_NAMES)('%s edge on the Gateway API', (name) => {
   const ingress = svc.ingress!;
   const objects = objectsOf(json);
 
+  it('ends the move: the committed file serves the Gateway API only, no Ingress, no nginx annotation', () => {
+    expect(env.edge.serve).toBe('gateway');
+    expect(resourcesOf(json, 'kubernetes_ingress_v1')).toEqual([]);
+    expect(synthString(name)).not.toContain('nginx.ingress.kubernetes.io');
+  });
+
   it('holds every guarantee: only public paths, each once, stream bounds, HSTS, the preview restricted', () => {
     expect(edgeProblems(objects, expectations(name))).toEqual([]);
   });
