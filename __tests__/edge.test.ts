@@ -5,7 +5,7 @@
  * drain of a stopping pod sized from the stream bound.
  */
 import { Testing } from 'cdktf';
-import { edgeProblems, EdgeExpectations } from '../features/edge/checks';
+import { edgeProblems, EdgeExpectations, isBound } from '../features/edge/checks';
 import { Edge } from '../features/edge/edge';
 import { KubeObject, PUBLIC_PATHS, ServiceEdge } from '../features/edge/gateway-api';
 import { edgeNamespaces } from '../features/edge/schema';
@@ -404,5 +404,107 @@ describe('the plan summary names the step of the move', () => {
     expect(summarize([{ stack: 'production', plan: plan(both, both, ['update']) }])).not.toContain('edge step');
     const verdict = { input: { message: '{"verdict":"PASS"}' } };
     expect(summarize([{ stack: 'production', plan: plan(null, verdict, ['create']) }])).not.toContain('edge step');
+  });
+});
+
+describe('edgeProblems, case by case', () => {
+  const HOST = 'api.example.com';
+  const PREVIEW = 'preview.api.example.com';
+  const hsts = {
+    type: 'ResponseHeaderModifier',
+    responseHeaderModifier: { set: [{ name: 'Strict-Transport-Security', value: 'max-age=1' }] },
+  };
+  const route = (name: string, host: string, rules: any[]) => ({
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'HTTPRoute',
+    metadata: { name, namespace: 'apps' },
+    spec: { hostnames: [host], rules },
+  });
+  const rule = (type: string, value: string, extra: object = {}) => ({
+    matches: [{ path: { type, value } }],
+    backendRefs: [{ name: 'api', port: 80 }],
+    filters: [hsts],
+    ...extra,
+  });
+  const bounded = { timeouts: { request: '3600s' } };
+  const policy = (kind: string, target: string, spec: object, targetKind = 'HTTPRoute') => ({
+    apiVersion: 'gateway.envoyproxy.io/v1alpha1',
+    kind,
+    metadata: { name: `${target}-${kind}`, namespace: 'apps' },
+    spec: { targetRefs: [{ group: 'gateway.networking.k8s.io', kind: targetKind, name: target }], ...spec },
+  });
+  const streams = { timeout: { http: { streamIdleTimeout: '3600s', maxStreamDuration: '3600s' } } };
+  const allow = (cidrs: string[]) => ({
+    authorization: { defaultAction: 'Deny', rules: [{ action: 'Allow', principal: { clientCIDRs: cidrs } }] },
+  });
+  const expectNone = { wholeHosts: [], previewHosts: {} };
+  const xrpcRoute = route('x', HOST, [rule('PathPrefix', '/xrpc', bounded)]);
+  const problems = (objects: any[], expect: EdgeExpectations = expectNone) => edgeProblems(objects, expect);
+
+  it('a stream bound is a non-zero Gateway API duration', () => {
+    expect(['3600s', '1h30m', '0h30m', '250ms', '99999s'].map(isBound)).toEqual([true, true, true, true, true]);
+    expect(['0s', '00s', '0ms', '', '3600', 'x3600s', '3600sx', '1h1m1s1ms1h', 3600, undefined].map(isBound)).toEqual(
+      Array(10).fill(false),
+    );
+  });
+
+  it('XRPC under any match type needs its bound; the policy must be a BackendTrafficPolicy on the route, with both timeouts', () => {
+    const exact = route('e', HOST, [rule('Exact', '/xrpc')]);
+    expect(problems([exact, policy('BackendTrafficPolicy', 'e', streams)])).toEqual([
+      'apps/e routes Exact /xrpc on api.example.com: only /xrpc, /health, /.well-known/did.json are public (never / or /metrics)',
+      'apps/e carries XRPC without a stream timeout (timeouts.request): a release could not know when its streams end',
+    ]);
+    const noPolicy = (objects: any[]) =>
+      problems([xrpcRoute, ...objects]).filter((p) => p.includes('BackendTrafficPolicy'));
+    expect(noPolicy([policy('BackendTrafficPolicy', 'x', streams)])).toEqual([]);
+    expect(noPolicy([policy('SecurityPolicy', 'x', streams)])).toHaveLength(1);
+    expect(noPolicy([policy('BackendTrafficPolicy', 'x', streams, 'Gateway')])).toHaveLength(1);
+    const only = (http: object) => noPolicy([policy('BackendTrafficPolicy', 'x', { timeout: { http } })]);
+    expect(only({ streamIdleTimeout: '3600s' })).toHaveLength(1);
+    expect(only({ maxStreamDuration: '3600s' })).toHaveLength(1);
+  });
+
+  it('a public path only under its own match type', () => {
+    expect(problems([route('h', HOST, [rule('PathPrefix', '/health')])])).toEqual([
+      'apps/h routes PathPrefix /health on api.example.com: only /xrpc, /health, /.well-known/did.json are public (never / or /metrics)',
+    ]);
+  });
+
+  it('HSTS is a response header set to Strict-Transport-Security, among others or alone', () => {
+    const withFilter = (filter: object) =>
+      problems([route('h', HOST, [{ ...rule('Exact', '/health'), filters: [filter] }])]);
+    const set = (headers: object[]) => ({ type: 'ResponseHeaderModifier', responseHeaderModifier: { set: headers } });
+    const other = { name: 'X-Frame-Options', value: 'DENY' };
+    expect(withFilter(set([other, hsts.responseHeaderModifier.set[0]!]))).toEqual([]);
+    expect(withFilter(set([other]))).toEqual(['apps/h answers without HSTS (Strict-Transport-Security)']);
+    expect(withFilter({ ...set(hsts.responseHeaderModifier.set), type: 'RequestHeaderModifier' })).toHaveLength(1);
+  });
+
+  it('the preview: exactly its CIDRs, in any order, each rule an Allow with CIDRs, whatever other rules redirect', () => {
+    const preview = route('p', PREVIEW, [{ filters: [{ type: 'RequestRedirect' }] }, rule('Exact', '/health')]);
+    const expect2 = { wholeHosts: [], previewHosts: { [PREVIEW]: ['10.200.0.0/16', '10.100.0.0/16'] } };
+    const guard = (spec: object, kind = 'SecurityPolicy') => problems([preview, policy(kind, 'p', spec)], expect2);
+    const refused =
+      'apps/p serves the preview host preview.api.example.com without a SecurityPolicy that denies all but 10.100.0.0/16,10.200.0.0/16';
+    expect(guard(allow(['10.200.0.0/16', '10.100.0.0/16']))).toEqual([]);
+    expect(guard(allow(['10.100.0.0/16', '10.200.0.0/16']))).toEqual([]);
+    expect(guard(allow(['10.100.0.0/16']))).toEqual([refused]);
+    expect(guard(allow(['10.200.0.0/16', '10.100.0.0/16']), 'BackendTrafficPolicy')).toEqual([refused]);
+    const deny = {
+      authorization: {
+        defaultAction: 'Deny',
+        rules: [{ action: 'Deny', principal: { clientCIDRs: ['10.100.0.0/16', '10.200.0.0/16'] } }],
+      },
+    };
+    expect(guard(deny)).toEqual([refused]);
+    expect(problems([preview], expect2)).toEqual([refused]);
+    const nobody = { wholeHosts: [], previewHosts: { [PREVIEW]: [] } };
+    const everybody = { authorization: { defaultAction: 'Deny', rules: [{ action: 'Allow' }] } };
+    expect(problems([preview, policy('SecurityPolicy', 'p', everybody)], nobody)).toEqual([
+      'apps/p serves the preview host preview.api.example.com without a SecurityPolicy that denies all',
+    ]);
+    expect(
+      problems([preview, policy('SecurityPolicy', 'p', { authorization: { defaultAction: 'Deny' } })], nobody),
+    ).toEqual([]);
   });
 });

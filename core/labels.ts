@@ -24,6 +24,9 @@ export function podLabelMeta(label: string): string {
   return `__meta_kubernetes_pod_label_${label}`;
 }
 
+/** `app.kubernetes.io/part-of` of every service's objects (workloads, Services, routes). */
+export const SERVICES_PART_OF = 'mls';
+
 /** Labels every object this program creates carries. */
 export function managedLabels(): Record<string, string> {
   return { 'app.kubernetes.io/managed-by': MANAGED_BY };

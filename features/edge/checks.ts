@@ -14,8 +14,8 @@ export interface EdgeExpectations {
 }
 
 const PUBLIC = Object.values(PUBLIC_PATHS);
-const isXrpc = (rule: RouteRule) =>
-  (rule.matches ?? []).some((m) => m.path.type === PUBLIC_PATHS.xrpc.type && m.path.value === PUBLIC_PATHS.xrpc.value);
+/** A rule that matches the XRPC path, whatever its match type. */
+const isXrpc = (rule: RouteRule) => (rule.matches ?? []).some((m) => m.path.value === PUBLIC_PATHS.xrpc.value);
 
 interface Route {
   readonly id: string;
@@ -93,7 +93,8 @@ function pathProblems(route: Route, rule: RouteRule, expect: EdgeExpectations, s
   return problems;
 }
 
-const isBound = (d: unknown) =>
+/** A Gateway API duration that bounds something (`0s` disables a timeout). */
+export const isBound = (d: unknown): boolean =>
   typeof d === 'string' && /^([0-9]{1,5}(h|m|s|ms)){1,4}$/.test(d) && !/^0+(h|m|s|ms)$/.test(d);
 
 /** An XRPC rule ends every stream within its bound, and a policy keeps idle streams open that long. */
@@ -127,11 +128,10 @@ function previewProblems(objects: readonly KubeObject[], expect: EdgeExpectation
           { defaultAction?: string; rules?: { action: string; principal?: { clientCIDRs?: string[] } }[] } | undefined;
         const rules = auth?.rules ?? [];
         const allowed = rules.flatMap((r) => r.principal?.clientCIDRs ?? []);
-        return (
-          auth?.defaultAction === 'Deny' &&
-          rules.every((r) => r.action === 'Allow') &&
-          allowed.sort().join(',') === cidrs
-        );
+        // An Allow rule without client CIDRs would admit everybody.
+        const byCidr = (r: (typeof rules)[number]) =>
+          r.action === 'Allow' && (r.principal?.clientCIDRs ?? []).length > 0;
+        return auth?.defaultAction === 'Deny' && rules.every(byCidr) && allowed.sort().join(',') === cidrs;
       });
       if (!guarded) {
         problems.push(

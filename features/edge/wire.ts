@@ -5,7 +5,10 @@
  */
 import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
+import { SERVICES_PART_OF } from '../../core/labels';
 import { GRAFANA, didResponderName } from '../../core/names';
+import { DEFAULT_SERVICE_PORT } from '../service/blue-green-service';
+import { DID_SERVICE_PORT } from '../service/did-responder';
 import { proxyTimeouts } from '../service/service-ingress';
 import type { ServiceSettings } from '../service/schema';
 import { Edge, OWN_GATEWAY } from './edge';
@@ -21,10 +24,6 @@ interface EdgeEnvironment {
   readonly services: readonly ServiceSettings[];
   readonly monitoring: { readonly enabled: boolean; readonly grafanaHost?: string };
 }
-
-/** `app.kubernetes.io/part-of` of the services' routes. */
-const PART_OF = 'mls';
-const DEFAULT_SERVICE_PORT = 80;
 
 export function addEdge(
   scope: Construct,
@@ -80,8 +79,8 @@ function serviceEdge(
     previewAllowedCidrs: ingress.previewAllowedCidrs,
     tlsSecretName: ingress.tlsSecretName,
     live: { name: svc.name, port: svc.servicePort ?? DEFAULT_SERVICE_PORT },
-    did: svc.did ? { name: didResponderName(svc.name), port: 80 } : undefined,
+    did: svc.did ? { name: didResponderName(svc.name), port: DID_SERVICE_PORT } : undefined,
     timeouts: { connect: t.connect, idle: Math.max(t.read, t.send), stream: t.stream },
-    partOf: PART_OF,
+    partOf: SERVICES_PART_OF,
   };
 }

@@ -98,6 +98,9 @@ function nginxContainer(): DeploymentV1SpecTemplateSpecContainer {
   };
 }
 
+/** The port of the responder's Service (the edge routes to it). */
+export const DID_SERVICE_PORT = 80;
+
 /**
  * Serves a service's DID document as static JSON with
  * `Access-Control-Allow-Origin: *` (browsers resolve it cross-origin), from a
@@ -174,7 +177,7 @@ export class DidResponder extends Construct {
       spec: {
         type: 'ClusterIP',
         selector: appSelector(props.name),
-        port: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }],
+        port: [{ name: 'http', port: DID_SERVICE_PORT, targetPort: 'http', protocol: 'TCP' }],
       },
     });
     return service.metadata.name;

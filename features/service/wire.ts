@@ -5,6 +5,7 @@
 import { Construct } from 'constructs';
 import { fromFields, propsUnder } from '../../core/errors';
 import { registryOf } from '../../core/image';
+import { SERVICES_PART_OF } from '../../core/labels';
 import { didResponderName, registrySecretName } from '../../core/names';
 import { PROMETHEUS } from '../monitoring/monitoring';
 import { promotionFor } from '../release/analysis/wire';
@@ -43,9 +44,6 @@ export interface ServicesContext {
     readonly namespaces: readonly string[];
   };
 }
-
-/** `app.kubernetes.io/part-of` of every service object. */
-const PART_OF = 'mls';
 
 export function addServices(
   scope: Construct,
@@ -117,7 +115,7 @@ function addService(
       new BlueGreenService(scope, svc.name, {
         service: svc.name,
         namespace: ctx.namespace,
-        partOf: PART_OF,
+        partOf: SERVICES_PART_OF,
         live: release.live,
         blue: release.blue,
         green: release.green,
@@ -170,7 +168,7 @@ function addDidResponder(scope: Construct, svc: ServiceSettings, ctx: ServicesCo
   return new DidResponder(scope, `${svc.name}-did`, {
     name: didResponderName(svc.name),
     namespace: ctx.namespace,
-    partOf: PART_OF,
+    partOf: SERVICES_PART_OF,
     ingressNamespaces: ctx.edge.namespaces,
     replicas: svc.did.replicas,
     document: {
