@@ -24,6 +24,11 @@ export function podLabelMeta(label: string): string {
   return `__meta_kubernetes_pod_label_${label}`;
 }
 
+/** Selects a namespace by its name (the label the API server sets on every namespace). */
+export function namespaceByName(namespace: string): { matchLabels: Record<string, string> } {
+  return { matchLabels: { 'kubernetes.io/metadata.name': namespace } };
+}
+
 /** `app.kubernetes.io/part-of` of every service's objects (workloads, Services, routes). */
 export const SERVICES_PART_OF = 'mls';
 

@@ -7,6 +7,7 @@ import { COLOURS, otherColour } from '../../core/colours';
 import { COLOUR_LABEL } from '../../core/labels';
 import { colourName, didResponderName, monitoringReleaseName, previewName } from '../../core/names';
 import type { Environment } from '../../environments/validate';
+import { ENVOY_GATEWAY_API, GATEWAY_API_V1 } from '../../features/edge/gateway-api';
 import { Kube, KubeError, KubeObject, apiPath } from './kube';
 
 /** Workloads whose pod templates reach pods, and where the template sits in each. */
@@ -150,15 +151,12 @@ function backendOf(description: string, service: string): string {
   throw new Error(`the README's edge table names an unknown backend "${description}"`);
 }
 
-const GATEWAY_API = 'gateway.networking.k8s.io/v1';
-const ENVOY_GATEWAY_API = 'gateway.envoyproxy.io/v1alpha1';
-
 /** The live HTTPRoutes (and the preview's SecurityPolicy) against the README's table. */
 export async function routeProblems(kube: Kube, env: Environment, readme: string): Promise<string[]> {
   const problems: string[] = [];
   for (const svc of env.services.filter((s) => s.ingress)) {
     for (const want of expectedRoutes(readme, env, svc.name)) {
-      const live = await kube.find(apiPath(GATEWAY_API, 'httproutes', env.namespace, want.name));
+      const live = await kube.find(apiPath(GATEWAY_API_V1, 'httproutes', env.namespace, want.name));
       if (!live) {
         problems.push(`${env.namespace}/${want.name} does not exist`);
         continue;

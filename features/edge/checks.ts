@@ -15,12 +15,12 @@ export interface EdgeExpectations {
 
 const PUBLIC = Object.values(PUBLIC_PATHS);
 /** A rule that matches the XRPC path, whatever its match type. */
+/** A rule that sends somewhere (not one that only redirects). */
+const proxies = (rule: RouteRule) => (rule.backendRefs ?? []).length > 0;
 const isXrpc = (rule: RouteRule) => (rule.matches ?? []).some((m) => m.path.value === PUBLIC_PATHS.xrpc.value);
 
 interface Route {
   readonly id: string;
-  readonly namespace: string;
-  readonly name: string;
   readonly hostnames: readonly string[];
   readonly rules: readonly RouteRule[];
 }
@@ -30,8 +30,6 @@ function routesOf(objects: readonly KubeObject[]): Route[] {
     .filter((o) => o.kind === 'HTTPRoute')
     .map((o) => ({
       id: `${o.metadata.namespace}/${o.metadata.name}`,
-      namespace: o.metadata.namespace ?? '',
-      name: o.metadata.name,
       hostnames: (o.spec.hostnames as string[] | undefined) ?? [],
       rules: (o.spec.rules as RouteRule[] | undefined) ?? [],
     }));
@@ -55,15 +53,16 @@ export function edgeProblems(objects: readonly KubeObject[], expect: EdgeExpecta
   const problems: string[] = [];
   const seen = new Map<string, string>();
   const streams = policiesByRoute(objects, 'BackendTrafficPolicy');
-  for (const route of routesOf(objects)) {
+  const routes = routesOf(objects);
+  for (const route of routes) {
     if (route.hostnames.length === 0) problems.push(`${route.id} names no hostname: it would answer every host`);
-    for (const rule of route.rules.filter((r) => (r.backendRefs ?? []).length > 0)) {
+    for (const rule of route.rules.filter(proxies)) {
       problems.push(...pathProblems(route, rule, expect, seen));
       if (!(rule.filters ?? []).some(isHsts)) problems.push(`${route.id} answers without HSTS (${HSTS.name})`);
       if (isXrpc(rule)) problems.push(...streamProblems(route, rule, streams.get(route.id) ?? []));
     }
   }
-  problems.push(...previewProblems(objects, expect));
+  problems.push(...previewProblems(routes, policiesByRoute(objects, 'SecurityPolicy'), expect));
   return problems;
 }
 
@@ -115,12 +114,14 @@ function streamProblems(route: Route, rule: RouteRule, policies: readonly KubeOb
 }
 
 /** Each preview host: every route on it denied but to exactly its CIDRs. */
-function previewProblems(objects: readonly KubeObject[], expect: EdgeExpectations): string[] {
+function previewProblems(
+  routes: readonly Route[],
+  security: Map<string, KubeObject[]>,
+  expect: EdgeExpectations,
+): string[] {
   const problems: string[] = [];
-  const security = policiesByRoute(objects, 'SecurityPolicy');
   // A route that only redirects to HTTPS sends nothing to the preview.
-  const proxying = routesOf(objects).filter((r) => r.rules.some((rule) => (rule.backendRefs ?? []).length > 0));
-  for (const route of proxying) {
+  for (const route of routes.filter((r) => r.rules.some(proxies))) {
     for (const host of route.hostnames.filter((h) => h in expect.previewHosts)) {
       const cidrs = [...expect.previewHosts[host]!].sort().join(',');
       const guarded = (security.get(route.id) ?? []).some((p) => {

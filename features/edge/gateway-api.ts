@@ -5,11 +5,11 @@
  * any of them is written.
  */
 import { DID_DOCUMENT_PATH, previewName } from '../../core/names';
-import { managedLabels, serviceLabels } from '../../core/labels';
+import { managedLabels, namespaceByName, serviceLabels } from '../../core/labels';
 
 export const GATEWAY_API = 'gateway.networking.k8s.io';
-const GATEWAY_API_V1 = `${GATEWAY_API}/v1`;
-const ENVOY_GATEWAY_API = 'gateway.envoyproxy.io/v1alpha1';
+export const GATEWAY_API_V1 = `${GATEWAY_API}/v1`;
+export const ENVOY_GATEWAY_API = 'gateway.envoyproxy.io/v1alpha1';
 
 /** The public paths of a service, as the seeds' nginx serves them; nothing else of it is routed. */
 export const PUBLIC_PATHS = {
@@ -254,7 +254,7 @@ export function ownGatewayObjects(g: OwnGateway): KubeObject[] {
   const allowed = (ns: string) =>
     ns === g.namespace
       ? { namespaces: { from: 'Same' } }
-      : { namespaces: { from: 'Selector', selector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } } };
+      : { namespaces: { from: 'Selector', selector: namespaceByName(ns) } };
   const gatewayRef = [{ group: GATEWAY_API, kind: 'Gateway', name: g.name }];
   return [
     {

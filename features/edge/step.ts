@@ -2,6 +2,7 @@ import { DataKubernetesResources } from '@cdktf/provider-kubernetes/lib/data-kub
 import { DataResource } from 'cdktf';
 import { Construct } from 'constructs';
 import { MANAGED_BY } from '../../core/labels';
+import { GATEWAY_API_V1 } from './gateway-api';
 import type { EdgeStep } from './schema';
 
 /** What each step serves, and what comes next: the plan summary prints it. */
@@ -58,14 +59,14 @@ export class EdgeStepGuard extends Construct {
     // Read only while Ingress objects remain: a cluster that never had the Gateway API CRDs needs no check.
     const some = `length(${ingresses.fqn}.objects) > 0 ? 1 : 0`;
     const gateway = new DataKubernetesResources(this, 'gateway', {
-      apiVersion: 'gateway.networking.k8s.io/v1',
+      apiVersion: GATEWAY_API_V1,
       kind: 'Gateway',
       namespace: props.gateway.namespace,
       fieldSelector: `metadata.name=${props.gateway.name}`,
     });
     // Every route of the namespace: Helm labels the ones it installs as its own (managed-by=Helm).
     const routes = new DataKubernetesResources(this, 'routes', {
-      apiVersion: 'gateway.networking.k8s.io/v1',
+      apiVersion: GATEWAY_API_V1,
       kind: 'HTTPRoute',
       namespace: props.namespace,
     });

@@ -84,12 +84,10 @@ const GRAFANA_ADMIN_SECRET = 'grafana-admin';
 const SLACK_SECRET = 'alertmanager-slack';
 const SLACK_KEY = 'webhook-url';
 const LOKI_URL = (ns: string) => `http://loki.${ns}.svc.cluster.local:3100`;
-/** The kube-prometheus-stack release's name: its Prometheus Service is `<release>-prometheus`. */
-const KUBE_PROMETHEUS_STACK = KUBE_PROMETHEUS_STACK_RELEASE;
 
 /** Where Prometheus answers queries (the release analysis reads it), and how a network policy selects its pods. */
 export const PROMETHEUS = {
-  url: (ns: string) => `http://${KUBE_PROMETHEUS_STACK}-prometheus.${ns}.svc:9090`,
+  url: (ns: string) => `http://${KUBE_PROMETHEUS_STACK_RELEASE}-prometheus.${ns}.svc:9090`,
   port: 9090,
   /** The Prometheus Operator labels every Prometheus pod so. */
   podLabels: { 'app.kubernetes.io/name': 'prometheus' },
@@ -124,7 +122,7 @@ export class Monitoring extends Construct {
 
     // The Secrets the chart reads are declared before it installs; Grafana rolls when its password rotates.
     const kubePrometheusStack = this.release(
-      KUBE_PROMETHEUS_STACK,
+      KUBE_PROMETHEUS_STACK_RELEASE,
       CHARTS.kubePrometheusStack,
       ns,
       [...new Set([grafanaAdmin.ready, slack.ready])],

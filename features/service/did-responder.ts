@@ -5,7 +5,7 @@ import { NetworkPolicyV1 } from '@cdktf/provider-kubernetes/lib/network-policy-v
 import { PodDisruptionBudgetV1 } from '@cdktf/provider-kubernetes/lib/pod-disruption-budget-v1';
 import { ServiceV1 } from '@cdktf/provider-kubernetes/lib/service-v1';
 import { Construct } from 'constructs';
-import { appSelector, serviceLabels } from '../../core/labels';
+import { appSelector, namespaceByName, serviceLabels } from '../../core/labels';
 import { DID_DOCUMENT_PATH, NGINX_UNPRIVILEGED_IMAGE, NGINX_UNPRIVILEGED_UID } from '../../core/names';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../../constructs/pod-security';
 
@@ -194,9 +194,7 @@ export class DidResponder extends Construct {
         policyTypes: ['Ingress'],
         ingress: [
           {
-            from: props.ingressNamespaces.map((ns) => ({
-              namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } },
-            })),
+            from: props.ingressNamespaces.map((ns) => ({ namespaceSelector: namespaceByName(ns) })),
             ports: [{ port: String(PORT), protocol: 'TCP' }],
           },
         ],

@@ -4,7 +4,7 @@ import {
   NetworkPolicyV1SpecEgress,
 } from '@cdktf/provider-kubernetes/lib/network-policy-v1';
 import { Construct } from 'constructs';
-import { ANALYSIS_OF_LABEL, appSelector, managedLabels } from '../../core/labels';
+import { ANALYSIS_OF_LABEL, appSelector, managedLabels, namespaceByName } from '../../core/labels';
 
 /** A service whose pods accept traffic on one port. */
 export interface ServicePort {
@@ -38,8 +38,6 @@ export interface NamespaceNetworkPoliciesProps {
   };
 }
 
-const byName = (namespace: string) => ({ matchLabels: { 'kubernetes.io/metadata.name': namespace } });
-
 /**
  * Default-deny for a namespace, then exactly what the services need: traffic
  * from the edge's proxies, Prometheus and the service's release analysis
@@ -59,7 +57,12 @@ export class NamespaceNetworkPolicies extends Construct {
       policyTypes: ['Egress'],
       egress: [
         {
-          to: [{ namespaceSelector: byName('kube-system'), podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+          to: [
+            {
+              namespaceSelector: namespaceByName('kube-system'),
+              podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+            },
+          ],
           ports: ['UDP', 'TCP'].map((protocol) => ({ port: '53', protocol })),
         },
       ],
@@ -93,8 +96,8 @@ export class NamespaceNetworkPolicies extends Construct {
       ingress: [
         {
           from: [
-            ...props.ingressNamespaces.map((ns) => ({ namespaceSelector: byName(ns) })),
-            { namespaceSelector: byName(props.monitoringNamespace) },
+            ...props.ingressNamespaces.map((ns) => ({ namespaceSelector: namespaceByName(ns) })),
+            { namespaceSelector: namespaceByName(props.monitoringNamespace) },
             { podSelector: analysis },
           ],
           ports: servicePort,
@@ -107,7 +110,7 @@ export class NamespaceNetworkPolicies extends Construct {
           {
             to: [
               {
-                namespaceSelector: byName(prometheus.namespace),
+                namespaceSelector: namespaceByName(prometheus.namespace),
                 podSelector: { matchLabels: { ...prometheus.podLabels } },
               },
             ],
