@@ -16,6 +16,8 @@ export function main(args: readonly string[]): number {
   const [serviceRelease] = Object.values(release.services);
   settings.services = [];
   release.services = {};
+  // No service has a public edge, so Grafana has none either (its certificate's issuer is a service's).
+  delete settings.monitoring.grafanaHost;
   for (let i = 1; i <= count; i++) {
     const name = `svc-${String(i).padStart(3, '0')}`;
     const copy = structuredClone(service);
