@@ -30,6 +30,7 @@ import { ENVOY_GATEWAY_CONTROLLER } from '../../features/edge/gateway-api';
 import { Workdir } from '../../bin/cluster/workdir';
 import { readmeBlock } from '../e2e/project-copy';
 import { ENV_NAMES } from '../helpers';
+import { faultCases } from './fault-cases';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- synthesized Terraform JSON */
 const ROOT = join(__dirname, '..', '..');
@@ -40,7 +41,8 @@ let run: ClusterRun;
 const kube = (env: string) => run.cluster.planes[run.environment(env).kubernetes.context]!.kube;
 
 beforeAll(async () => {
-  run = await timed(log, 'cluster up', () => ClusterRun.start({ log }));
+  // State in S3 on moto (with its lock file), AWS through the fault proxy: see fault-cases.ts.
+  run = await timed(log, 'cluster up', () => ClusterRun.start({ log, faults: true }));
 });
 afterAll(async () => {
   await run?.stop();
@@ -515,3 +517,5 @@ describe('the move from Ingress objects to the Gateway API, walked (staging)', (
     await expectNoChanges(name);
   });
 });
+
+faultCases(() => run, log);

@@ -4,7 +4,7 @@ Secrets Manager secrets the environment files name, the cluster's OIDC
 provider. Idempotent: what exists is left alone.
 
 Usage: aws_fixtures.py <endpoint> <spec.json>
-spec: {"region": ..., "databases": [id], "secrets": {id: value}, "oidcProviders": [url]}
+spec: {"region": ..., "databases": [id], "secrets": {id: value}, "oidcProviders": [url], "buckets": [name]}
 """
 import json
 import sys
@@ -25,7 +25,12 @@ def client(service, endpoint, region):
 
 def exists_already(error):
     code = error.response["Error"]["Code"]
-    return code in ("DBInstanceAlreadyExists", "ResourceExistsException", "EntityAlreadyExists")
+    return code in (
+        "DBInstanceAlreadyExists",
+        "ResourceExistsException",
+        "EntityAlreadyExists",
+        "BucketAlreadyOwnedByYou",
+    )
 
 
 def main():
@@ -58,6 +63,13 @@ def main():
     for url in spec["oidcProviders"]:
         try:
             iam.create_open_id_connect_provider(Url=f"https://{url}", ClientIDList=["sts.amazonaws.com"], ThumbprintList=["0" * 40])
+        except ClientError as e:
+            if not exists_already(e):
+                raise
+    s3 = client("s3", endpoint, region)
+    for bucket in spec.get("buckets", []):
+        try:
+            s3.create_bucket(Bucket=bucket)
         except ClientError as e:
             if not exists_already(e):
                 raise

@@ -267,6 +267,73 @@ export class LocalCluster {
     });
   }
 
+  /**
+   * The AWS fault proxy (aws_faults.py) in front of moto; returns its
+   * endpoint. `faults(rules)` sets what it answers wrongly; `served()` reads
+   * what it did.
+   */
+  public async startAwsFaults(): Promise<string> {
+    const port = await freePort();
+    this.processes.start('aws-faults', this.python, [
+      join(ROOT, 'bin', 'cluster', 'aws_faults.py'),
+      String(port),
+      this.motoEndpoint,
+      this.faultRules,
+      this.faultLog,
+    ]);
+    const endpoint = `http://127.0.0.1:${port}`;
+    await waitFor('the AWS fault proxy', 30_000, async () => {
+      this.processes.assertRunning();
+      return (await fetch(`${endpoint}/moto-api/`)).ok || undefined;
+    });
+    return endpoint;
+  }
+
+  private get faultRules(): string {
+    return join(this.options.dir, 'aws-faults.json');
+  }
+
+  private get faultLog(): string {
+    return join(this.options.dir, 'aws-faults.log');
+  }
+
+  /** Replaces the fault proxy's rules (none: every call goes through). */
+  public faults(rules: readonly AwsFault[]): void {
+    writeFileSync(this.faultRules, JSON.stringify(rules));
+  }
+
+  /** Empties the fault proxy's log (what `served` reads). */
+  public clearServed(): void {
+    writeFileSync(this.faultLog, '');
+  }
+
+  /** What the fault proxy did since its log was cleared: one line per fault served or answer held. */
+  public served(): string[] {
+    return existsSync(this.faultLog) ? readFileSync(this.faultLog, 'utf8').split('\n').filter(Boolean) : [];
+  }
+
+  /** Stops a context's API server, waits `downMs`, starts it again (etcd keeps the data); waits until it is ready. */
+  public async restartApiServer(context: string, downMs: number): Promise<void> {
+    await this.processes.restart(`${context}-kube-apiserver`, downMs);
+    const kube = this.planes[context]!.kube;
+    await waitFor(`the "${context}" API server, restarted`, 120_000, async () => {
+      this.processes.assertRunning();
+      return (await kube.call('GET', '/readyz').catch(() => undefined)) !== undefined || undefined;
+    });
+  }
+
+  /** Adds simulated node `i` to a context (as the cluster started with it); waits until it is Ready. */
+  public async addNode(context: string, i: number): Promise<void> {
+    const kube = this.planes[context]!.kube;
+    await kube.ensure('/api/v1/nodes', simulatedNode(i));
+    await waitFor(`node ${i} Ready in "${context}"`, 60_000, async () => {
+      const node = await kube.find(`/api/v1/nodes/${simulatedNode(i).metadata.name}`);
+      return (node?.status?.conditions ?? []).some(
+        (c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True',
+      );
+    });
+  }
+
   /** Stops every process this cluster started. */
   public async stop(): Promise<void> {
     await this.processes.stopAll();
@@ -278,8 +345,24 @@ export class LocalCluster {
   }
 }
 
+/** A call the fault proxy answers wrongly (see aws_faults.py). */
+export interface AwsFault {
+  /** The API call, as AWS names it: `CreateDBSnapshot`, `PutBucketPolicy`, `DescribeSecret`, ... */
+  readonly call: string;
+  /** The HTTP status and error code answered instead of moto's. */
+  readonly status: number;
+  readonly code: string;
+  /** How many calls get it. */
+  readonly times: number;
+  /** Instead of an error: forward the call, then hold its answer back this long. */
+  readonly holdMs?: number;
+}
+
 /** A Node kwok manages: three zones, Linux, room for every pod the stacks run. */
-function simulatedNode(i: number): object {
+export function simulatedNode(i: number): {
+  metadata: { name: string; [key: string]: unknown };
+  [key: string]: unknown;
+} {
   return {
     apiVersion: 'v1',
     kind: 'Node',

@@ -114,6 +114,8 @@ export function awsFixtures(python: string, moto: string, env: Environment, dir:
     databases: [env.database.instanceIdentifier],
     secrets: secretValues(env),
     oidcProviders: [env.kubernetes.oidcProviderArn.replace(/^.*:oidc-provider\//, '')],
+    // The state bucket, for runs that keep the stacks' S3 backend (on moto).
+    buckets: [env.stateBackend.bucket],
   };
   const file = join(dir, `aws-fixtures-${env.name}.json`);
   writeFileSync(file, JSON.stringify(spec));

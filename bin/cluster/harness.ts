@@ -38,6 +38,14 @@ export interface RunOptions {
   /** Where the run lives. @default a new temporary directory */
   readonly dir?: string;
   readonly log?: (line: string) => void;
+  /** The environments to start a cluster for and apply. @default every committed one */
+  readonly environments?: readonly string[];
+  /**
+   * The stacks' S3 backend on moto (with its lock file) instead of local
+   * state, and the AWS provider through the fault proxy (cluster.faults).
+   * @default false
+   */
+  readonly faults?: boolean;
 }
 
 export class ClusterRun {
@@ -45,11 +53,14 @@ export class ClusterRun {
   public readonly cluster: LocalCluster;
   public readonly log: (line: string) => void;
   private readonly workdirs: Record<string, Workdir> = {};
+  /** Where the AWS provider sends its calls: moto, or the fault proxy in front of it. */
+  private awsEndpoint = '';
 
   private constructor(
     public readonly dir: string,
     cluster: LocalCluster,
     log: (line: string) => void,
+    private readonly options: RunOptions,
   ) {
     this.cluster = cluster;
     this.log = log;
@@ -60,10 +71,13 @@ export class ClusterRun {
   public static async start(options: RunOptions = {}): Promise<ClusterRun> {
     const log = options.log ?? console.log;
     const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'cluster-test-'));
-    const contexts = validateAll(ENVIRONMENTS).map((e) => e.kubernetes.context);
+    const contexts = validateAll(ENVIRONMENTS)
+      .filter((e) => !options.environments || options.environments.includes(e.name))
+      .map((e) => e.kubernetes.context);
     const cluster = await LocalCluster.start({ dir: join(dir, 'cluster'), contexts, log });
-    const run = new ClusterRun(dir, cluster, log);
+    const run = new ClusterRun(dir, cluster, log, options);
     try {
+      run.awsEndpoint = options.faults ? await cluster.startAwsFaults() : cluster.motoEndpoint;
       copyProject(run.project);
       await timed(
         log,
@@ -84,7 +98,8 @@ export class ClusterRun {
 
   /** The run's environments, as the project copy's files now say. */
   public environments(): Environment[] {
-    return validateAll(this.sources());
+    const only = this.options.environments;
+    return validateAll(this.sources()).filter((e) => !only || only.includes(e.name));
   }
 
   public environment(name: string): Environment {
@@ -105,7 +120,8 @@ export class ClusterRun {
   public workdir(env: string): Workdir {
     this.workdirs[env] ??= new Workdir(join(this.dir, 'terraform', env), {
       kubeconfig: this.cluster.kubeconfig,
-      motoEndpoint: this.cluster.motoEndpoint,
+      motoEndpoint: this.awsEndpoint,
+      ...(this.options.faults ? { stateEndpoint: this.cluster.motoEndpoint } : {}),
     });
     return this.workdirs[env]!;
   }

@@ -12,6 +12,9 @@ export interface Started {
   readonly name: string;
   readonly child: ChildProcess;
   readonly log: string;
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly env: NodeJS.ProcessEnv;
 }
 
 export class Processes {
@@ -44,9 +47,27 @@ export class Processes {
     const child = spawn(command, args, { detached: true, stdio: ['ignore', fd, fd], env });
     child.unref();
     if (child.pid) appendFileSync(this.pidFile, `${child.pid}\n`);
-    const started = { name, child, log };
+    const started = { name, child, log, command, args, env };
     this.started.push(started);
     return started;
+  }
+
+  /**
+   * Stops the process `name` (SIGTERM, then SIGKILL after 10 s), waits
+   * `downMs`, and starts it again with the same command, arguments and log.
+   */
+  public async restart(name: string, downMs: number): Promise<void> {
+    const at = this.started.findIndex((p) => p.name === name);
+    if (at < 0) throw new Error(`no process "${name}" to restart`);
+    const old = this.started[at]!;
+    signal(old, 'SIGTERM');
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline && alive(old)) await sleep(100);
+    if (alive(old)) signal(old, 'SIGKILL');
+    while (alive(old)) await sleep(100);
+    this.started.splice(at, 1);
+    await sleep(downMs);
+    this.start(name, old.command, old.args, old.env);
   }
 
   /** Whether every started process still runs; throws naming the first that exited, with its log's tail. */

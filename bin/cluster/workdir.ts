@@ -21,6 +21,7 @@
  *   (__tests__/e2e/analysis-program.test.ts) and on a real Prometheus
  *   (__tests__/prometheus). PASS, unless a test plants another.
  */
+import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ANALYSIS_WHEN_LABEL } from '../../core/labels';
@@ -37,6 +38,12 @@ const AWS_SERVICES = ['s3', 'iam', 'kms', 'rds', 'sts', 'secretsmanager'];
 export interface Pointers {
   readonly kubeconfig: string;
   readonly motoEndpoint: string;
+  /**
+   * Where the S3 state lives: the stack's own backend (bucket, key,
+   * `use_lockfile`) on this endpoint, so a killed apply leaves the lock file
+   * a real one would. @default none: state is a local file in the working directory
+   */
+  readonly stateEndpoint?: string;
 }
 
 /** What kwok ends an analysis pod with: a verdict and its summary, about the Job's release unless `about` says otherwise. */
@@ -78,7 +85,19 @@ export function forLocalCluster(
   verdicts: Partial<Record<AnalysisWhen, PlantedVerdict>> = {},
 ): TerraformJson {
   const copy = forMirror(json);
-  delete copy.terraform.backend;
+  if (pointers.stateEndpoint) {
+    Object.assign(copy.terraform.backend.s3, {
+      endpoints: { s3: pointers.stateEndpoint },
+      use_path_style: true,
+      access_key: 'test',
+      secret_key: 'test',
+      skip_credentials_validation: true,
+      skip_requesting_account_id: true,
+      skip_metadata_api_check: true,
+    });
+  } else {
+    delete copy.terraform.backend;
+  }
   const aws = copy.provider.aws[0];
   Object.assign(aws, {
     access_key: 'test',
@@ -149,14 +168,17 @@ export class Workdir {
   /**
    * Runs terraform. A command whose read from moto was cut short ("use of
    * closed network connection": about one plan in ten, with moto's server
-   * or waitress, with or without keep-alive) is run once more, and says so:
+   * or waitress, with or without keep-alive) is run again, up to twice, and says so:
    * that is the emulator's transport, not the stack.
    */
   public run(args: readonly string[]): TerraformResult {
-    const res = terraform(args, { cwd: this.dir, env: this.env });
-    if (res.status === 0 || !TRANSIENT.test(`${res.stdout}${res.stderr}`)) return res;
-    process.stdout.write(`[cluster] terraform ${args[0]}: a connection to moto was cut short; running it once more\n`);
-    return terraform(args, { cwd: this.dir, env: this.env });
+    let res = terraform(args, { cwd: this.dir, env: this.env });
+    for (let again = 0; again < 2; again++) {
+      if (res.status === 0 || !TRANSIENT.test(`${res.stdout}${res.stderr}`)) return res;
+      process.stdout.write(`[cluster] terraform ${args[0]}: a connection to moto was cut short; running it again\n`);
+      res = terraform(args, { cwd: this.dir, env: this.env });
+    }
+    return res;
   }
 
   /** Runs terraform and throws with its output when it fails. */
@@ -164,6 +186,59 @@ export class Workdir {
     const res = this.run(args);
     if (res.status !== 0) throw new Error(`terraform ${args.join(' ')} failed in ${this.dir}:\n${tail(res)}`);
     return res;
+  }
+
+  /**
+   * Runs terraform without blocking this process (so watchers keep polling),
+   * in a process group of its own. `killWhen` sees each line of output; when
+   * it resolves true, the group (terraform and its providers) gets SIGKILL,
+   * the way a cancelled runner dies. Never rejects for a failing command;
+   * runs again when a connection to moto was cut short (see `run`) and
+   * nothing was killed.
+   */
+  public async runAsync(
+    args: readonly string[],
+    killWhen?: (line: string) => boolean | Promise<boolean>,
+  ): Promise<TerraformResult & { killed: boolean }> {
+    let res = await this.spawnAsync(args, killWhen);
+    for (let again = 0; again < 2; again++) {
+      if (res.status === 0 || res.killed || !TRANSIENT.test(`${res.stdout}${res.stderr}`)) return res;
+      process.stdout.write(`[cluster] terraform ${args[0]}: a connection to moto was cut short; running it again\n`);
+      res = await this.spawnAsync(args, killWhen);
+    }
+    return res;
+  }
+
+  private spawnAsync(
+    args: readonly string[],
+    killWhen?: (line: string) => boolean | Promise<boolean>,
+  ): Promise<TerraformResult & { killed: boolean }> {
+    const child = spawn('terraform', args, { cwd: this.dir, env: this.env, detached: true });
+    let stdout = '';
+    let stderr = '';
+    let killed = false;
+    let pending = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk;
+      if (!killWhen || killed) return;
+      const lines = (pending + chunk).split('\n');
+      pending = lines.pop()!;
+      for (const line of lines) {
+        void Promise.resolve(killWhen(line)).then((kill) => {
+          if (!kill || killed || child.exitCode !== null) return;
+          killed = true;
+          try {
+            process.kill(-child.pid!, 'SIGKILL');
+          } catch {
+            // Ended on its own meanwhile.
+          }
+        });
+      }
+    });
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+    return new Promise((resolve) =>
+      child.on('close', (code) => resolve({ status: code ?? 137, stdout, stderr, killed })),
+    );
   }
 
   public init(): void {
