@@ -9,7 +9,7 @@
  * the machine's tool cache, once per version.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../environments/root';
@@ -40,9 +40,41 @@ export function strykerNode(log: (line: string) => void = console.log): string {
   return node;
 }
 
+/** The incremental file, committed so a clone's first run re-runs only what changed. */
+export const INCREMENTAL_FILE = join(ROOT, 'mutation', 'stryker-incremental.json');
+
+/**
+ * The incremental file without where it was made: StrykerJS writes the
+ * absolute project root and, in each killed mutant's reason, stack traces
+ * through its random sandbox directory, so every run in another directory
+ * rewrote thousands of lines. Paths become relative to the project (StrykerJS
+ * reads neither back: it matches mutants by file, place and replacement).
+ * Returns the text unchanged when it holds no such path.
+ */
+export function withoutWhere(text: string, root: string): string {
+  const json = JSON.stringify(root).slice(1, -1);
+  const escaped = json.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const relative = text
+    .replace(new RegExp(`${escaped}/\\.stryker-tmp/sandbox-[A-Za-z0-9]+/`, 'g'), '')
+    .replace(new RegExp(`${escaped}/`, 'g'), '')
+    .replace(`"projectRoot": "${json}"`, '"projectRoot": "."');
+  JSON.parse(relative); // never write a file that does not parse
+  return relative;
+}
+
 export function main(args: readonly string[]): number {
   const node = strykerNode();
   const stryker = join(ROOT, 'node_modules/@stryker-mutator/core/bin/stryker.js');
   const res = spawnSync(node, [stryker, 'run', 'stryker.config.mjs', ...args], { cwd: ROOT, stdio: 'inherit' });
+  if (existsSync(INCREMENTAL_FILE)) {
+    const text = readFileSync(INCREMENTAL_FILE, 'utf8');
+    const clean = withoutWhere(text, ROOT);
+    if (clean !== text) {
+      // Beside it, then renamed: a reader never sees half a file.
+      const tmp = `${INCREMENTAL_FILE}.${process.pid}.tmp`;
+      writeFileSync(tmp, clean);
+      renameSync(tmp, INCREMENTAL_FILE);
+    }
+  }
   return res.status ?? 1;
 }

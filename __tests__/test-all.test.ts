@@ -1,0 +1,44 @@
+/**
+ * `npm run test:all` (bin/test-all.ts): every phase CI promises, in order,
+ * and a table of where the minutes went, also when a phase fails.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PHASES, timeTable } from '../bin/test-all';
+import { ROOT } from '../environments/root';
+
+describe('test:all', () => {
+  it('runs what `npm test` runs, then the mutation run, the gate, Prometheus and the cluster test', () => {
+    const scripts = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts;
+    expect(scripts['test:all']).toBe('node bin/ts.mjs bin/test-all.ts');
+    expect(scripts.test).toBe('npm run typecheck && npm run lint && jest && jest -c jest.e2e.config.js');
+    expect(PHASES.map((p) => p.command)).toEqual([
+      'node bin/ts.mjs bin/prerequisites.ts',
+      'npm run typecheck && npm run lint',
+      'npx jest',
+      'npx jest -c jest.e2e.config.js',
+      'npm run test:mutation',
+      'npm run validate',
+      'npm run test:prometheus',
+      'npm run test:cluster',
+    ]);
+  });
+
+  it('prints each phase’s time and status, and the total', () => {
+    expect(
+      timeTable([
+        { name: 'unit tests', seconds: 75.4, status: 'passed' },
+        { name: 'cluster test', seconds: 1126, status: 'failed' },
+        { name: 'x', seconds: 0, status: 'not run' },
+      ]),
+    ).toBe(
+      [
+        'test:all, time per phase:',
+        '  unit tests    1 min 15 s  passed',
+        '  cluster test  18 min 46 s  failed',
+        '  x                   -       not run',
+        '  total         20 min 01 s',
+      ].join('\n'),
+    );
+  });
+});
