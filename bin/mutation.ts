@@ -65,7 +65,18 @@ export function withoutWhere(text: string, root: string): string {
 export function main(args: readonly string[]): number {
   const node = strykerNode();
   const stryker = join(ROOT, 'node_modules/@stryker-mutator/core/bin/stryker.js');
-  const res = spawnSync(node, [stryker, 'run', 'stryker.config.mjs', ...args], { cwd: ROOT, stdio: 'inherit' });
+  // Every temporary file of the run (each mutant's synth writes one) in one directory, removed at the end.
+  const temp = mkdtempSync(join(tmpdir(), 'mls-mutation-'));
+  let res;
+  try {
+    res = spawnSync(node, [stryker, 'run', 'stryker.config.mjs', ...args], {
+      cwd: ROOT,
+      stdio: 'inherit',
+      env: { ...process.env, TMPDIR: temp, TMP: temp, TEMP: temp },
+    });
+  } finally {
+    rmSync(temp, { recursive: true, force: true });
+  }
   if (existsSync(INCREMENTAL_FILE)) {
     const text = readFileSync(INCREMENTAL_FILE, 'utf8');
     const clean = withoutWhere(text, ROOT);

@@ -212,6 +212,15 @@ export function reportMarkdown(report: RollbackReport): string {
   ].join('\n');
 }
 
+/**
+ * The rollback's plan: against the state, without reading every resource
+ * back first (`-refresh=false`: the refresh is most of a plan's time, and a
+ * rollback changes one thing, checked by the traffic-only guard; drift is
+ * the drift check's to find, not the recovery's to fix). Data sources are
+ * still read.
+ */
+export const ROLLBACK_PLAN_ARGS = ['-input=false', '-no-color', '-refresh=false'] as const;
+
 /** The real steps: the release command, synth, terraform in cdktf.out/stacks/<env>, git. */
 export function realSteps(root: string, environment: string, log: (line: string) => void): RollbackSteps {
   const stackDir = join(root, 'cdktf.out', 'stacks', environment);
@@ -244,10 +253,16 @@ export function realSteps(root: string, environment: string, log: (line: string)
     },
     synth: () => must(process.execPath, ['bin/synth.mjs'], root),
     plan: () => {
+      const phase = <T>(what: string, fn: () => T): T => {
+        const start = Date.now();
+        const result = fn();
+        log(`  plan, ${what}: ${Date.now() - start} ms`);
+        return result;
+      };
       // Synth rewrote the stack directory: init again (the providers are cached).
-      tf(['init', '-input=false', '-no-color']);
-      tf(['plan', '-input=false', '-no-color', '-lock-timeout=120s', '-out=rollback.tfplan']);
-      return JSON.parse(tf(['show', '-json', 'rollback.tfplan']));
+      phase('init', () => tf(['init', '-input=false', '-no-color']));
+      phase('plan', () => tf(['plan', ...ROLLBACK_PLAN_ARGS, '-lock-timeout=120s', '-out=rollback.tfplan']));
+      return phase('show', () => JSON.parse(tf(['show', '-json', 'rollback.tfplan'])));
     },
     apply: () => {
       log(

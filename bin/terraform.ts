@@ -11,7 +11,6 @@
  */
 import { SpawnSyncOptions, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../environments/root';
 
@@ -78,15 +77,13 @@ export const mirrorPresent = (mirror = PROVIDER_MIRROR): boolean =>
 
 /**
  * The environment for terraform commands: a CLI config that installs only
- * from the mirror, a plugin cache shared by every run on this machine (so
- * init unpacks the 100 MB AWS provider once), no telemetry, no prompts.
+ * from the mirror, the run's own plugin cache `cache` (its inits unpack
+ * each provider once), no telemetry, no prompts. The cache is never shared
+ * between runs: Terraform rewrites a cache entry that no lock file vouches
+ * for, under another run's plan (two runs on one machine failed with "the
+ * cached package ... does not match any of the checksums").
  */
-export function terraformEnv(workDir: string, mirror = PROVIDER_MIRROR): NodeJS.ProcessEnv {
-  const cache = join(
-    process.env.XDG_CACHE_HOME || join(homedir(), '.cache'),
-    'mls-platform-infra',
-    'terraform-plugins',
-  );
+export function terraformEnv(workDir: string, cache: string, mirror = PROVIDER_MIRROR): NodeJS.ProcessEnv {
   mkdirSync(cache, { recursive: true });
   const config = join(workDir, '.terraformrc');
   writeFileSync(

@@ -129,6 +129,18 @@ function terraformValidate(stacks: readonly Stack[]): boolean {
     return false;
   }
   let ok = true;
+  // This run's plugin cache: each provider unpacked once for all stacks, removed at the end.
+  const plugins = mkdtempSync(join(tmpdir(), 'validate-plugins-'));
+  try {
+    ok = validateStacks(stacks, plugins);
+  } finally {
+    rmSync(plugins, { recursive: true, force: true });
+  }
+  return ok;
+}
+
+function validateStacks(stacks: readonly Stack[], plugins: string): boolean {
+  let ok = true;
   for (const stack of stacks) {
     const json = forMirror(JSON.parse(readFileSync(stack.file, 'utf8')));
     const missing = missingProviders(json);
@@ -140,7 +152,7 @@ function terraformValidate(stacks: readonly Stack[]): boolean {
     const dir = mkdtempSync(join(tmpdir(), `validate-${stack.name}-`));
     try {
       writeFileSync(join(dir, 'cdk.tf.json'), JSON.stringify(json));
-      const env = terraformEnv(dir);
+      const env = terraformEnv(dir, plugins);
       const init = terraform(['init', '-backend=false', '-input=false', '-no-color'], { cwd: dir, env });
       if (init.status !== 0) {
         console.log(`${stack.name}: terraform init failed:\n${init.stdout}${init.stderr}`);

@@ -215,12 +215,10 @@ export function faultCases(getRun: () => ClusterRun, log: (line: string) => void
 
   describe('faults during a release, and what an operator does after each (production)', () => {
     beforeAll(async () => {
-      // Stable before the cases: what the README's flow left may be mid-release when run alone.
-      const rel = env().release.services[SERVICE]!;
-      if (rel.phase === 'switched') log(run().release([ENV, 'finish']));
-      if (rel.phase === 'staged') log(run().release([ENV, 'abandon']));
       run().cluster.faults([]);
-      await run().apply(ENV);
+      // Run alone (npm run test:faults), production is applied first; after the rest of the
+      // cluster test it is applied already, and the first case brings it to stable.
+      if (!existsSync(join(wd().dir, '.terraform'))) await run().apply(ENV);
     });
 
     afterAll(() => {
@@ -455,42 +453,31 @@ export function faultCases(getRun: () => ClusterRun, log: (line: string) => void
       );
     });
 
-    full('killed while the analysis before the switch runs: unlock, delete the analysis, deploy again', async () => {
-      if (env().release.services[SERVICE]!.phase !== 'staged') {
-        await toStable();
-        await plainApply(['stage', 'ghcr.io/catbird/mls-server:2.0.9']);
-      }
-      const jobs = await jobNames();
-      await faultCase(
-        'killed during the analysis before the switch',
-        ['promote'],
-        killedApply(
-          matches(
-            /^kubernetes_job_v1\.\S*analysis-pre\S*: Creating/,
-            analysisStarted('pre', () => jobs),
-          ),
-        ),
-        expectKilled,
-      );
-      await plainApply(['finish']);
-    });
-
-    full('killed while the analysis after the switch runs: unlock, delete the analysis, deploy again', async () => {
+    /** A promote killed once its analysis (`pre` or `post`) has started, from a fresh stage of `image`. */
+    const killedDuringAnalysis = async (when: 'pre' | 'post', image: string) => {
       await toStable();
-      await plainApply(['stage', 'ghcr.io/catbird/mls-server:2.0.7']);
+      await plainApply(['stage', image]);
       const jobs = await jobNames();
       await faultCase(
-        'killed during the analysis after the switch',
+        `killed during the analysis ${when === 'pre' ? 'before' : 'after'} the switch`,
         ['promote'],
         killedApply(
           matches(
-            /^kubernetes_job_v1\.\S*analysis-post\S*: Creating/,
-            analysisStarted('post', () => jobs),
+            new RegExp(`^kubernetes_job_v1\\.\\S*analysis-${when}\\S*: Creating`),
+            analysisStarted(when, () => jobs),
           ),
         ),
         expectKilled,
       );
       await plainApply(['finish']);
-    });
+    };
+
+    full('killed while the analysis before the switch runs: unlock, delete the analysis, deploy again', () =>
+      killedDuringAnalysis('pre', 'ghcr.io/catbird/mls-server:2.0.9'),
+    );
+
+    full('killed while the analysis after the switch runs: unlock, delete the analysis, deploy again', () =>
+      killedDuringAnalysis('post', 'ghcr.io/catbird/mls-server:2.0.7'),
+    );
   });
 }

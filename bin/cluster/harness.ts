@@ -16,6 +16,7 @@ import { ENVIRONMENTS } from '../../environments';
 import { Environment, EnvironmentSource, validateAll } from '../../environments/validate';
 import { ROOT } from '../../environments/root';
 import { withReleaseFiles } from '../../environments/release-files';
+import { ROLLBACK_PLAN_ARGS } from '../rollback-command';
 import type { RollbackSteps } from '../rollback-command';
 import { LocalCluster, timed } from './cluster';
 import { awsFixtures, clusterFixtures } from './fixtures';
@@ -183,8 +184,14 @@ export class ClusterRun {
       release: (service) => this.release([env, 'rollback', '--service', service], false).split('\n')[0]!,
       synth: () => wd.load(join(this.synth(), env)),
       plan: () => {
-        wd.must(['plan', '-input=false', '-no-color', '-out=rollback.tfplan']);
-        return JSON.parse(wd.must(['show', '-json', 'rollback.tfplan']).stdout);
+        // Timed as the real steps time them (init is the working directory's, done before).
+        let start = Date.now();
+        wd.must(['plan', ...ROLLBACK_PLAN_ARGS, '-out=rollback.tfplan']);
+        this.log(`rollback:   plan, plan: ${Date.now() - start} ms`);
+        start = Date.now();
+        const json = JSON.parse(wd.must(['show', '-json', 'rollback.tfplan']).stdout);
+        this.log(`rollback:   plan, show: ${Date.now() - start} ms`);
+        return json;
       },
       apply: () => {
         wd.must(['apply', '-input=false', '-no-color', 'rollback.tfplan']);

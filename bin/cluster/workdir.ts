@@ -23,7 +23,7 @@
  */
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ANALYSIS_WHEN_LABEL } from '../../core/labels';
 import type { AnalysisWhen } from '../../core/names';
 import { SHARED_CHARTS } from '../render-gate';
@@ -140,7 +140,8 @@ export class Workdir {
     private readonly pointers: Pointers,
   ) {
     mkdirSync(dir, { recursive: true });
-    this.env = terraformEnv(dir);
+    // One plugin cache per cluster run, beside its working directories (removed with the run).
+    this.env = terraformEnv(dir, join(dirname(dir), '.plugin-cache'));
   }
 
   /** Puts a synthesized stack (cdk.tf.json and its assets) in place, keeping state and providers. */
