@@ -216,12 +216,14 @@ export function faultCases(getRun: () => ClusterRun, log: (line: string) => void
   describe('faults during a release, and what an operator does after each (production)', () => {
     beforeAll(async () => {
       run().cluster.faults([]);
+      wd().throughFaults = true;
       // Run alone (npm run test:faults), production is applied first; after the rest of the
       // cluster test it is applied already, and the first case brings it to stable.
       if (!existsSync(join(wd().dir, '.terraform'))) await run().apply(ENV);
     });
 
     afterAll(() => {
+      wd().throughFaults = false;
       if (outcomes.length === 0) return;
       log(
         [

@@ -43,7 +43,8 @@ export interface RunOptions {
   readonly environments?: readonly string[];
   /**
    * The stacks' S3 backend on moto (with its lock file) instead of local
-   * state, and the AWS provider through the fault proxy (cluster.faults).
+   * state, and the AWS fault proxy (cluster.faults), which a working
+   * directory uses while its `throughFaults` is set.
    * @default false
    */
   readonly faults?: boolean;
@@ -54,8 +55,8 @@ export class ClusterRun {
   public readonly cluster: LocalCluster;
   public readonly log: (line: string) => void;
   private readonly workdirs: Record<string, Workdir> = {};
-  /** Where the AWS provider sends its calls: moto, or the fault proxy in front of it. */
-  private awsEndpoint = '';
+  /** The AWS fault proxy in front of moto (with `faults`), for the working directories' fault cases. */
+  private faultEndpoint = '';
 
   private constructor(
     public readonly dir: string,
@@ -78,7 +79,7 @@ export class ClusterRun {
     const cluster = await LocalCluster.start({ dir: join(dir, 'cluster'), contexts, log });
     const run = new ClusterRun(dir, cluster, log, options);
     try {
-      run.awsEndpoint = options.faults ? await cluster.startAwsFaults() : cluster.motoEndpoint;
+      if (options.faults) run.faultEndpoint = await cluster.startAwsFaults();
       copyProject(run.project);
       await timed(
         log,
@@ -121,8 +122,8 @@ export class ClusterRun {
   public workdir(env: string): Workdir {
     this.workdirs[env] ??= new Workdir(join(this.dir, 'terraform', env), {
       kubeconfig: this.cluster.kubeconfig,
-      motoEndpoint: this.awsEndpoint,
-      ...(this.options.faults ? { stateEndpoint: this.cluster.motoEndpoint } : {}),
+      motoEndpoint: this.cluster.motoEndpoint,
+      ...(this.options.faults ? { stateEndpoint: this.cluster.motoEndpoint, faultEndpoint: this.faultEndpoint } : {}),
     });
     return this.workdirs[env]!;
   }

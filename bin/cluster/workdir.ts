@@ -44,6 +44,8 @@ export interface Pointers {
    * a real one would. @default none: state is a local file in the working directory
    */
   readonly stateEndpoint?: string;
+  /** The AWS fault proxy in front of moto, used while `Workdir.throughFaults` is set. @default none */
+  readonly faultEndpoint?: string;
 }
 
 /** What kwok ends an analysis pod with: a verdict and its summary, about the Job's release unless `about` says otherwise. */
@@ -134,6 +136,11 @@ export class Workdir {
   private readonly env: NodeJS.ProcessEnv;
   /** Verdicts the next loads plant on analysis pods, by when the analysis runs. @default PASS */
   public verdicts: Partial<Record<AnalysisWhen, PlantedVerdict>> = {};
+  /**
+   * Whether the next loads send the AWS provider through the fault proxy
+   * (only the fault cases: the proxy adds its own cut connections). @default false
+   */
+  public throughFaults = false;
 
   constructor(
     public readonly dir: string,
@@ -146,9 +153,10 @@ export class Workdir {
 
   /** Puts a synthesized stack (cdk.tf.json and its assets) in place, keeping state and providers. */
   public load(stackDir: string): TerraformJson {
+    const viaProxy = this.throughFaults && this.pointers.faultEndpoint;
     const json = forLocalCluster(
       JSON.parse(readFileSync(join(stackDir, 'cdk.tf.json'), 'utf8')),
-      this.pointers,
+      viaProxy ? { ...this.pointers, motoEndpoint: viaProxy } : this.pointers,
       this.verdicts,
     );
     writeFileSync(join(this.dir, 'cdk.tf.json'), JSON.stringify(json, null, 2));
