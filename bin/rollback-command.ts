@@ -221,6 +221,14 @@ export function reportMarkdown(report: RollbackReport): string {
  */
 export const ROLLBACK_PLAN_ARGS = ['-input=false', '-no-color', '-refresh=false'] as const;
 
+/** Runs one phase of the rollback's plan and logs its time (`  plan, <what>: <ms> ms`). */
+export function planPhase<T>(log: (line: string) => void, what: string, fn: () => T): T {
+  const start = Date.now();
+  const result = fn();
+  log(`  plan, ${what}: ${Date.now() - start} ms`);
+  return result;
+}
+
 /** The real steps: the release command, synth, terraform in cdktf.out/stacks/<env>, git. */
 export function realSteps(root: string, environment: string, log: (line: string) => void): RollbackSteps {
   const stackDir = join(root, 'cdktf.out', 'stacks', environment);
@@ -253,12 +261,7 @@ export function realSteps(root: string, environment: string, log: (line: string)
     },
     synth: () => must(process.execPath, ['bin/synth.mjs'], root),
     plan: () => {
-      const phase = <T>(what: string, fn: () => T): T => {
-        const start = Date.now();
-        const result = fn();
-        log(`  plan, ${what}: ${Date.now() - start} ms`);
-        return result;
-      };
+      const phase = <T>(what: string, fn: () => T) => planPhase(log, what, fn);
       // Synth rewrote the stack directory: init again (the providers are cached).
       phase('init', () => tf(['init', '-input=false', '-no-color']));
       phase('plan', () => tf(['plan', ...ROLLBACK_PLAN_ARGS, '-lock-timeout=120s', '-out=rollback.tfplan']));

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { freePort } from '../check-did-responder';
 import { ensureTool } from '../tools';
-import { Kube } from './kube';
+import { Kube, KubeObject } from './kube';
 import { Processes, waitFor } from './processes';
 import { ROOT } from '../../environments/root';
 
@@ -200,10 +200,7 @@ export class LocalCluster {
       return existsSync(caFile) || undefined;
     });
     const kube = new Kube({ server, token: ADMIN_TOKEN, ca: readFileSync(caFile, 'utf8') });
-    await waitFor(`the "${context}" API server`, 120_000, async () => {
-      this.processes.assertRunning();
-      return (await kube.call('GET', '/readyz')) !== undefined || undefined;
-    });
+    await this.apiReady(`the "${context}" API server`, kube);
     this.planes[context] = { context, server, kube };
     return kube;
   }
@@ -227,12 +224,7 @@ export class LocalCluster {
     for (let i = 0; i < NODES; i++) await kube.ensure('/api/v1/nodes', simulatedNode(i));
     await waitFor(`${NODES} Ready nodes in "${context}"`, 60_000, async () => {
       this.processes.assertRunning();
-      const ready = (await kube.list('/api/v1/nodes')).filter((n) =>
-        (n.status?.conditions ?? []).some(
-          (c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True',
-        ),
-      );
-      return ready.length === NODES || undefined;
+      return (await kube.list('/api/v1/nodes')).filter(nodeReady).length === NODES || undefined;
     });
   }
 
@@ -315,10 +307,14 @@ export class LocalCluster {
   /** Stops a context's API server, waits `downMs`, starts it again (etcd keeps the data); waits until it is ready. */
   public async restartApiServer(context: string, downMs: number): Promise<void> {
     await this.processes.restart(`${context}-kube-apiserver`, downMs);
-    const kube = this.planes[context]!.kube;
-    await waitFor(`the "${context}" API server, restarted`, 120_000, async () => {
+    await this.apiReady(`the "${context}" API server, restarted`, this.planes[context]!.kube);
+  }
+
+  /** Waits until an API server answers /readyz (every component still running). */
+  private async apiReady(what: string, kube: Kube): Promise<void> {
+    await waitFor(what, 120_000, async () => {
       this.processes.assertRunning();
-      return (await kube.call('GET', '/readyz').catch(() => undefined)) !== undefined || undefined;
+      return (await kube.call('GET', '/readyz')) !== undefined || undefined;
     });
   }
 
@@ -326,12 +322,9 @@ export class LocalCluster {
   public async addNode(context: string, i: number): Promise<void> {
     const kube = this.planes[context]!.kube;
     await kube.ensure('/api/v1/nodes', simulatedNode(i));
-    await waitFor(`node ${i} Ready in "${context}"`, 60_000, async () => {
-      const node = await kube.find(`/api/v1/nodes/${simulatedNode(i).metadata.name}`);
-      return (node?.status?.conditions ?? []).some(
-        (c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True',
-      );
-    });
+    await waitFor(`node ${i} Ready in "${context}"`, 60_000, async () =>
+      nodeReady(await kube.find(`/api/v1/nodes/${simulatedNode(i).metadata.name}`)),
+    );
   }
 
   /** Stops every process this cluster started. */
@@ -343,6 +336,13 @@ export class LocalCluster {
   public assertRunning(): void {
     this.processes.assertRunning();
   }
+}
+
+/** Whether a Node (kwok's, here) reports Ready. */
+function nodeReady(node: KubeObject | undefined): boolean {
+  return (node?.status?.conditions ?? []).some(
+    (c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True',
+  );
 }
 
 /** A call the fault proxy answers wrongly (see aws_faults.py). */

@@ -8,7 +8,7 @@ import { COLOUR_LABEL } from '../../core/labels';
 import { colourName } from '../../core/names';
 import type { Colour } from '../../core/colours';
 import { Kube, KubeObject, apiPath } from './kube';
-import { sleep } from './processes';
+import { sleep, waitFor } from './processes';
 import type { Workdir } from './workdir';
 import { protectedAddresses } from './checks';
 
@@ -176,17 +176,9 @@ export async function applyRemedy(remedy: Remedy, wd: Workdir, kube: Kube, names
         // Background propagation would leave the Job's pods; the API's default for Jobs is orphan.
         await kube.call('DELETE', `${path}?propagationPolicy=Foreground`).catch(() => undefined);
       }
-      await waitGone(kube, apiPath('batch/v1', 'jobs', ns, remedy.name));
+      const job = apiPath('batch/v1', 'jobs', ns, remedy.name);
+      await waitFor(`${job} to go`, 60_000, async () => !(await kube.find(job)) || undefined);
       return `kubectl -n ${ns} delete job/${remedy.name} configmap/${remedy.name}`;
     }
   }
-}
-
-async function waitGone(kube: Kube, path: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (!(await kube.find(path))) return;
-    await sleep(250);
-  }
-  throw new Error(`${path} is still there after a minute`);
 }

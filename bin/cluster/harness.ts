@@ -16,7 +16,7 @@ import { ENVIRONMENTS } from '../../environments';
 import { Environment, EnvironmentSource, validateAll } from '../../environments/validate';
 import { ROOT } from '../../environments/root';
 import { withReleaseFiles } from '../../environments/release-files';
-import { ROLLBACK_PLAN_ARGS } from '../rollback-command';
+import { ROLLBACK_PLAN_ARGS, planPhase } from '../rollback-command';
 import type { RollbackSteps } from '../rollback-command';
 import { LocalCluster, timed } from './cluster';
 import { awsFixtures, clusterFixtures } from './fixtures';
@@ -186,13 +186,9 @@ export class ClusterRun {
       synth: () => wd.load(join(this.synth(), env)),
       plan: () => {
         // Timed as the real steps time them (init is the working directory's, done before).
-        let start = Date.now();
-        wd.must(['plan', ...ROLLBACK_PLAN_ARGS, '-out=rollback.tfplan']);
-        this.log(`rollback:   plan, plan: ${Date.now() - start} ms`);
-        start = Date.now();
-        const json = JSON.parse(wd.must(['show', '-json', 'rollback.tfplan']).stdout);
-        this.log(`rollback:   plan, show: ${Date.now() - start} ms`);
-        return json;
+        const log = (line: string) => this.log(`rollback: ${line}`);
+        planPhase(log, 'plan', () => wd.must(['plan', ...ROLLBACK_PLAN_ARGS, '-out=rollback.tfplan']));
+        return planPhase(log, 'show', () => JSON.parse(wd.must(['show', '-json', 'rollback.tfplan']).stdout));
       },
       apply: () => {
         wd.must(['apply', '-input=false', '-no-color', 'rollback.tfplan']);

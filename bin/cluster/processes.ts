@@ -60,11 +60,7 @@ export class Processes {
     const at = this.started.findIndex((p) => p.name === name);
     if (at < 0) throw new Error(`no process "${name}" to restart`);
     const old = this.started[at]!;
-    signal(old, 'SIGTERM');
-    const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline && alive(old)) await sleep(100);
-    if (alive(old)) signal(old, 'SIGKILL');
-    while (alive(old)) await sleep(100);
+    await end([old]);
     this.started.splice(at, 1);
     await sleep(downMs);
     this.start(name, old.command, old.args, old.env);
@@ -82,13 +78,19 @@ export class Processes {
 
   /** Stops every group, newest first, and waits for them to end. */
   public async stopAll(): Promise<void> {
-    for (const p of [...this.started].reverse()) signal(p, 'SIGTERM');
-    const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline && this.started.some((p) => alive(p))) await sleep(100);
-    for (const p of this.started) if (alive(p)) signal(p, 'SIGKILL');
+    await end([...this.started].reverse());
     this.started.length = 0;
     writeFileSync(this.pidFile, '');
   }
+}
+
+/** SIGTERM to each group (in order), SIGKILL to those still alive after 10 s; returns when all are gone. */
+async function end(processes: readonly Started[]): Promise<void> {
+  for (const p of processes) signal(p, 'SIGTERM');
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline && processes.some((p) => alive(p))) await sleep(100);
+  for (const p of processes) if (alive(p)) signal(p, 'SIGKILL');
+  while (processes.some((p) => alive(p))) await sleep(100);
 }
 
 function signal(p: Started, sig: NodeJS.Signals): void {

@@ -182,11 +182,8 @@ export class Workdir {
    */
   public run(args: readonly string[]): TerraformResult {
     let res = terraform(args, { cwd: this.dir, env: this.env });
-    for (let again = 0; again < 2; again++) {
-      if (res.status === 0 || !TRANSIENT.test(`${res.stdout}${res.stderr}`)) return res;
-      process.stdout.write(`[cluster] terraform ${args[0]}: a connection to moto was cut short; running it again\n`);
+    for (let again = 0; again < 2 && cutShort(args, res); again++)
       res = terraform(args, { cwd: this.dir, env: this.env });
-    }
     return res;
   }
 
@@ -210,9 +207,7 @@ export class Workdir {
     killWhen?: (line: string) => boolean | Promise<boolean>,
   ): Promise<TerraformResult & { killed: boolean }> {
     let res = await this.spawnAsync(args, killWhen);
-    for (let again = 0; again < 2; again++) {
-      if (res.status === 0 || res.killed || !TRANSIENT.test(`${res.stdout}${res.stderr}`)) return res;
-      process.stdout.write(`[cluster] terraform ${args[0]}: a connection to moto was cut short; running it again\n`);
+    for (let again = 0; again < 2 && !res.killed && cutShort(args, res); again++) {
       res = await this.spawnAsync(args, killWhen);
     }
     return res;
@@ -262,6 +257,13 @@ export class Workdir {
   public plan(extra: readonly string[] = []): TerraformResult {
     return this.run(['plan', '-detailed-exitcode', '-input=false', '-no-color', ...extra]);
   }
+}
+
+/** Whether a failed command's connection to moto was cut short (see Workdir.run); says so when it was. */
+function cutShort(args: readonly string[], res: TerraformResult): boolean {
+  if (res.status === 0 || !TRANSIENT.test(`${res.stdout}${res.stderr}`)) return false;
+  process.stdout.write(`[cluster] terraform ${args[0]}: a connection to moto was cut short; running it again\n`);
+  return true;
 }
 
 /** The end of a command's output, where Terraform says what failed. */
