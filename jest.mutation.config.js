@@ -29,6 +29,6 @@ module.exports = {
     // The app's own synth into the run's directory, and the cdktf app command.
     '<rootDir>/__tests__/main.test.ts',
     // These run commands as processes, which the mutation run cannot attribute to a test.
-    '<rootDir>/__tests__/e2e/(add-environment|analysis-program|command-output|module-graph|processes|readme)\\.test\\.ts',
+    '<rootDir>/__tests__/e2e/(add-environment|analysis-program|command-output|module-graph|processes|readme|synth-command)\\.test\\.ts',
   ],
 };

@@ -2,7 +2,9 @@
  * `npm run test:all` (bin/test-all.ts): every phase CI promises, in order,
  * and a table of where the minutes went, also when a phase fails.
  */
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PHASES, timeTable } from '../bin/test-all';
 import { ROOT } from '../environments/root';
@@ -40,5 +42,21 @@ describe('test:all', () => {
         '  total         20 min 01 s',
       ].join('\n'),
     );
+  });
+
+  it('names each prerequisite it cannot find and runs nothing (a PATH with only node on it)', () => {
+    const bin = mkdtempSync(join(tmpdir(), 'path-'));
+    symlinkSync(process.execPath, join(bin, 'node'));
+    const res = spawnSync(process.execPath, ['bin/ts.mjs', 'bin/prerequisites.ts'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, PATH: bin },
+    });
+    rmSync(bin, { recursive: true, force: true });
+    expect(res.status).toBe(1);
+    expect(res.stdout).toContain('missing  Terraform ≥ 1.10 (S3 lock file): terraform is not on PATH');
+    expect(res.stdout).toContain('missing  Go ≥ 1.26');
+    expect(res.stdout).toContain('missing  Python 3 with venv (moto for the cluster test)');
+    expect(res.stderr).toMatch(/prerequisite\(s\) missing; nothing was run\./);
   });
 });
