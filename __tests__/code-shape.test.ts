@@ -4,7 +4,7 @@
  * it and the schema).
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import ts from 'typescript';
 
 const ROOT = join(__dirname, '..');
@@ -50,6 +50,43 @@ export function longFunctions(file: string, text: string, max = MAX_LINES): stri
   return found;
 }
 
+/** The relative imports of a source text, resolved against its file. */
+function importsOf(file: string, text: string): string[] {
+  return [...text.matchAll(/from '(\.[^']+)'/g)].map((m) => resolve(dirname(file), m[1]!));
+}
+
+/** The feature (first folder under `features/`) a path belongs to, if any. */
+function featureOf(path: string): string | undefined {
+  const parts = relative(join(ROOT, 'features'), path).split('/');
+  return parts.length > 1 && parts[0] !== '..' ? parts[0] : undefined;
+}
+
+/** The edges between features, `from -> to`, of files and their texts. */
+export function featureEdges(files: Readonly<Record<string, string>>): Map<string, Set<string>> {
+  const edges = new Map<string, Set<string>>();
+  for (const [file, text] of Object.entries(files)) {
+    const from = featureOf(file);
+    if (!from) continue;
+    for (const to of importsOf(file, text).map(featureOf)) {
+      if (to && to !== from) edges.set(from, (edges.get(from) ?? new Set()).add(to));
+    }
+  }
+  return edges;
+}
+
+/** Every cycle between features, as `a -> b -> a`, each once (from its smallest name). */
+export function featureCycles(edges: Map<string, Set<string>>): string[] {
+  const cycles = new Set<string>();
+  const walk = (path: string[]) => {
+    for (const next of edges.get(path[path.length - 1]!) ?? []) {
+      if (next === path[0]) cycles.add([...path, next].join(' -> '));
+      else if (!path.includes(next) && next > path[0]!) walk([...path, next]);
+    }
+  };
+  for (const start of [...edges.keys()].sort()) walk([start]);
+  return [...cycles].sort();
+}
+
 describe('code shape', () => {
   it(`has no function over ${MAX_LINES} lines outside data tables`, () => {
     const long = PRODUCTION_CODE.flatMap((file) =>
@@ -76,5 +113,23 @@ describe('code shape', () => {
         `${relative(ROOT, file)}: `,
       );
     }
+  });
+
+  it('has no cycle between feature folders: shared pieces live in core/ or constructs/', () => {
+    const files = Object.fromEntries(PRODUCTION_CODE.map((f) => [f, readFileSync(f, 'utf8')]));
+    const edges = featureEdges(files);
+    expect(edges.size).toBeGreaterThan(3);
+    expect(featureCycles(edges)).toEqual([]);
+  });
+
+  it('finds a planted cycle between features, through a third one too', () => {
+    const at = (p: string) => join(ROOT, 'features', p);
+    const planted = {
+      [at('a/x.ts')]: "import { y } from '../b/y';",
+      [at('b/y.ts')]: "import { z } from '../c/z';\nimport { n } from '../../core/names';",
+      [at('c/z.ts')]: "import type { x } from '../a/x';",
+      [at('d/w.ts')]: "import { x } from '../a/x';",
+    };
+    expect(featureCycles(featureEdges(planted))).toEqual(['a -> b -> c -> a']);
   });
 });

@@ -4,14 +4,7 @@
  * promtool's to test (bin/slo-tests.ts, in the policy gate); what is checked
  * here is what they are built from.
  */
-import {
-  BURN_ALERTS,
-  DEFAULT_SLO,
-  burnRate,
-  errorBudget,
-  leMatcher,
-  sliRecordingRules,
-} from '../features/monitoring/slo';
+import { BURN_ALERTS, DEFAULT_SLO, burnRate, errorBudget, leMatcher, sliRecordingRules } from '../core/slo';
 import { serviceDashboard } from '../features/monitoring/service-dashboard';
 import { humanize, humanizePercentage } from '../bin/slo-tests';
 import { Edit, configIssues, environment, resourceNamed, synthJson, values } from './helpers';

@@ -9,7 +9,7 @@ import { type Colour, otherColour } from '../core/colours';
 import { SERIES_APP_LABEL, SERIES_COLOUR_LABEL } from '../core/labels';
 import { colourName } from '../core/names';
 import type { AlertRule, AlertThresholds, RuleGroup } from '../features/monitoring/alert-rules';
-import { BURN_ALERTS, SloSpec } from '../features/monitoring/slo';
+import { BURN_ALERTS, SloSpec } from '../core/slo';
 
 /** Burn-rate alerts are tested over traffic of a chosen burn rate (slo-tests.ts), not here. */
 const BURN_ALERT_NAMES: ReadonlySet<string> = new Set(BURN_ALERTS.map((b) => b.alert));

@@ -26,6 +26,7 @@ import { ConfigError } from '../core/errors';
 import { ENVIRONMENTS } from '../environments';
 import { ROOT } from '../environments/root';
 import { Environment, validateAll } from '../environments/validate';
+import { releaseFilePath } from '../core/names';
 
 /** A refusal: the deploy stops, saying why. */
 export class DeployRefused extends Error {
@@ -111,7 +112,7 @@ export function checkRollbackRecord(git: Git, applied: string, environment: stri
       `the rollback commit ${head} must sit directly on the applied commit ${base} (its parents: ${parents.join(', ') || 'none'})`,
     );
   }
-  const file = `environments/${environment}.release.json`;
+  const file = releaseFilePath(environment);
   const changed = git(['diff', '--name-only', '--no-renames', base, head]).out.split('\n').filter(Boolean);
   if (changed.length !== 1 || changed[0] !== file) {
     throw new DeployRefused(

@@ -13,6 +13,7 @@
 import { ConfigError } from '../core/errors';
 import { ENVIRONMENTS } from '../environments';
 import { Environment, EnvironmentSource, validateAll } from '../environments/validate';
+import { stateKey } from '../core/names';
 
 const USAGE =
   'usage: node bin/ts.mjs bin/environments.ts [--deploy-on-merge | --preview-approval | --only <name> | --state <name> | --removed-from <json list>]';
@@ -84,7 +85,7 @@ export function run(
   }
   if (flag === '--state') {
     const b = named!.stateBackend;
-    const key = b.key ?? `${named!.name}/terraform.tfstate`;
+    const key = stateKey(named!.name, b.key);
     out(
       JSON.stringify({
         bucket: b.bucket,

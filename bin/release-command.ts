@@ -22,6 +22,8 @@ import { promotionSummary } from '../features/release/analysis/plan';
 import { ReleaseError, VERBS, Verb, applyMove, legalMoves } from '../features/release/moves';
 import type { ServiceRelease } from '../features/release/schema';
 import { ROOT } from '../environments/root';
+import { otherColour } from '../core/colours';
+import { releaseFilePath } from '../core/names';
 
 const USAGE = `usage: npm run release -- <environment> <verb> [image] [--service <name>] [--help]
 verbs:
@@ -56,7 +58,7 @@ export interface ReleaseOptions {
 }
 
 export function releaseFile(root: string, env: string): string {
-  return join(root, 'environments', `${env}.release.json`);
+  return join(root, releaseFilePath(env));
 }
 
 /** Writes `content` to `path` through a temp file and a rename. */
@@ -243,7 +245,7 @@ function switchLine(
   state: ServiceRelease,
 ): string[] {
   if (state.phase === 'stable') return [];
-  const next = state.live === 'blue' ? 'green' : 'blue';
+  const next = otherColour(state.live);
   if (state.phase === 'staged') {
     const promoted: ServiceRelease = { ...state, live: next, phase: 'switched' };
     return [`  on promote: traffic ${state.live} → ${next} ${promotionSummary(env, svc, promoted)}`];

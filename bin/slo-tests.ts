@@ -21,7 +21,7 @@ import {
   errorBudget,
   errorRatioMetric,
   objectives,
-} from '../features/monitoring/slo';
+} from '../core/slo';
 
 export interface SloTestService {
   readonly service: string;

@@ -5,6 +5,9 @@
  */
 import { COLOURS, type Colour } from './colours';
 
+/** Port the Services expose when a service names none. */
+export const DEFAULT_SERVICE_PORT = 80;
+
 /** Object name of one colour's Deployment (and its PodDisruptionBudget). */
 export function colourName(service: string, colour: Colour): string {
   return `${service}-${colour}`;
@@ -132,3 +135,12 @@ export const GRAFANA = {
   port: 80,
   tlsSecretName: 'grafana-tls',
 } as const;
+
+/** The release file of environment `name`, relative to the project root: the one file synth reads and the release command writes. */
+export const releaseFilePath = (name: string): string => `environments/${name}.release.json`;
+
+/** Where an environment's state lives in its bucket, unless its file names a key. */
+export const stateKey = (environment: string, key?: string): string => key ?? `${environment}/terraform.tfstate`;
+
+/** The bucket that receives a bucket's S3 server access logs. */
+export const accessLogBucketName = (bucket: string): string => `${bucket}-logs`;

@@ -7,11 +7,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './root';
+import { releaseFilePath } from '../core/names';
 import { StrictJsonError, parseStrictJson } from '../core/strict-json';
 import { EnvironmentSource, environmentName } from './validate';
-
-/** The release file of environment `name`, relative to the project root. */
-export const releaseFilePath = (name: string): string => `environments/${name}.release.json`;
 
 /**
  * Reads and parses a release file with the strict reader. Returns its value,

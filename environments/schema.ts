@@ -16,7 +16,7 @@ import { capacityIssues } from '../features/namespace/capacity';
 import { limitRangeSchema, quotaSchema } from '../features/namespace/schema';
 import { issuerIssues, serviceIssues } from '../features/service/checks';
 
-import { serviceSchema } from '../features/service/schema';
+import { serviceSchema } from './service-schema';
 
 /**
  * Where Terraform keeps the environment's state: always S3 (encrypted, with

@@ -10,6 +10,7 @@
  */
 import type { ConfigIssue } from '../core/errors';
 import type { EnvironmentSettings } from './schema';
+import { accessLogBucketName, stateKey } from '../core/names';
 
 interface Claim {
   /** What is claimed, e.g. 'host "mls.catbird.blue"'. */
@@ -77,7 +78,10 @@ function claims(env: EnvironmentSettings): Claim[] {
     out.push({ what: `host "${env.monitoring.grafanaHost}"`, path: 'monitoring.grafanaHost' });
   out.push({ what: `bucket "${env.backups.bucketName}"`, path: 'backups.bucketName' });
   if (env.backups.accessLogging) {
-    out.push({ what: `bucket "${env.backups.bucketName}-logs"`, path: 'backups.bucketName (its -logs bucket)' });
+    out.push({
+      what: `bucket "${accessLogBucketName(env.backups.bucketName)}"`,
+      path: 'backups.bucketName (its -logs bucket)',
+    });
   }
   if (env.monitoring.loki?.s3BucketName) {
     out.push({ what: `bucket "${env.monitoring.loki?.s3BucketName}"`, path: 'monitoring.loki.s3BucketName' });
@@ -88,7 +92,7 @@ function claims(env: EnvironmentSettings): Claim[] {
   }
   const state = env.stateBackend;
   out.push({
-    what: `state file s3://${state.bucket}/${state.key ?? `${env.name}/terraform.tfstate`}`,
+    what: `state file s3://${state.bucket}/${stateKey(env.name, state.key)}`,
     path: 'stateBackend',
   });
   return out;

@@ -12,6 +12,7 @@ import type { Monitoring } from '../features/monitoring/monitoring';
 import { addMonitoring } from '../features/monitoring/wire';
 import type { Namespace } from '../features/namespace/namespace';
 import { addMonitoringNamespace, addServiceNamespace } from '../features/namespace/wire';
+import { promotionFor } from '../features/release/analysis/wire';
 import { addReleaseSnapshots } from '../features/release/wire';
 import type { ExternalSecrets } from '../features/secrets/external-secrets';
 import { addExternalSecrets } from '../features/secrets/wire';
@@ -19,6 +20,7 @@ import type { BlueGreenService } from '../features/service/blue-green-service';
 import { addServices } from '../features/service/wire';
 import type { Environment } from '../environments/validate';
 import { GrantBeforeUse, PreventDestroy } from './aspects';
+import { stateKey } from '../core/names';
 
 export interface EnvironmentStackOptions {
   /**
@@ -66,6 +68,7 @@ export class EnvironmentStack extends TerraformStack {
     this.services = addServices(this, env, {
       namespace,
       colourDependencies,
+      promotion: (svc, release) => promotionFor(env, svc, release, namespace),
       secrets: this.secrets,
       edge: { ingress: servesIngress(env.edge), namespaces: edgeNamespaces(env.edge, env.ingressNamespace) },
     });
@@ -94,7 +97,7 @@ export class EnvironmentStack extends TerraformStack {
     }
     new S3Backend(this, {
       bucket: backend.bucket,
-      key: backend.key ?? `${env.name}/terraform.tfstate`,
+      key: stateKey(env.name, backend.key),
       region: backend.region,
       encrypt: true,
     });

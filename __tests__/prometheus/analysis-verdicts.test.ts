@@ -27,7 +27,7 @@ import { stringify } from 'yaml';
 import { busyboxApplets } from '../../bin/debian';
 import { toolBinary } from '../../bin/tools';
 import { serviceSloRules } from '../../features/monitoring/alert-rules';
-import { DEFAULT_LATENCY_BUCKETS } from '../../features/monitoring/slo';
+import { DEFAULT_LATENCY_BUCKETS } from '../../core/slo';
 import { AnalysisTarget, Check, checksFile, postChecks, preChecks } from '../../features/release/analysis/checks';
 import type { AnalysisSettings } from '../../features/release/analysis/schema';
 import { Verdict, parseVerdict } from '../../features/release/analysis/verdict';

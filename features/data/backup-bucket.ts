@@ -10,6 +10,7 @@ import { PropsError } from '../../core/errors';
 import { protectedLifecycle } from '../../core/protection';
 import type { IGrantable } from '../../constructs/grants';
 import { SecureBucket, housekeepingRules, logAccess } from '../../constructs/secure-bucket';
+import { accessLogBucketName } from '../../core/names';
 
 export interface BackupBucketProps {
   /** Bucket name; must be globally unique. */
@@ -107,7 +108,7 @@ export class BackupBucket extends Construct {
       });
     }
 
-    if (props.accessLogging) this.accessLogBucket = this.logAccessTo(`${props.bucketName}-logs`, protect);
+    if (props.accessLogging) this.accessLogBucket = this.logAccessTo(accessLogBucketName(props.bucketName), protect);
 
     this.bucketName = this.bucket.bucket;
     this.bucketArn = this.bucket.arn;

@@ -6,8 +6,7 @@
 import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { SERVICES_PART_OF } from '../../core/labels';
-import { GRAFANA, didResponderName } from '../../core/names';
-import { DEFAULT_SERVICE_PORT } from '../service/blue-green-service';
+import { DEFAULT_SERVICE_PORT, GRAFANA, didResponderName } from '../../core/names';
 import { DID_SERVICE_PORT } from '../service/did-responder';
 import { proxyTimeouts } from '../service/service-ingress';
 import type { ServiceSettings } from '../service/schema';

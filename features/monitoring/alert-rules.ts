@@ -5,9 +5,9 @@
  * in expressions.
  */
 import type { Colour } from '../../core/colours';
-import { SERIES_APP_LABEL, SERIES_COLOUR_LABEL } from '../../core/labels';
+import { DEFAULT_STATUS_LABEL, DURATION_BUCKETS, durationQuantile, seriesMatchers } from '../../core/promql';
 import { colourNamePattern, colourPodPattern } from '../../core/names';
-import { RecordingRule, SloSpec, burnAlerts, sliRecordingRules } from './slo';
+import { RecordingRule, SloSpec, burnAlerts, sliRecordingRules } from '../../core/slo';
 
 export type Severity = 'critical' | 'warning';
 
@@ -57,9 +57,6 @@ export const DEFAULT_THRESHOLDS: Required<AlertThresholds> = {
   diskFreeRatio: 0.1,
   p95LatencySeconds: 2,
 };
-
-/** Label holding the HTTP status on `http_requests_total`, unless a service says otherwise. */
-export const DEFAULT_STATUS_LABEL = 'status';
 
 export interface ServiceAlertProps {
   readonly service: string;
@@ -134,7 +131,7 @@ export function serviceAlertRules(props: ServiceAlertProps): RuleGroup {
   const { service: svc, namespace: ns } = props;
   const status = props.statusLabel ?? DEFAULT_STATUS_LABEL;
   // Scraped series carry `app` and `colour` (see the PodMonitor relabelling).
-  const live = `namespace="${ns}", ${SERIES_APP_LABEL}="${svc}", ${SERIES_COLOUR_LABEL}="${props.live}"`;
+  const live = seriesMatchers(ns, svc, props.live);
   const pods = `namespace="${ns}", pod=~"${colourPodPattern(svc)}"`;
   const container = `${pods}, container="${svc}"`;
   const rule = (severity: Severity, ...rest: [string, string, string, string, string]) =>
@@ -169,7 +166,7 @@ export function serviceAlertRules(props: ServiceAlertProps): RuleGroup {
       'warning',
       'MlsHighLatencyP95',
       '5m',
-      `histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{${live}}[5m]))) > ${t.p95LatencySeconds}`,
+      `${durationQuantile(0.95, `rate(${DURATION_BUCKETS}{${live}}[5m])`)} > ${t.p95LatencySeconds}`,
       `${svc} p95 latency is above ${t.p95LatencySeconds}s`,
       `The 95th percentile of request latency has been above ${t.p95LatencySeconds}s for 5 minutes.`,
     ),

@@ -18,7 +18,7 @@ import type { ISecretStore } from '../secrets/external-secrets';
 import { AlertThresholds, clusterAlertRules, serviceAlertRules, serviceSloRules } from './alert-rules';
 import { CHARTS, ChartRef } from './charts';
 import { serviceDashboard } from './service-dashboard';
-import { SCRAPE_INTERVAL_SECONDS, type SloSpec } from './slo';
+import { SCRAPE_INTERVAL_SECONDS, type SloSpec } from '../../core/slo';
 
 /** A service to scrape, alert on and chart. */
 export interface MonitoredService {
@@ -84,14 +84,6 @@ const GRAFANA_ADMIN_SECRET = 'grafana-admin';
 const SLACK_SECRET = 'alertmanager-slack';
 const SLACK_KEY = 'webhook-url';
 const LOKI_URL = (ns: string) => `http://loki.${ns}.svc.cluster.local:3100`;
-
-/** Where Prometheus answers queries (the release analysis reads it), and how a network policy selects its pods. */
-export const PROMETHEUS = {
-  url: (ns: string) => `http://${KUBE_PROMETHEUS_STACK_RELEASE}-prometheus.${ns}.svc:9090`,
-  port: 9090,
-  /** The Prometheus Operator labels every Prometheus pod so. */
-  podLabels: { 'app.kubernetes.io/name': 'prometheus' },
-} as const;
 
 /**
  * Prometheus, Grafana and Alertmanager (kube-prometheus-stack), Loki in

@@ -5,9 +5,9 @@
  * memory, database connections and the MLS business metrics (messages sent,
  * groups created); release markers on every panel.
  */
-import { COLOUR_LABEL, SERIES_APP_LABEL, SERIES_COLOUR_LABEL } from '../../core/labels';
+import { COLOUR_LABEL, SERIES_COLOUR_LABEL } from '../../core/labels';
 import { analysisJobPattern, colourNamePattern, colourPodPattern } from '../../core/names';
-import { DEFAULT_STATUS_LABEL } from './alert-rules';
+import { DEFAULT_STATUS_LABEL, DURATION_BUCKETS, durationQuantile, seriesMatchers } from '../../core/promql';
 import {
   BUDGET_REMAINING_METRIC,
   DEFAULT_SLO,
@@ -16,7 +16,7 @@ import {
   errorRatioMetric,
   objectives,
   percent,
-} from './slo';
+} from '../../core/slo';
 
 interface Panel {
   readonly title: string;
@@ -37,7 +37,7 @@ const DATASOURCE = { type: 'prometheus', uid: 'prometheus' };
 
 /** Each SLI over the SLO window, the budget left, and the burn rate over an hour, per colour. */
 function sloPanels(props: ServiceDashboardProps): Panel[] {
-  const sel = `namespace="${props.namespace}", ${SERIES_APP_LABEL}="${props.service}"`;
+  const sel = seriesMatchers(props.namespace, props.service);
   const window = props.slo?.window ?? DEFAULT_SLO.window;
   const sli = objectives(props.slo).map(({ name, objective, thresholdSeconds }) => ({
     title: `SLI: ${name === 'availability' ? 'requests without a 5xx' : `requests within ${thresholdSeconds} s`} (${window}; objective ${percent(objective)})`,
@@ -117,10 +117,10 @@ function releaseMarkers(props: ServiceDashboardProps): object[] {
 export function serviceDashboard(props: ServiceDashboardProps): Record<string, unknown> {
   const { service: svc, namespace: ns } = props;
   const status = props.statusLabel ?? DEFAULT_STATUS_LABEL;
-  const sel = `namespace="${ns}", ${SERIES_APP_LABEL}="${svc}"`;
+  const sel = seriesMatchers(ns, svc);
   const pods = `namespace="${ns}", pod=~"${colourPodPattern(svc)}", container="${svc}"`;
   const quantile = (q: number) => ({
-    expr: `histogram_quantile(${q}, sum by (le) (rate(http_request_duration_seconds_bucket{${sel}}[5m])))`,
+    expr: durationQuantile(q, `rate(${DURATION_BUCKETS}{${sel}}[5m])`),
     legendFormat: `p${Math.round(q * 100)}`,
   });
   const panels: Panel[] = [

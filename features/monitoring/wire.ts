@@ -10,7 +10,7 @@ import type { ISecretStore } from '../secrets/external-secrets';
 import type { ServiceSettings } from '../service/schema';
 import { LokiStorage } from './loki-storage';
 import { MonitoredService, Monitoring } from './monitoring';
-import type { MonitoringSettings } from './schema';
+import type { MonitoringSettings, ServiceMonitoring } from './schema';
 
 interface MonitoredSettings {
   readonly name: string;
@@ -19,7 +19,7 @@ interface MonitoredSettings {
   readonly protect: boolean;
   readonly aws: { readonly region: string };
   readonly kubernetes: { readonly oidcProviderArn: string };
-  readonly services: readonly ServiceSettings[];
+  readonly services: readonly (ServiceSettings & ServiceMonitoring)[];
   readonly release: ReleaseState;
   readonly monitoring: MonitoringSettings;
 }

@@ -4,7 +4,8 @@ import { Construct } from 'constructs';
 import { COLOURS, Colour, otherColour } from '../../core/colours';
 import { PropsError } from '../../core/errors';
 import { COLOUR_LABEL, PROMOTION_ANNOTATION, colourSelector, serviceLabels } from '../../core/labels';
-import { colourName, previewName } from '../../core/names';
+import { DEFAULT_SERVICE_PORT, colourName, previewName } from '../../core/names';
+import type { Promotion } from '../../constructs/promotion';
 import { ServiceAutoscaler, ServiceAutoscalerProps } from './autoscaler';
 import { ColourDeployment, PodTemplateProps } from './colour-deployment';
 import { ServiceIngress, ServiceIngressProps } from './service-ingress';
@@ -24,31 +25,6 @@ export type IngressSpec = Omit<
   ServiceIngressProps,
   'service' | 'namespace' | 'liveBackend' | 'previewBackend' | 'partOf'
 >;
-
-/** Port the Services expose when the props name none. */
-export const DEFAULT_SERVICE_PORT = 80;
-
-/** A Terraform precondition (`lifecycle.precondition`). */
-export interface Precondition {
-  readonly condition: string;
-  readonly error_message: string;
-}
-
-/** What a switch of traffic waits for, and what follows it. */
-export interface Promotion {
-  /** The live Service's promotion annotation: the analysis the switch passes, or why it skips one. */
-  readonly summary: string;
-  /**
-   * Checks between the live colour's rollout and the switch: what the
-   * Service waits for, and the preconditions it must meet. @default none
-   */
-  readonly beforeSwitch?: (
-    scope: Construct,
-    rollout: ITerraformDependable,
-  ) => { readonly waitFor: ITerraformDependable[]; readonly preconditions: Precondition[] };
-  /** Checks after the switch; the idle colour changes only after them. @default none */
-  readonly afterSwitch?: (scope: Construct, service: ITerraformDependable) => ITerraformDependable[];
-}
 
 export interface BlueGreenServiceProps extends PodTemplateProps {
   /** The colour that receives traffic. */

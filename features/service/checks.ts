@@ -13,10 +13,19 @@ interface Services {
   }[];
 }
 
+/** Which service declares each Secret: the first that names it (the others, sharing it, read that one). */
+export function secretOwners(services: Services['services']): Map<string, number> {
+  const owners = new Map<string, number>();
+  services.forEach((svc, i) => {
+    if (svc.secret && !owners.has(svc.secret.name)) owners.set(svc.secret.name, i);
+  });
+  return owners;
+}
+
 export function serviceIssues(env: Services): FieldIssue[] {
   const issues: FieldIssue[] = [];
   const names = new Set<string>();
-  const secretOwner = new Map<string, number>();
+  const secretOwner = secretOwners(env.services);
   const keys = (s: { keys: Record<string, unknown> }) => JSON.stringify(Object.entries(s.keys).sort());
   env.services.forEach((svc, i) => {
     if (names.has(svc.name)) {
@@ -24,11 +33,8 @@ export function serviceIssues(env: Services): FieldIssue[] {
     }
     names.add(svc.name);
     if (!svc.secret) return;
-    const owner = secretOwner.get(svc.secret.name);
-    if (owner === undefined) {
-      secretOwner.set(svc.secret.name, i);
-      return;
-    }
+    const owner = secretOwner.get(svc.secret.name)!;
+    if (owner === i) return;
     const other = env.services[owner]!;
     if (!svc.secret.shared || !other.secret!.shared) {
       issues.push({

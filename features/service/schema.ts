@@ -6,8 +6,7 @@
  */
 import { z } from 'zod';
 import { defaultPreviewHost, didWeb } from '../../core/names';
-import { DEFAULT_LATENCY_BUCKETS, DEFAULT_SLO, sloIssues } from '../monitoring/slo';
-import { analysisSchema, unreachableLimits } from '../release/analysis/schema';
+import type { FieldIssue } from '../../core/errors';
 import {
   awsSecretId,
   cidr,
@@ -19,7 +18,6 @@ import {
   httpPath,
   imageRepository,
   memory,
-  onlyWhenFieldsValid,
   port,
   secretKey,
   serviceName,
@@ -66,26 +64,6 @@ const secretKeySource = z.strictObject({
   awsSecretId,
 });
 
-/** A share of requests that must be good: above 0, below 1 (at 1 the error budget is zero). */
-const objective = z
-  .number()
-  .gt(0, 'must be more than 0')
-  .lt(1, 'must be below 1 (an objective of 100 % or more leaves no error budget); write 99.9 % as 0.999');
-
-const slo = z.strictObject({
-  /** The window the objectives hold over, in days. @default DEFAULT_SLO's ('30d') */
-  window: z
-    .string()
-    .regex(/^([1-9]|[1-8][0-9]|90)d$/, 'must be a number of days from 1d to 90d, such as "30d"')
-    .optional(),
-  /** Share of requests answered without a 5xx. @default DEFAULT_SLO's (0.999) */
-  availability: z.strictObject({ objective }).optional(),
-  /** Share of requests answered within `thresholdSeconds`. @default DEFAULT_SLO's (0.95 within 2 s) */
-  latency: z
-    .strictObject({ objective, thresholdSeconds: z.number().positive('must be more than 0 seconds') })
-    .optional(),
-});
-
 const ingress = z.strictObject({
   /** Public host: `/xrpc/`, `/health` and the DID document, to the live colour. */
   host: hostname,
@@ -118,153 +96,123 @@ const ingress = z.strictObject({
     .optional(),
 });
 
-export const serviceSchema = z
-  .strictObject({
-    /** Service name; Deployments are `<name>-blue` and `<name>-green`. */
-    name: serviceName(47),
-    /** Image repository; the tag per colour lives in the release file. */
-    imageRepository,
-    /** Port the container listens on; the network policies admit it, so the stack reads it here. */
-    containerPort: port.default(3000),
-    /** @default BlueGreenService's */
-    servicePort: port.optional(),
-    /** Probe paths. @default ColourDeployment's */
-    health: z
-      .strictObject({ liveness: httpPath.optional(), readiness: httpPath.optional(), startup: httpPath.optional() })
-      .optional(),
-    /** How the service exposes its metrics. @default Monitoring's */
-    metrics: z
-      .strictObject({
-        /** Path of the Prometheus endpoint on the `http` port. */
-        path: httpPath.optional(),
-        /** Label holding the HTTP status on `http_requests_total`. */
-        statusLabel: z
-          .string()
-          .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'must be a Prometheus label name')
-          .optional(),
-        /**
-         * The `le` boundaries (seconds) of `http_request_duration_seconds`
-         * the service exports. A latency objective's threshold must be one.
-         * @default DEFAULT_LATENCY_BUCKETS
-         */
-        latencyBuckets: z
-          .array(z.number().positive('must be more than 0 seconds'))
-          .min(1, 'must list at least one bucket')
-          .refine((b) => b.every((v, i) => i === 0 || v > b[i - 1]!), 'must be in ascending order, each once')
-          .optional(),
-      })
-      .optional(),
-    /** The service's objectives, their SLIs and burn-rate alerts. @default DEFAULT_SLO */
-    slo: slo.optional(),
-    /** The checks a new colour passes before traffic moves to it, and while it is watched after. @default analysisSchema's */
-    analysis: analysisSchema.prefault({}),
-    /** Replicas a colour runs at full size (`release stage` gives the idle colour this many). */
-    replicas: z.number().int().min(1),
-    /** Replicas the old colour keeps after `release finish`, for a fast switch back. */
-    idleReplicas: z.number().int().min(0).default(0),
-    autoscaling: autoscaling.optional(),
-    resources,
-    /** The service uses the environment's database (its database alerts, from its metrics). @default false */
-    usesDatabase: z.boolean().default(false),
-    /** Plain, non-secret environment variables. */
-    env: z.record(envVarName, z.string()).default({}),
-    secret: z
-      .strictObject({
-        /** Kubernetes Secret name. */
-        name: dnsLabel(253),
-        /** Secret keys, each from an AWS Secrets Manager secret. */
-        keys: z.record(secretKey, secretKeySource),
-        /**
-         * Other services may name the same Secret (with the same keys) when
-         * every one of them says `shared: true`; it is created once.
-         * @default false
-         */
-        shared: z.boolean().optional(),
-      })
-      .optional(),
-    ingress: ingress.optional(),
-    /**
-     * The service's did:web document, served at
-     * `https://<ingress.host>/.well-known/did.json`. Its id is
-     * `did:web:<ingress.host>`, which the pods get as SERVICE_DID.
-     */
-    did: z
-      .strictObject({
-        /** The public key, multibase base58btc (starts with "z"). Public data. */
-        publicKeyMultibase: z
-          .string()
-          .min(1, 'must not be empty')
-          .max(1024, { message: 'must be at most 1024 characters (an Ed25519 key is 48)', abort: true })
-          .regex(/^z/, { message: 'must be a multibase base58btc key, starting with "z"', abort: true })
-          .regex(/^z[1-9A-HJ-NP-Za-km-z]+$/, 'must hold only base58btc characters after the "z"'),
-        /** Responder replicas. @default DidResponder's */
-        replicas: z.number().int().min(1).max(10).optional(),
-      })
-      .optional(),
-    /** Pull the image with credentials from Secrets Manager (`{"username","password"}`). @default public pulls */
-    imagePullSecret: z.strictObject({ awsSecretId }).optional(),
-  })
-  .superRefine((svc, ctx) => {
-    if (svc.did && !svc.ingress) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['did'],
-        message: 'needs ingress: the document is served on the public host',
+/**
+ * The service's own fields, in two parts so the assembled schema keeps
+ * their order around the other features' parts (the issues of a service
+ * come in field order).
+ */
+export const serviceIdentityFields = {
+  /** Service name; Deployments are `<name>-blue` and `<name>-green`. */
+  name: serviceName(47),
+  /** Image repository; the tag per colour lives in the release file. */
+  imageRepository,
+  /** Port the container listens on; the network policies admit it, so the stack reads it here. */
+  containerPort: port.default(3000),
+  /** @default BlueGreenService's */
+  servicePort: port.optional(),
+  /** Probe paths. @default ColourDeployment's */
+  health: z
+    .strictObject({ liveness: httpPath.optional(), readiness: httpPath.optional(), startup: httpPath.optional() })
+    .optional(),
+};
+
+export const serviceFields = {
+  /** Replicas a colour runs at full size (`release stage` gives the idle colour this many). */
+  replicas: z.number().int().min(1),
+  /** Replicas the old colour keeps after `release finish`, for a fast switch back. */
+  idleReplicas: z.number().int().min(0).default(0),
+  autoscaling: autoscaling.optional(),
+  resources,
+  /** The service uses the environment's database (its database alerts, from its metrics). @default false */
+  usesDatabase: z.boolean().default(false),
+  /** Plain, non-secret environment variables. */
+  env: z.record(envVarName, z.string()).default({}),
+  secret: z
+    .strictObject({
+      /** Kubernetes Secret name. */
+      name: dnsLabel(253),
+      /** Secret keys, each from an AWS Secrets Manager secret. */
+      keys: z.record(secretKey, secretKeySource),
+      /**
+       * Other services may name the same Secret (with the same keys) when
+       * every one of them says `shared: true`; it is created once.
+       * @default false
+       */
+      shared: z.boolean().optional(),
+    })
+    .optional(),
+  ingress: ingress.optional(),
+  /**
+   * The service's did:web document, served at
+   * `https://<ingress.host>/.well-known/did.json`. Its id is
+   * `did:web:<ingress.host>`, which the pods get as SERVICE_DID.
+   */
+  did: z
+    .strictObject({
+      /** The public key, multibase base58btc (starts with "z"). Public data. */
+      publicKeyMultibase: z
+        .string()
+        .min(1, 'must not be empty')
+        .max(1024, { message: 'must be at most 1024 characters (an Ed25519 key is 48)', abort: true })
+        .regex(/^z/, { message: 'must be a multibase base58btc key, starting with "z"', abort: true })
+        .regex(/^z[1-9A-HJ-NP-Za-km-z]+$/, 'must hold only base58btc characters after the "z"'),
+      /** Responder replicas. @default DidResponder's */
+      replicas: z.number().int().min(1).max(10).optional(),
+    })
+    .optional(),
+  /** Pull the image with credentials from Secrets Manager (`{"username","password"}`). @default public pulls */
+  imagePullSecret: z.strictObject({ awsSecretId }).optional(),
+};
+
+/** What is wrong between the service's own fields. */
+export function serviceFieldIssues(
+  svc: z.output<z.ZodObject<typeof serviceIdentityFields & typeof serviceFields>>,
+): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  if (svc.did && !svc.ingress) {
+    issues.push({
+      path: ['did'],
+      message: 'needs ingress: the document is served on the public host',
+    });
+  }
+  if (svc.did && 'SERVICE_DID' in svc.env) {
+    issues.push({
+      path: ['env', 'SERVICE_DID'],
+      message: 'is set from ingress.host (did:web:<host>) when the service has a did block: leave it out',
+    });
+  }
+  const secretEnv = new Map<string, string>();
+  for (const [key, k] of Object.entries(svc.secret?.keys ?? {})) {
+    const other = secretEnv.get(k.env);
+    if (other !== undefined) {
+      issues.push({
+        path: ['secret', 'keys', key, 'env'],
+        message: `"${k.env}" is also the variable of secret.keys.${other}: the container would get one of the two values, silently; give each key its own variable`,
       });
-    }
-    if (svc.did && 'SERVICE_DID' in svc.env) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['env', 'SERVICE_DID'],
-        message: 'is set from ingress.host (did:web:<host>) when the service has a did block: leave it out',
-      });
-    }
-    const secretEnv = new Map<string, string>();
-    for (const [key, k] of Object.entries(svc.secret?.keys ?? {})) {
-      const other = secretEnv.get(k.env);
-      if (other !== undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['secret', 'keys', key, 'env'],
-          message: `"${k.env}" is also the variable of secret.keys.${other}: the container would get one of the two values, silently; give each key its own variable`,
-        });
-      } else secretEnv.set(k.env, key);
-    }
-    for (const [name, value] of Object.entries(svc.env)) {
-      const key = secretEnv.get(name);
-      const problem = key
-        ? `is also set by secret.keys.${key}: the container would get the variable twice, and this value in clear in cdk.tf.json; leave it to the secret`
-        : SECRET_NAME.test(name)
-          ? `is named as a secret (ends in "${name.match(SECRET_NAME)![2]}"), but env values are written in clear to cdk.tf.json and the Deployment: put it in secret.keys, which reads it from AWS Secrets Manager`
-          : URL_WITH_CREDENTIALS.test(value)
-            ? 'holds a URL with credentials in it (user:password@), written in clear to cdk.tf.json and the Deployment: put it in secret.keys, which reads it from AWS Secrets Manager'
-            : undefined;
-      if (problem) ctx.addIssue({ code: 'custom', path: ['env', name], message: problem });
-    }
-    if (svc.idleReplicas > svc.replicas) {
-      ctx.addIssue({ code: 'custom', path: ['idleReplicas'], message: `must not exceed replicas (${svc.replicas})` });
-    }
-    // The share under a threshold is read from the bucket at that boundary: there must be one.
-    const threshold = (svc.slo?.latency ?? DEFAULT_SLO.latency).thresholdSeconds;
-    const buckets = svc.metrics?.latencyBuckets ?? DEFAULT_LATENCY_BUCKETS;
-    if (!buckets.includes(threshold)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: svc.slo?.latency ? ['slo', 'latency', 'thresholdSeconds'] : ['metrics', 'latencyBuckets'],
-        message: `${threshold} s is not a bucket boundary of http_request_duration_seconds (${svc.metrics?.latencyBuckets ? 'metrics.latencyBuckets' : 'the default buckets'}: ${buckets.join(', ')}): the share of requests under it cannot be read`,
-      });
-    }
-    for (const issue of sloIssues(svc.slo)) ctx.addIssue({ code: 'custom', ...issue });
-    const pods = svc.autoscaling?.maxReplicas ?? svc.replicas;
-    for (const issue of unreachableLimits(svc.analysis, buckets, pods)) ctx.addIssue({ code: 'custom', ...issue });
-  }, onlyWhenFieldsValid)
-  .transform(derived);
+    } else secretEnv.set(k.env, key);
+  }
+  for (const [name, value] of Object.entries(svc.env)) {
+    const key = secretEnv.get(name);
+    const problem = key
+      ? `is also set by secret.keys.${key}: the container would get the variable twice, and this value in clear in cdk.tf.json; leave it to the secret`
+      : SECRET_NAME.test(name)
+        ? `is named as a secret (ends in "${name.match(SECRET_NAME)![2]}"), but env values are written in clear to cdk.tf.json and the Deployment: put it in secret.keys, which reads it from AWS Secrets Manager`
+        : URL_WITH_CREDENTIALS.test(value)
+          ? 'holds a URL with credentials in it (user:password@), written in clear to cdk.tf.json and the Deployment: put it in secret.keys, which reads it from AWS Secrets Manager'
+          : undefined;
+    if (problem) issues.push({ path: ['env', name], message: problem });
+  }
+  if (svc.idleReplicas > svc.replicas) {
+    issues.push({ path: ['idleReplicas'], message: `must not exceed replicas (${svc.replicas})` });
+  }
+  return issues;
+}
 
 /**
  * The facts derived from the host, computed here once: the preview host's
  * default, the DID (`did:web:<host>`) and the SERVICE_DID the pods read.
  */
-function derived<
+export function derived<
   S extends { env: Record<string, string>; ingress?: { host: string; previewHost?: string }; did?: object },
 >(svc: S) {
   const ingress = svc.ingress && {
@@ -276,5 +224,7 @@ function derived<
   return { ...svc, ingress, did, env: did ? { ...svc.env, SERVICE_DID: did.id } : svc.env };
 }
 
-export type ServiceInput = z.input<typeof serviceSchema>;
-export type ServiceSettings = z.output<typeof serviceSchema>;
+/** A service's own settings, derived facts included: what the service feature reads. */
+export type ServiceSettings = ReturnType<
+  typeof derived<z.output<z.ZodObject<typeof serviceIdentityFields & typeof serviceFields>>>
+>;

@@ -7,11 +7,12 @@ import { fromFields, propsUnder } from '../../core/errors';
 import { registryOf } from '../../core/image';
 import { SERVICES_PART_OF } from '../../core/labels';
 import { didResponderName, registrySecretName } from '../../core/names';
-import { PROMETHEUS } from '../monitoring/monitoring';
-import { promotionFor } from '../release/analysis/wire';
+import { PROMETHEUS } from '../../core/promql';
+import type { Promotion } from '../../constructs/promotion';
 import type { ColourDependencies } from '../release/wire';
-import type { ReleaseState } from '../release/schema';
+import type { ReleaseState, ServiceRelease } from '../release/schema';
 import { BlueGreenService } from './blue-green-service';
+import { secretOwners } from './checks';
 import { DidResponder } from './did-responder';
 import { NamespaceNetworkPolicies } from './network-policies';
 import type { ExternalSecretRef, ISecretStore } from '../secrets/external-secrets';
@@ -19,21 +20,23 @@ import { registryPullSecret } from './registry-pull-secret';
 import { proxyTimeouts } from './service-ingress';
 import type { ServiceSettings } from './schema';
 
-interface ServicesSettings {
+interface ServicesSettings<S extends ServiceSettings> {
   /** The services' namespace, by name. */
   readonly namespace: string;
   readonly monitoring: { readonly enabled: boolean };
-  readonly services: readonly ServiceSettings[];
+  readonly services: readonly S[];
   readonly release: ReleaseState;
   readonly monitoringNamespace: string;
   readonly database: { readonly cidrs: readonly string[]; readonly port: number };
   readonly redis: { readonly cidrs: readonly string[]; readonly port: number };
 }
 
-export interface ServicesContext {
+export interface ServicesContext<S extends ServiceSettings> {
   /** The namespace the services run in (a reference, so they wait for it). */
   readonly namespace: string;
   readonly colourDependencies: ColourDependencies;
+  /** What a switch of the service's traffic waits for and what follows it (the release analysis). */
+  readonly promotion: (svc: S, release: ServiceRelease) => Promotion | undefined;
   /** Where the services' Secrets are declared (External Secrets Operator). */
   readonly secrets: ISecretStore;
   /** The edge at this step of the move to the Gateway API. */
@@ -45,28 +48,29 @@ export interface ServicesContext {
   };
 }
 
-export function addServices(
+export function addServices<S extends ServiceSettings>(
   scope: Construct,
-  env: ServicesSettings,
-  ctx: ServicesContext,
+  env: ServicesSettings<S>,
+  ctx: ServicesContext<S>,
 ): Record<string, BlueGreenService> {
   const services: Record<string, BlueGreenService> = {};
-  // A Secret that services declare shared is declared once, by the first.
-  const secretsByName = new Map<string, ExternalSecretRef>();
+  const owners = secretOwners(env.services);
+  const declared = new Map<string, ExternalSecretRef>();
   env.services.forEach((svc, i) => {
     const secret = svc.secret;
-    const secrets =
-      secret &&
-      (secretsByName.get(secret.name) ??
+    if (secret && owners.get(secret.name) === i) {
+      declared.set(
+        secret.name,
         ctx.secrets.add({
           name: secret.name,
           namespace: env.namespace,
           data: Object.fromEntries(
             Object.entries(secret.keys).map(([key, k]) => [key, { awsSecretId: k.awsSecretId }]),
           ),
-        }));
-    if (secret && secrets) secretsByName.set(secret.name, secrets);
-    services[svc.name] = addService(scope, env, svc, i, ctx, secrets);
+        }),
+      );
+    }
+    services[svc.name] = addService(scope, env, svc, i, ctx, secret && declared.get(secret.name));
   });
   new NamespaceNetworkPolicies(scope, 'network-policies', {
     namespace: ctx.namespace,
@@ -85,12 +89,12 @@ export function addServices(
 }
 
 /** One service: its pull secret, DID responder and blue/green pair. */
-function addService(
+function addService<S extends ServiceSettings>(
   scope: Construct,
-  env: ServicesSettings,
-  svc: ServiceSettings,
+  env: ServicesSettings<S>,
+  svc: S,
   index: number,
-  ctx: ServicesContext,
+  ctx: ServicesContext<S>,
   secrets?: ExternalSecretRef,
 ): BlueGreenService {
   const release = env.release.services[svc.name]!;
@@ -132,7 +136,7 @@ function addService(
         podAnnotations: secrets && { 'checksum/secrets': secrets.versionChecksum },
         // Both colours wait for their Secrets' declarations.
         colourDependencies: withSecrets(ctx.colourDependencies(release), [secrets, pullSecret]),
-        promotion: promotionFor(env, svc, release, ctx.namespace),
+        promotion: ctx.promotion(svc, release),
         autoscaling: svc.autoscaling,
         imagePullSecrets: pullSecret ? [pullSecret.secretName] : undefined,
         ingress:
@@ -163,7 +167,11 @@ function withSecrets(
 }
 
 /** The service's DID document on its public host, when it has one. */
-function addDidResponder(scope: Construct, svc: ServiceSettings, ctx: ServicesContext): DidResponder | undefined {
+function addDidResponder<S extends ServiceSettings>(
+  scope: Construct,
+  svc: S,
+  ctx: ServicesContext<S>,
+): DidResponder | undefined {
   if (!svc.did || !svc.ingress) return undefined;
   return new DidResponder(scope, `${svc.name}-did`, {
     name: didResponderName(svc.name),

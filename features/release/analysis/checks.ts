@@ -6,11 +6,10 @@
  * kube-state-metrics. Pure; no cdktf.
  */
 import type { Colour } from '../../../core/colours';
-import { SERIES_APP_LABEL, SERIES_COLOUR_LABEL } from '../../../core/labels';
 import { colourName } from '../../../core/names';
 import { cpuMillis, memoryBytes } from '../../../core/quantities';
-import { DEFAULT_STATUS_LABEL } from '../../monitoring/alert-rules';
-import { DEFAULT_SLO, errorBudget, fastestBurnRate } from '../../monitoring/slo';
+import { DEFAULT_STATUS_LABEL, DURATION_BUCKETS, durationQuantile, seriesMatchers } from '../../../core/promql';
+import { DEFAULT_SLO, errorBudget, fastestBurnRate } from '../../../core/slo';
 import type { AnalysisSettings } from './schema';
 
 export interface SmokeCheck {
@@ -111,7 +110,7 @@ export function defaultErrorRatioThreshold(objective: number = DEFAULT_SLO.avail
 function selectors(t: AnalysisTarget) {
   const deployment = colourName(t.service, t.colour);
   return {
-    series: `namespace="${t.namespace}", ${SERIES_APP_LABEL}="${t.service}", ${SERIES_COLOUR_LABEL}="${t.colour}"`,
+    series: seriesMatchers(t.namespace, t.service, t.colour),
     deployment: `namespace="${t.namespace}", deployment="${deployment}"`,
     // A colour's pods are `<deployment>-<hash>-<suffix>`; the container is the service's.
     pods: `namespace="${t.namespace}", pod=~"${deployment}-[a-z0-9]+-[a-z0-9]+", container="${t.service}"`,
@@ -189,7 +188,7 @@ export function postChecks(settings: AnalysisSettings, t: AnalysisTarget): Check
       name: 'p95_latency_seconds',
       bound: 'max',
       ...latencyWatch,
-      query: `histogram_quantile(0.95, sum by (le) (${increaseOver(`http_request_duration_seconds_bucket{${sel.series}}`, l)}))`,
+      query: durationQuantile(0.95, increaseOver(`${DURATION_BUCKETS}{${sel.series}}`, l)),
       samples: { query: latencyCount(l), min: minLatencyRequests },
     },
     {

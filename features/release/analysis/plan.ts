@@ -5,9 +5,21 @@
  * Pure; no cdktf (`release status` stays fast).
  */
 import { quotaName } from '../../../core/names';
-import type { ServiceSettings } from '../../service/schema';
 import type { ServiceRelease } from '../schema';
 import { AnalysisTarget, describeChecks, postChecks, preChecks } from './checks';
+import type { AnalysisSettings } from './schema';
+
+/** What the analysis reads of a service's settings (its own part, and the size and objectives it checks against). */
+export interface AnalysedService {
+  readonly name: string;
+  readonly servicePort?: number;
+  readonly replicas: number;
+  readonly autoscaling?: { readonly maxReplicas: number };
+  readonly resources: { readonly requests: { readonly cpu: string; readonly memory: string } };
+  readonly slo?: { readonly availability?: { readonly objective: number } };
+  readonly metrics?: { readonly statusLabel?: string };
+  readonly analysis: AnalysisSettings;
+}
 
 export interface AnalysisEnvironment {
   /** The services' namespace, by name. */
@@ -17,7 +29,7 @@ export interface AnalysisEnvironment {
 }
 
 /** The checks of a service's next switch, or undefined when its release file says no switch. */
-export function analysisPlan(env: AnalysisEnvironment, svc: ServiceSettings, release: ServiceRelease) {
+export function analysisPlan(env: AnalysisEnvironment, svc: AnalysedService, release: ServiceRelease) {
   if (release.phase !== 'switched' || release.skipAnalysis) return undefined;
   const target: AnalysisTarget = {
     service: svc.name,
@@ -35,7 +47,7 @@ export function analysisPlan(env: AnalysisEnvironment, svc: ServiceSettings, rel
 }
 
 /** What the live Service's annotation, the plan summary and `release status` say of a switch. */
-export function promotionSummary(env: AnalysisEnvironment, svc: ServiceSettings, release: ServiceRelease): string {
+export function promotionSummary(env: AnalysisEnvironment, svc: AnalysedService, release: ServiceRelease): string {
   if (release.skipAnalysis) return `without analysis: ${release.skipAnalysis.reason}`;
   const plan = analysisPlan(env, svc, release);
   if (!plan) return 'no switch';

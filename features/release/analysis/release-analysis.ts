@@ -13,7 +13,7 @@ import {
 } from '../../../core/labels';
 import { AnalysisWhen, NGINX_UNPRIVILEGED_IMAGE, NGINX_UNPRIVILEGED_UID, analysisJobName } from '../../../core/names';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../../../constructs/pod-security';
-import type { Precondition } from '../../service/blue-green-service';
+import type { Precondition } from '../../../constructs/promotion';
 import { Check, checksFile, describeChecks, longestRunSeconds } from './checks';
 import { hclSummary, hclVerdict } from './verdict';
 

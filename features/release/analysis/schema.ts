@@ -8,7 +8,8 @@
  */
 import { z } from 'zod';
 import { onlyWhenFieldsValid } from '../../fields';
-import { SCRAPE_INTERVAL_SECONDS } from '../../monitoring/slo';
+import type { FieldIssue } from '../../../core/errors';
+import { DEFAULT_LATENCY_BUCKETS, SCRAPE_INTERVAL_SECONDS } from '../../../core/slo';
 
 const checkName = z
   .string()
@@ -275,6 +276,23 @@ export function unreachableLimits(
     });
   }
   return issues;
+}
+
+/** The release analysis's part of a service's settings. */
+export const serviceAnalysisFields = {
+  /** The checks a new colour passes before traffic moves to it, and while it is watched after. @default analysisSchema's */
+  analysis: analysisSchema.prefault({}),
+};
+
+/** What the service's analysis asks that its metrics and size can never show. */
+export function serviceAnalysisIssues(svc: {
+  readonly analysis: AnalysisSettings;
+  readonly metrics?: { readonly latencyBuckets?: readonly number[] };
+  readonly autoscaling?: { readonly maxReplicas: number };
+  readonly replicas: number;
+}): FieldIssue[] {
+  const buckets = svc.metrics?.latencyBuckets ?? DEFAULT_LATENCY_BUCKETS;
+  return unreachableLimits(svc.analysis, buckets, svc.autoscaling?.maxReplicas ?? svc.replicas);
 }
 
 /** The longest an analysis may watch: the apply waits for it, and a rollback must come within minutes. */

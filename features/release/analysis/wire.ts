@@ -5,12 +5,11 @@
  */
 import { Construct } from 'constructs';
 import { releaseName } from '../../../core/image';
-import { previewName } from '../../../core/names';
-import { PROMETHEUS } from '../../monitoring/monitoring';
-import { DEFAULT_SERVICE_PORT, type Promotion } from '../../service/blue-green-service';
-import type { ServiceSettings } from '../../service/schema';
+import { DEFAULT_SERVICE_PORT, previewName } from '../../../core/names';
+import { PROMETHEUS } from '../../../core/promql';
+import type { Promotion } from '../../../constructs/promotion';
 import type { ServiceRelease } from '../schema';
-import { AnalysisEnvironment, analysisPlan, promotionSummary } from './plan';
+import { AnalysedService, AnalysisEnvironment, analysisPlan, promotionSummary } from './plan';
 import { ReleaseAnalysis } from './release-analysis';
 
 /**
@@ -20,7 +19,7 @@ import { ReleaseAnalysis } from './release-analysis';
  */
 export function promotionFor(
   env: AnalysisEnvironment,
-  svc: ServiceSettings,
+  svc: AnalysedService,
   release: ServiceRelease,
   /** The namespace as a reference, so the Jobs wait for it. */
   namespace: string,

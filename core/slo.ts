@@ -6,7 +6,8 @@
  * SLOs", table 5-8: page at 2 % of the budget in an hour or 5 % in six
  * hours, ticket at 10 % in three days). Pure data; no cdktf.
  */
-import { SERIES_APP_LABEL, SERIES_COLOUR_LABEL } from '../../core/labels';
+import { SERIES_APP_LABEL, SERIES_COLOUR_LABEL } from './labels';
+import { DURATION_BUCKETS, seriesMatchers } from './promql';
 
 /** An objective: the share of requests that must be good over the window. */
 export interface Objective {
@@ -114,14 +115,14 @@ export function leMatcher(seconds: number): string {
 
 /** The error ratio of an SLI over `window`, per namespace, service and colour. */
 export function errorRatioExpr(src: SliSource, sli: SliName, window: string, thresholdSeconds?: number): string {
-  const sel = `namespace="${src.namespace}", ${SERIES_APP_LABEL}="${src.service}"`;
+  const sel = seriesMatchers(src.namespace, src.service);
   if (sli === 'availability') {
     const total = `${BY} (rate(http_requests_total{${sel}}[${window}]))`;
     // No 5xx series at all is no error, not no data.
     return `(${BY} (rate(http_requests_total{${sel}, ${src.statusLabel}=~"5.."}[${window}])) or 0 * ${total}) / ${total}`;
   }
   const count = `${BY} (rate(http_request_duration_seconds_count{${sel}}[${window}]))`;
-  const fast = `${BY} (rate(http_request_duration_seconds_bucket{${sel}, le=~"${leMatcher(thresholdSeconds!)}"}[${window}]))`;
+  const fast = `${BY} (rate(${DURATION_BUCKETS}{${sel}, le=~"${leMatcher(thresholdSeconds!)}"}[${window}]))`;
   return `(${count} - ${fast}) / ${count}`;
 }
 
@@ -144,7 +145,7 @@ export function objectives(
  */
 export function sliRecordingRules(src: SliSource, spec: Partial<SloSpec> = {}): RecordingRule[] {
   const window = spec.window ?? DEFAULT_SLO.window;
-  const sel = `namespace="${src.namespace}", ${SERIES_APP_LABEL}="${src.service}"`;
+  const sel = seriesMatchers(src.namespace, src.service);
   return objectives(spec).flatMap(({ name, objective, thresholdSeconds }) => [
     ...SLI_WINDOWS.map((w) => ({
       record: errorRatioMetric(w),
@@ -186,7 +187,7 @@ export function burnAlerts(
   description: string;
 }[] {
   const window = spec.window ?? DEFAULT_SLO.window;
-  const sel = `namespace="${src.namespace}", ${SERIES_APP_LABEL}="${src.service}", ${SERIES_COLOUR_LABEL}="${live}"`;
+  const sel = seriesMatchers(src.namespace, src.service, live);
   return objectives(spec).flatMap(({ name, objective }) =>
     BURN_ALERTS.map((b) => {
       const rate = burnRate(window, b);
