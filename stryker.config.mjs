@@ -43,7 +43,7 @@ export default {
     'core/protection.ts',
     // the alert-rule builders
     'features/monitoring/alert-rules.ts',
-    'features/monitoring/slo.ts',
+    'core/slo.ts',
     // the edge's guarantees
     'features/edge/checks.ts',
   ],
