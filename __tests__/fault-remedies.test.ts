@@ -62,6 +62,26 @@ describe('the remedies for a failed deploy', () => {
     });
   });
 
+  it('a Helm release the killed run left pending is rolled back to its last deployed revision', () => {
+    const pending = `
+╷
+│ Error: Error upgrading chart
+│
+│   with helm_release.monitoring_mls-server-mon_0396821C,
+│   on cdk.tf.json line 1584, in resource.helm_release.monitoring_mls-server-mon_0396821C:
+│ 1584:       }
+│
+│ Upgrade failed: another operation (install/upgrade/rollback) is in progress
+╵
+`;
+    expect(remedies(pending)).toEqual({
+      remedies: [{ kind: 'helm-rollback', address: 'helm_release.monitoring_mls-server-mon_0396821C' }],
+      unknown: [],
+    });
+    // The same words about something that is not a Helm release: no remedy.
+    expect(remedies(pending.replaceAll('helm_release.', 'kubernetes_job_v1.')).remedies).toEqual([]);
+  });
+
   it('any other error has no remedy but deploying again: it is reported, never matched', () => {
     const other = `│ Error: Get "https://127.0.0.1:43671/api/v1/namespaces/production": dial tcp: connect: connection refused\n│\n│   with kubernetes_namespace_v1.service-namespace_DF13CA93,\n╵`;
     const found = remedies(other);

@@ -13,7 +13,7 @@
  * set runs (killed right after the switch, a planted switch, a stale
  * release lock), which fits CI's budget.
  */
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { releaseProblems } from '../../bin/cluster/checks';
 import { simulatedNode } from '../../bin/cluster/cluster';
@@ -26,8 +26,10 @@ import {
   protectedInventory,
   remedies,
 } from '../../bin/cluster/faults';
+import type { Remedy } from '../../bin/cluster/faults';
 import type { ClusterRun } from '../../bin/cluster/harness';
 import { apiPath } from '../../bin/cluster/kube';
+import { TRANSIENT } from '../../bin/cluster/workdir';
 import { sleep, waitFor } from '../../bin/cluster/processes';
 import { colourName } from '../../core/names';
 import { COLOUR_LABEL } from '../../core/labels';
@@ -38,6 +40,14 @@ const ENV = 'production';
 const SERVICE = 'mls-server';
 const ALL = process.env.FAULTS === 'all';
 const APPLY = ['apply', '-auto-approve', '-input=false', '-no-color'];
+
+/** What the refused deploy said, by the remedy it called for. */
+const WHY: Record<Remedy['kind'], string> = {
+  unlock: 'the state is locked',
+  'delete-analysis': 'an analysis already exists',
+  'import-snapshot': 'the snapshot already exists',
+  'helm-rollback': 'a Helm release is pending',
+};
 
 interface Outcome {
   readonly fault: string;
@@ -54,7 +64,7 @@ export function faultCases(getRun: () => ClusterRun, log: (line: string) => void
   const ns = () => env().namespace;
   const kube = () => run().cluster.planes[env().kubernetes.context]!.kube;
   const wd = () => run().workdir(ENV);
-  const loaded = () => JSON.parse(readFileSync(join(wd().dir, 'cdk.tf.json'), 'utf8'));
+  const loaded = () => wd().loaded();
   const inventory = () => protectedInventory(JSON.parse(wd().must(['show', '-json', '-no-color']).stdout), loaded());
   const deploymentPath = (colour: Colour) => apiPath('apps/v1', 'deployments', ns(), colourName(SERVICE, colour));
   const idle = (): Colour => otherColour(env().release.services[SERVICE]!.live);
@@ -92,9 +102,8 @@ export function faultCases(getRun: () => ClusterRun, log: (line: string) => void
         );
         continue;
       }
-      const why = /Error acquiring the state lock/.test(output) ? 'the state is locked' : 'already exists';
       for (const remedy of found.remedies) {
-        did.push(`deploy again: refused (${why}), so ${await applyRemedy(remedy, wd(), kube(), ns())}`);
+        did.push(`deploy again: refused (${WHY[remedy.kind]}), so ${await applyRemedy(remedy, wd(), kube(), ns())}`);
       }
     }
     throw new Error(`no convergence after 6 deploys; done: ${did.join('; ')}`);
@@ -152,6 +161,21 @@ export function faultCases(getRun: () => ClusterRun, log: (line: string) => void
     expect(lostFrom(before, inventory())).toEqual([]);
     expect(await lockLeft()).toBe(false);
   }
+
+  /**
+   * An apply with an AWS call denied: never run again on a cut connection (the
+   * second run would not meet the spent fault). When a cut connection ended
+   * it before the denial, the fault is armed again and the apply run anew.
+   */
+  const deniedApply = async (rules: readonly AwsFault[], denial: RegExp) => {
+    for (let attempt = 1; ; attempt++) {
+      run().cluster.faults(rules);
+      const res = await wd().runAsync(APPLY, undefined, false);
+      const output = `${res.stdout}${res.stderr}`;
+      if (denial.test(output) || !TRANSIENT.test(output) || attempt === 3) return res;
+      log('a connection to moto was cut short before the denial; arming the fault again');
+    }
+  };
 
   /** An apply killed (SIGKILL to terraform and its providers) once `when` says so. */
   const killedApply = (when: (line: string) => boolean | Promise<boolean>) => () => wd().runAsync(APPLY, when);
@@ -303,8 +327,10 @@ export function faultCases(getRun: () => ClusterRun, log: (line: string) => void
         'AWS denied the snapshot (403)',
         ['stage', 'ghcr.io/catbird/mls-server:2.0.1'],
         async () => {
-          run().cluster.faults([{ call: 'CreateDBSnapshot', status: 403, code: 'AccessDenied', times: 1 }]);
-          const res = await wd().runAsync(APPLY);
+          const res = await deniedApply(
+            [{ call: 'CreateDBSnapshot', status: 403, code: 'AccessDenied', times: 1 }],
+            /AccessDenied/,
+          );
           expect(await image()).toBe(imageBefore);
           return res;
         },
@@ -443,10 +469,11 @@ export function faultCases(getRun: () => ClusterRun, log: (line: string) => void
       await faultCase(
         'AWS denied a secret read (400)',
         undefined,
-        () => {
-          run().cluster.faults([{ call: 'DescribeSecret', status: 400, code: 'AccessDeniedException', times: 1 }]);
-          return wd().runAsync(APPLY);
-        },
+        () =>
+          deniedApply(
+            [{ call: 'DescribeSecret', status: 400, code: 'AccessDeniedException', times: 1 }],
+            /AccessDeniedException/,
+          ),
         (res) => {
           expect(res.status).toBe(1);
           expect(res.output).toMatch(/with data\.aws_secretsmanager_secret\.[^\s,]+,/);

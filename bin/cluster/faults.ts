@@ -7,6 +7,8 @@
 import { COLOUR_LABEL } from '../../core/labels';
 import { colourName } from '../../core/names';
 import type { Colour } from '../../core/colours';
+import { spawnSync } from 'node:child_process';
+import { ensureTool } from '../tools';
 import { Kube, KubeObject, apiPath } from './kube';
 import { sleep, waitFor } from './processes';
 import type { Workdir } from './workdir';
@@ -81,6 +83,14 @@ export class SelectorWatch {
   }
 }
 
+/** The resource at `address` in `terraform show -json`'s state, or undefined. */
+export function stateResource(state: any, address: string): any {
+  const find = (module: any): any =>
+    (module?.resources ?? []).find((r: any) => r.address === address) ??
+    (module?.child_modules ?? []).map(find).find(Boolean);
+  return find(state.values?.root_module);
+}
+
 /**
  * What must survive any fault: each protected resource's id, and each RDS
  * snapshot the configuration keeps (older ones rotate out by design), from the state.
@@ -139,7 +149,8 @@ export function stateLockId(output: string): string | undefined {
 export type Remedy =
   | { readonly kind: 'unlock'; readonly lockId: string }
   | { readonly kind: 'delete-analysis'; readonly name: string }
-  | { readonly kind: 'import-snapshot'; readonly address: string; readonly identifier: string };
+  | { readonly kind: 'import-snapshot'; readonly address: string; readonly identifier: string }
+  | { readonly kind: 'helm-rollback'; readonly address: string };
 
 /** The remedies for a failed run's output: each error matched to one, or reported as unknown. */
 export function remedies(output: string): { remedies: Remedy[]; unknown: TerraformError[] } {
@@ -152,7 +163,10 @@ export function remedies(output: string): { remedies: Remedy[]; unknown: Terrafo
       error.text,
     );
     const snapshot = /DBSnapshotAlreadyExists.*?identifier ([A-Za-z0-9-]+) already exists/.exec(error.text);
+    const pending = /another operation \(install\/upgrade\/rollback\) is in progress/.test(error.text);
     if (analysis) found.push({ kind: 'delete-analysis', name: analysis[1]! });
+    else if (pending && error.address?.startsWith('helm_release.'))
+      found.push({ kind: 'helm-rollback', address: error.address });
     else if (snapshot && error.address)
       found.push({ kind: 'import-snapshot', address: error.address, identifier: snapshot[1]! });
     else unknown.push(error);
@@ -170,6 +184,22 @@ export async function applyRemedy(remedy: Remedy, wd: Workdir, kube: Kube, names
     case 'import-snapshot':
       wd.must(['import', '-input=false', '-no-color', remedy.address, remedy.identifier]);
       return `terraform import ${remedy.address} ${remedy.identifier}`;
+    case 'helm-rollback': {
+      // The release as the state holds it (the configuration names its namespace by reference),
+      // the cluster as the loaded stack's provider names it.
+      const state = JSON.parse(wd.must(['show', '-json', '-no-color']).stdout);
+      const release = stateResource(state, remedy.address)?.values;
+      if (!release) throw new Error(`${remedy.address} is not in the state: no Helm release to roll back`);
+      const cluster = wd.loaded().provider.helm[0].kubernetes;
+      const args = ['-n', release.namespace, 'rollback', release.name];
+      const res = spawnSync(
+        ensureTool('helm', () => undefined),
+        [...args, '--kubeconfig', cluster.config_path, '--kube-context', cluster.config_context],
+        { encoding: 'utf8' },
+      );
+      if (res.status !== 0) throw new Error(`helm ${args.join(' ')} failed:\n${res.stdout}${res.stderr}`);
+      return `helm ${args.join(' ')}`;
+    }
     case 'delete-analysis': {
       const ns = namespace;
       for (const path of [apiPath('batch/v1', 'jobs', ns, remedy.name), apiPath('v1', 'configmaps', ns, remedy.name)]) {

@@ -130,7 +130,7 @@ export function forLocalCluster(
 }
 
 /** Transport errors between the AWS provider and the emulator. */
-const TRANSIENT = /use of closed network connection|connection reset by peer/;
+export const TRANSIENT = /use of closed network connection|connection reset by peer/;
 
 export class Workdir {
   private readonly env: NodeJS.ProcessEnv;
@@ -166,12 +166,16 @@ export class Workdir {
     return json;
   }
 
+  /** The JSON Terraform runs now (as loaded, with any edits). */
+  public loaded(): TerraformJson {
+    return JSON.parse(readFileSync(join(this.dir, 'cdk.tf.json'), 'utf8'));
+  }
+
   /** Edits the loaded JSON in place (for planted defects). */
   public edit(change: (json: TerraformJson) => void): void {
-    const file = join(this.dir, 'cdk.tf.json');
-    const json = JSON.parse(readFileSync(file, 'utf8'));
+    const json = this.loaded();
     change(json);
-    writeFileSync(file, JSON.stringify(json, null, 2));
+    writeFileSync(join(this.dir, 'cdk.tf.json'), JSON.stringify(json, null, 2));
   }
 
   /**
@@ -199,15 +203,17 @@ export class Workdir {
    * in a process group of its own. `killWhen` sees each line of output; when
    * it resolves true, the group (terraform and its providers) gets SIGKILL,
    * the way a cancelled runner dies. Never rejects for a failing command;
-   * runs again when a connection to moto was cut short (see `run`) and
-   * nothing was killed.
+   * runs again when a connection to moto was cut short (see `run`),
+   * nothing was killed and `runAgain` is left set (a faulted apply clears it:
+   * a second run would not meet the spent fault).
    */
   public async runAsync(
     args: readonly string[],
     killWhen?: (line: string) => boolean | Promise<boolean>,
+    runAgain = true,
   ): Promise<TerraformResult & { killed: boolean }> {
     let res = await this.spawnAsync(args, killWhen);
-    for (let again = 0; again < 2 && !res.killed && cutShort(args, res); again++) {
+    for (let again = 0; again < 2 && runAgain && !res.killed && cutShort(args, res); again++) {
       res = await this.spawnAsync(args, killWhen);
     }
     return res;
