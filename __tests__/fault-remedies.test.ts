@@ -1,6 +1,6 @@
 /**
  * The cluster test's reading of a failed deploy (bin/cluster/faults.ts):
- * which error gets which of the README's remedies, and what counts as a
+ * which error gets which of the remedies of docs/delivery.md, and what counts as a
  * lost resource or an unavailable colour. The outputs are Terraform's, as
  * the fault cases met them.
  */

@@ -258,7 +258,7 @@ describe('plan summary', () => {
     const read = () => readFileSync(join(FIXTURES, 'no-op.json'), 'utf8');
     expect(runPlanSummary(args, { out: (t) => (out += t), read })).toBe(0);
     expect(out.split('\n')).toEqual([
-      '⚠️ **qa is removed from environments/index.ts**: this pull request plans nothing for it, and after the merge no deploy or drift check runs for it; its resources keep running and its state stays in the state bucket. To take it down, destroy it before removing it (README, Removing an environment).',
+      '⚠️ **qa is removed from environments/index.ts**: this pull request plans nothing for it, and after the merge no deploy or drift check runs for it; its resources keep running and its state stays in the state bucket. To take it down, destroy it before removing it (docs/environments.md, Removing an environment).',
       '**production**: no changes.',
       '',
     ]);

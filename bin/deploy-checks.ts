@@ -252,7 +252,7 @@ function dispatch(command: string | undefined, rest: string[], values: Values, i
       throw new DeployRefused(`the GitHub API's answer for ${name} is not JSON: treated as unprotected`);
     }
     const problems = reviewerProblems(answer, name);
-    if (problems.length > 0) throw new DeployRefused(`${problems.join('; ')} (README, GitHub setup)`);
+    if (problems.length > 0) throw new DeployRefused(`${problems.join('; ')} (docs/github-setup.md)`);
     return `${name} requires reviewers, and nobody approves their own run`;
   }
   if (command === 'page-title') {

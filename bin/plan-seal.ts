@@ -12,7 +12,7 @@
  * something else), its key derived with HKDF-SHA-256 from the secret
  * PLAN_ENCRYPTION_KEY of the GitHub environment (one per environment) and a
  * random salt, the context bound as associated data. The plan holds no
- * secret value (README, Secrets); the seal is defence in depth and the
+ * secret value (docs/secrets.md); the seal is defence in depth and the
  * proof that what is applied is what was reviewed.
  *
  * Exit codes: 0 done, 1 refused, 2 usage.

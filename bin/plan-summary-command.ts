@@ -194,7 +194,7 @@ function depth(value: unknown): number {
  * plans, deploys or checks drift for it any more, while its resources run on.
  */
 export const removedLine = (env: string): string =>
-  `⚠️ **${env} is removed from environments/index.ts**: this pull request plans nothing for it, and after the merge no deploy or drift check runs for it; its resources keep running and its state stays in the state bucket. To take it down, destroy it before removing it (README, Removing an environment).`;
+  `⚠️ **${env} is removed from environments/index.ts**: this pull request plans nothing for it, and after the merge no deploy or drift check runs for it; its resources keep running and its state stays in the state bucket. To take it down, destroy it before removing it (docs/environments.md, Removing an environment).`;
 
 /** Malformed entries reported at most, per file; the rest are counted. */
 const MAX_REPORTED = 20;

@@ -372,7 +372,7 @@ export function runRollback(args: readonly string[], options: RollbackOptions): 
     }
     err(`error: ${e.message}`);
     err(
-      'error: the release file change stays uncommitted in this checkout; a person decides (README, "Automatic rollback")',
+      'error: the release file change stays uncommitted in this checkout; a person decides (docs/delivery.md, "Automatic rollback")',
     );
     return 1;
   }

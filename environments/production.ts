@@ -79,7 +79,7 @@ export const production: EnvironmentInput = {
     databaseUrl: { secret: 'mls-secrets', key: 'database-url' },
     accessLogging: true,
   },
-  // The Gateway API on Envoy Gateway, installed (README, The edge). The move
+  // The Gateway API on Envoy Gateway, installed (docs/edge.md). The move
   // from ingress-nginx's Ingress objects went "both", then this step.
   edge: { serve: 'gateway', gateway: { install: {} } },
   monitoring: {

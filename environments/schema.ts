@@ -21,7 +21,7 @@ import { serviceSchema } from './service-schema';
 /**
  * Where Terraform keeps the environment's state: always S3 (encrypted, with
  * Terraform's lock file). Local state is an opt-in for experiments at synth
- * time (`LOCAL_STATE=1`, see the README), never a setting of a committed file.
+ * time (`LOCAL_STATE=1`, see docs/delivery.md, Remote state), never a setting of a committed file.
  */
 const stateBackend = z.strictObject({
   type: z.literal('s3', 'must be "s3": local state is an opt-in for experiments (LOCAL_STATE=1), not a file setting'),

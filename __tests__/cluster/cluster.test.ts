@@ -34,7 +34,8 @@ import { faultCases } from './fault-cases';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- synthesized Terraform JSON */
 const ROOT = join(__dirname, '..', '..');
-const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
+const EDGE = readFileSync(join(ROOT, 'docs/edge.md'), 'utf8');
+const RELEASES = readFileSync(join(ROOT, 'docs/releases.md'), 'utf8');
 const log = (line: string) => process.stdout.write(`[cluster] ${line}\n`);
 
 let run: ClusterRun;
@@ -80,7 +81,7 @@ describe.each(ENV_NAMES)('%s, applied from empty', (name) => {
   });
 
   it('routes the paths, with the timeouts and the allow-list, the README’s edge table lists', async () => {
-    expect(await routeProblems(kube(name), run.environment(name), README)).toEqual([]);
+    expect(await routeProblems(kube(name), run.environment(name), EDGE)).toEqual([]);
   });
 
   it('has its Helm releases deployed, with each service’s PrometheusRule and PodMonitor', async () => {
@@ -157,7 +158,7 @@ describe('production refuses to be destroyed', () => {
 });
 
 describe("the README's release flow, applied step by step (production)", () => {
-  const steps = readmeBlock(README, 'release-block')
+  const steps = readmeBlock(RELEASES, 'release-block')
     .filter((line) => line.startsWith('npm run release -- '))
     .map((line) => line.replace(/#.*$/, '').trim().replace('npm run release -- ', '').split(/\s+/));
 

@@ -2,7 +2,7 @@
  * Faults during a release (production), on the cluster test's run: the
  * deploy killed with SIGKILL at each phase, the API server restarted, AWS
  * throttling, failing and denying, a node lost, leftovers. Each case then
- * does what the README's "After a fault" says, and ends with the same
+ * does what docs/delivery.md's "After a fault" says, and ends with the same
  * invariants: the apply converges and the second plan is empty, the release
  * file and the cluster agree, the selector never moved to a colour that
  * was not fully available, no protected resource was destroyed or replaced,
@@ -78,7 +78,7 @@ export function faultCases(getRun: () => ClusterRun, log: (line: string) => void
   };
 
   /**
-   * Deploys again until it converges, doing what the README's "After a
+   * Deploys again until it converges, doing what docs/delivery.md's "After a
    * fault" says for each error met; throws on an error it has no remedy for.
    */
   async function recover(): Promise<string[]> {
@@ -93,7 +93,7 @@ export function faultCases(getRun: () => ClusterRun, log: (line: string) => void
         // "Any other error": its cause is gone (the outage is over), so one more deploy; a second failure is a finding.
         if (retried || found.unknown.length === 0) {
           throw new Error(
-            `the deploy after the fault failed with nothing the README prescribes:\n${output.slice(-3000)}`,
+            `the deploy after the fault failed with nothing docs/delivery.md prescribes:\n${output.slice(-3000)}`,
           );
         }
         retried = true;

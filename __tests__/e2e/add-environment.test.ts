@@ -6,7 +6,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, projectCopy, readmeBlock } from './project-copy';
+import { doc, projectCopy, readmeBlock } from './project-copy';
 
 const NAME = 'qa';
 
@@ -21,7 +21,7 @@ describe('adding an environment as the README says', () => {
     spawnSync(command, args, { cwd: root, encoding: 'utf8', env: { ...process.env, CHECKPOINT_DISABLE: '1' } });
 
   it('step 1: the shell block writes the new files', () => {
-    const block = readmeBlock(readFileSync(join(ROOT, 'README.md'), 'utf8'), 'add-environment-block');
+    const block = readmeBlock(doc('docs/environments.md'), 'add-environment-block');
     expect(block[0]).toBe(`name=${NAME}`);
     execFileSync('bash', ['-euo', 'pipefail', '-c', block.join('\n')], { cwd: root });
     const settings = readFileSync(join(root, `environments/${NAME}.ts`), 'utf8');

@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdtempSync, symlinkSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 
@@ -18,10 +18,13 @@ export function projectCopy(prefix: string): string {
   return dir;
 }
 
-/** The fenced shell block that follows the HTML comment `marker` in the README. */
+/** A document of the project (`docs/releases.md`), as text. */
+export const doc = (path: string): string => readFileSync(join(ROOT, path), 'utf8');
+
+/** The fenced shell block that follows the HTML comment `marker` in a document. */
 export function readmeBlock(readme: string, marker: string): string[] {
   const at = readme.indexOf(`<!-- ${marker}`);
-  if (at < 0) throw new Error(`README has no "${marker}" block`);
+  if (at < 0) throw new Error(`the document has no "${marker}" block`);
   const open = readme.indexOf('```sh\n', at) + '```sh\n'.length;
   const close = readme.indexOf('```', open);
   return readme

@@ -9,20 +9,20 @@ import { join } from 'node:path';
 import { releaseFile, runRelease } from '../../bin/release-command';
 import { TOOLS } from '../../bin/tools';
 import { checkEnvironments } from '../../main';
-import { ROOT, projectCopy, readmeBlock } from './project-copy';
+import { doc, projectCopy, readmeBlock } from './project-copy';
 
-const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
+const RELEASES = doc('docs/releases.md');
 
 /** The lines of the ```text block after `<!-- marker`. */
 function readmeText(readme: string, marker: string): string[] {
   const at = readme.indexOf(`<!-- ${marker}`);
-  if (at < 0) throw new Error(`README has no "${marker}" block`);
+  if (at < 0) throw new Error(`the document has no "${marker}" block`);
   const open = readme.indexOf('```text\n', at) + '```text\n'.length;
   return readme.slice(open, readme.indexOf('```', open)).trimEnd().split('\n');
 }
 
-describe("the README's release block", () => {
-  const lines = readmeBlock(README, 'release-block');
+describe('the release block of docs/releases.md', () => {
+  const lines = readmeBlock(RELEASES, 'release-block');
 
   it('holds release commands and the cdktf lines between them', () => {
     expect(lines.filter((l) => l.startsWith('npm run release -- ')).length).toBeGreaterThanOrEqual(6);
@@ -45,7 +45,7 @@ describe("the README's release block", () => {
         }
       }
       // The README's example of `status` is what the command prints after the first stage.
-      expect(statusAfterStage).toEqual(readmeText(README, 'status-example'));
+      expect(statusAfterStage).toEqual(readmeText(RELEASES, 'status-example'));
       const release = JSON.parse(readFileSync(releaseFile(root, 'production'), 'utf8'));
       expect(release.services['mls-server']).toEqual({
         live: 'green',
@@ -102,8 +102,8 @@ describe('concurrent release commands', () => {
   }, 120_000);
 });
 
-describe("the README's numbers", () => {
+describe("the documents' numbers", () => {
   it('gives the build time of promtool that its progress line gives', () => {
-    expect(README).toContain(`takes about ${TOOLS.promtool!.minutes} minutes for promtool`);
+    expect(doc('docs/monitoring.md')).toContain(`takes about ${TOOLS.promtool!.minutes} minutes for promtool`);
   });
 });

@@ -101,7 +101,7 @@ export async function releaseProblems(kube: Kube, env: Environment): Promise<str
   return problems;
 }
 
-/** One row of the README's edge table, with its placeholders filled for a service. */
+/** One row of the edge table of docs/edge.md, with its placeholders filled for a service. */
 export interface ExpectedRoute {
   readonly name: string;
   readonly host: string;
@@ -114,8 +114,8 @@ export interface ExpectedRoute {
 }
 
 /**
- * The HTTPRoutes the README's table (section "The edge") promises for one
- * service, read from the table itself, so the README and the cluster cannot
+ * The HTTPRoutes docs/edge.md's table promises for one
+ * service, read from the table itself, so the document and the cluster cannot
  * disagree unnoticed.
  */
 export function expectedRoutes(readme: string, env: Environment, service: string): ExpectedRoute[] {
@@ -148,10 +148,10 @@ function backendOf(description: string, service: string): string {
   if (description === 'live colour') return service;
   if (description === 'idle colour') return previewName(service);
   if (description === 'DID responder') return didResponderName(service);
-  throw new Error(`the README's edge table names an unknown backend "${description}"`);
+  throw new Error(`the edge table of docs/edge.md names an unknown backend "${description}"`);
 }
 
-/** The live HTTPRoutes (and the preview's SecurityPolicy) against the README's table. */
+/** The live HTTPRoutes (and the preview's SecurityPolicy) against the table of docs/edge.md. */
 export async function routeProblems(kube: Kube, env: Environment, readme: string): Promise<string[]> {
   const problems: string[] = [];
   for (const svc of env.services.filter((s) => s.ingress)) {
@@ -166,13 +166,17 @@ export async function routeProblems(kube: Kube, env: Environment, readme: string
         (r.matches ?? []).map((m: KubeObject) => `${m.path.value} ${m.path.type} → ${r.backendRefs[0].name}`),
       );
       const hosts = (live.spec.hostnames ?? []).join(',');
-      if (hosts !== want.host) problems.push(`${want.name}: hosts ${hosts}, the README says ${want.host}`);
+      if (hosts !== want.host) problems.push(`${want.name}: hosts ${hosts}, docs/edge.md says ${want.host}`);
       if (JSON.stringify(routes) !== JSON.stringify(want.routes)) {
-        problems.push(`${want.name}: routes ${JSON.stringify(routes)}, the README says ${JSON.stringify(want.routes)}`);
+        problems.push(
+          `${want.name}: routes ${JSON.stringify(routes)}, docs/edge.md says ${JSON.stringify(want.routes)}`,
+        );
       }
       for (const [key, value] of Object.entries(want.timeouts)) {
         if (rules[0]?.timeouts?.[key] !== value) {
-          problems.push(`${want.name}: timeouts.${key} is "${rules[0]?.timeouts?.[key]}", the README says "${value}"`);
+          problems.push(
+            `${want.name}: timeouts.${key} is "${rules[0]?.timeouts?.[key]}", docs/edge.md says "${value}"`,
+          );
         }
       }
       if (want.allowList)

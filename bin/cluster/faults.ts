@@ -1,6 +1,6 @@
 /**
  * Faults for the cluster test: what watches a release while something
- * breaks, and what is done afterwards, as the README's "After a fault"
+ * breaks, and what is done afterwards, as docs/delivery.md's "After a fault"
  * says (force-unlock a lock the dead run left, delete an analysis the dead
  * run started, import a snapshot it took, deploy again).
  */
@@ -145,7 +145,7 @@ export function stateLockId(output: string): string | undefined {
   return /^\s*│?\s*ID:\s+(\S+)/m.exec(output)?.[1];
 }
 
-/** What the README's "After a fault" prescribes for one error of a failed deploy, or undefined when nothing does. */
+/** What docs/delivery.md's "After a fault" prescribes for one error of a failed deploy, or undefined when nothing does. */
 export type Remedy =
   | { readonly kind: 'unlock'; readonly lockId: string }
   | { readonly kind: 'delete-analysis'; readonly name: string }

@@ -47,11 +47,11 @@ export const monitoringSchema = z.strictObject({
       p95LatencySeconds: z.number().positive().max(600).optional(),
     })
     .optional(),
-  /** Where alert runbook links point (the README's Runbook section). */
+  /** Where alert runbook links point (docs/runbooks/README.md). */
   runbookBaseUrl: z
     .string()
     .regex(/^https:\/\/\S+$/, 'must be an https URL')
-    .default('https://github.com/catbird/mls-platform-infra/blob/main/README.md'),
+    .default('https://github.com/catbird/mls-platform-infra/blob/main/docs/runbooks/README.md'),
 });
 
 export type MonitoringSettings = z.output<typeof monitoringSchema>;
