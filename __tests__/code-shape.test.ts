@@ -24,9 +24,22 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-const PRODUCTION_CODE = ['core', 'features', 'constructs', 'stacks', 'environments', 'bin']
+/** What users and workflows run: the program and its commands. */
+const PRODUCT_CODE = ['core', 'features', 'constructs', 'stacks', 'environments', 'bin']
   .flatMap((d) => sourceFiles(join(ROOT, d)))
   .concat(join(ROOT, 'main.ts'));
+/** Everything but the tests: the product and the verification tooling. */
+const PRODUCTION_CODE = [...PRODUCT_CODE, ...sourceFiles(join(ROOT, 'tooling'))];
+
+/** Imports of product files that reach into tooling/, as `file -> import`. */
+export function toolingImports(files: Readonly<Record<string, string>>): string[] {
+  const tooling = join(ROOT, 'tooling');
+  return Object.entries(files).flatMap(([file, text]) =>
+    importsOf(file, text)
+      .filter((to) => to === tooling || to.startsWith(`${tooling}/`))
+      .map((to) => `${relative(ROOT, file)} -> ${relative(ROOT, to)}`),
+  );
+}
 
 /** Functions of `text` longer than `max` lines, as `name lines`. */
 export function longFunctions(file: string, text: string, max = MAX_LINES): string[] {
@@ -131,5 +144,27 @@ describe('code shape', () => {
       [at('d/w.ts')]: "import { x } from '../a/x';",
     };
     expect(featureCycles(featureEdges(planted))).toEqual(['a -> b -> c -> a']);
+  });
+
+  it('keeps product code (the program and bin/) free of test and verification tooling', () => {
+    expect(PRODUCT_CODE.length).toBeGreaterThan(50);
+    expect(toolingImports(Object.fromEntries(PRODUCT_CODE.map((f) => [f, readFileSync(f, 'utf8')])))).toEqual([]);
+  });
+
+  it('finds a planted import of tooling from a command', () => {
+    const planted = {
+      [join(ROOT, 'bin/x.ts')]: "import { a } from '../tooling/cluster/kube';\nimport { b } from './terraform';",
+    };
+    expect(toolingImports(planted)).toEqual(['bin/x.ts -> tooling/cluster/kube']);
+  });
+
+  it('parses command arguments in one place (bin/args.ts), never by hand', () => {
+    const parsers = PRODUCTION_CODE.filter((f) =>
+      /import \{[^}]*\bparseArgs\b[^}]*\} from 'node:util'/.test(readFileSync(f, 'utf8')),
+    );
+    expect(parsers.map((f) => relative(ROOT, f))).toEqual(['bin/args.ts']);
+    // A hand-written loop over the arguments reads them by index.
+    const byIndex = PRODUCT_CODE.filter((f) => /\bargs\[i( \+ 1)?\]/.test(readFileSync(f, 'utf8')));
+    expect(byIndex.map((f) => relative(ROOT, f))).toEqual([]);
   });
 });

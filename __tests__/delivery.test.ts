@@ -185,7 +185,7 @@ describe('ci.yml', () => {
     expect(setup('hashicorp/setup-terraform').terraform_version).toBe('1.11.4');
     const caches = job.steps.filter((s: any) => s.uses?.startsWith('actions/cache')).map((s: any) => s.with);
     expect(caches[0]).toMatchObject({ path: '~/.cache/mls-platform-infra/tools' });
-    expect(caches[0].key).toContain("hashFiles('bin/tools.ts')");
+    expect(caches[0].key).toContain("hashFiles('tooling/tools.ts')");
     expect(job['timeout-minutes']).toBeGreaterThanOrEqual(60);
   });
 });

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { expectedRoutes } from '../bin/cluster/checks';
+import { expectedRoutes } from '../tooling/cluster/checks';
 import { ENVIRONMENTS } from '../environments';
 import { validateAll } from '../environments/validate';
 import { clusterAlertRules, serviceAlertRules } from '../features/monitoring/alert-rules';

@@ -49,14 +49,20 @@ describe('the environments list', () => {
     );
   });
 
-  it.each<[string[]]>([[['--only']], [['--state']], [['--deploy-on-merge', 'x']], [['--everything']], [['a', 'b']]])(
-    'refuses %j with the usage',
-    (args) => {
-      const res = call(args);
-      expect(res.code).toBe(2);
-      expect(res.err).toMatch(/^usage: /);
-    },
-  );
+  it.each<[string[], string]>([
+    [['--only'], '--only needs an environment name'],
+    [['--state'], '--state needs an environment name'],
+    [['--deploy-on-merge', 'x'], 'unexpected argument "x"'],
+    [['--deploy-on-merge=1'], '--deploy-on-merge takes no value'],
+    [['--everything'], 'unknown option "--everything"'],
+    [['a', 'b'], 'unexpected argument "a"'],
+    [['--only', 'staging', '--state', 'staging'], 'give one flag at most (got --only, --state)'],
+    [['--only', 'staging', '--only', 'production'], '--only is given twice'],
+  ])('refuses %j, naming the argument, with the usage', (args, why) => {
+    const res = call(args);
+    expect(res.code).toBe(2);
+    expect(res.err).toMatch(new RegExp(`^error: ${why.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\nusage: `));
+  });
 
   it('names the environments of another list that are no longer here (E17)', () => {
     expect(call(['--removed-from', '["staging","production","qa"]'])).toEqual({ code: 0, out: '["qa"]', err: '' });

@@ -1,10 +1,10 @@
 /**
- * The cluster test's reading of a failed deploy (bin/cluster/faults.ts):
+ * The cluster test's reading of a failed deploy (tooling/cluster/faults.ts):
  * which error gets which of the remedies of docs/delivery.md, and what counts as a
  * lost resource or an unavailable colour. The outputs are Terraform's, as
  * the fault cases met them.
  */
-import { fullyAvailable, lostFrom, protectedInventory, remedies, stateLockId } from '../bin/cluster/faults';
+import { fullyAvailable, lostFrom, protectedInventory, remedies, stateLockId } from '../tooling/cluster/faults';
 
 const LOCKED = `
 ╷

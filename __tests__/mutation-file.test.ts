@@ -1,10 +1,10 @@
 /**
  * The committed incremental mutation file names no directory of the machine
- * that wrote it (bin/mutation.ts withoutWhere), so a run in a clone leaves
+ * that wrote it (tooling/mutation.ts withoutWhere), so a run in a clone leaves
  * `git status` clean when nothing changed.
  */
 import { readFileSync } from 'node:fs';
-import { INCREMENTAL_FILE, withoutWhere } from '../bin/mutation';
+import { INCREMENTAL_FILE, withoutWhere } from '../tooling/mutation';
 import { ROOT } from '../environments/root';
 
 describe('the incremental mutation file', () => {

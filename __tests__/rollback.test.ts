@@ -450,10 +450,10 @@ describe('npm run rollback', () => {
 
   it.each<[string[], string]>([
     [[], 'name an environment'],
-    [['production', '--report'], "Option '--report <value>' argument missing"],
-    [['production', '--apply-log', 'f'], 'unknown argument "--apply-log"'],
+    [['production', '--report'], '--report needs a file'],
+    [['production', '--apply-log', 'f'], 'unknown option "--apply-log"'],
     [['production', 'staging'], 'unexpected argument "staging"'],
-    [['production', '--force'], 'unknown argument "--force"'],
+    [['production', '--force'], 'unknown option "--force"'],
   ])('refuses %j: %s', (args, error) => {
     expect(parseRollbackArgs(args)).toEqual({ error });
   });

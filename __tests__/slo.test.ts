@@ -1,12 +1,12 @@
 /**
  * SLOs as code: the typed objectives and their refusals, the burn-rate
  * table, the rules and the dashboard. How the rules behave over traffic is
- * promtool's to test (bin/slo-tests.ts, in the policy gate); what is checked
+ * promtool's to test (tooling/slo-tests.ts, in the policy gate); what is checked
  * here is what they are built from.
  */
 import { BURN_ALERTS, DEFAULT_SLO, burnRate, errorBudget, leMatcher, sliRecordingRules } from '../core/slo';
 import { serviceDashboard } from '../features/monitoring/service-dashboard';
-import { humanize, humanizePercentage } from '../bin/slo-tests';
+import { humanize, humanizePercentage } from '../tooling/slo-tests';
 import { Edit, configIssues, environment, resourceNamed, synthJson, values } from './helpers';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */

@@ -1,21 +1,21 @@
 /**
- * `npm run test:all` (bin/test-all.ts): every phase CI promises, in order,
+ * `npm run test:all` (tooling/test-all.ts): every phase CI promises, in order,
  * and a table of where the minutes went, also when a phase fails.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PHASES, timeTable } from '../bin/test-all';
+import { PHASES, timeTable } from '../tooling/test-all';
 import { ROOT } from '../environments/root';
 
 describe('test:all', () => {
   it('runs what `npm test` runs, then the mutation run, the gate, Prometheus and the cluster test', () => {
     const scripts = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts;
-    expect(scripts['test:all']).toBe('node bin/ts.mjs bin/test-all.ts');
+    expect(scripts['test:all']).toBe('node bin/ts.mjs tooling/test-all.ts');
     expect(scripts.test).toBe('npm run typecheck && npm run lint && jest && jest -c jest.e2e.config.js');
     expect(PHASES.map((p) => p.command)).toEqual([
-      'node bin/ts.mjs bin/prerequisites.ts',
+      'node bin/ts.mjs tooling/prerequisites.ts',
       'npm run typecheck && npm run lint',
       'npx jest',
       'npx jest -c jest.e2e.config.js',
@@ -47,7 +47,7 @@ describe('test:all', () => {
   it('names each prerequisite it cannot find and runs nothing (a PATH with only node on it)', () => {
     const bin = mkdtempSync(join(tmpdir(), 'path-'));
     symlinkSync(process.execPath, join(bin, 'node'));
-    const res = spawnSync(process.execPath, ['bin/ts.mjs', 'bin/prerequisites.ts'], {
+    const res = spawnSync(process.execPath, ['bin/ts.mjs', 'tooling/prerequisites.ts'], {
       cwd: ROOT,
       encoding: 'utf8',
       env: { ...process.env, PATH: bin },

@@ -21,7 +21,7 @@
  * Exit codes: 0 go on, 1 refused (the reason on stderr), 2 usage.
  */
 import { spawnSync } from 'node:child_process';
-import { parseArgs } from 'node:util';
+import { UsageError, parseCommandArgs } from './args';
 import { ConfigError } from '../core/errors';
 import { ENVIRONMENTS } from '../environments';
 import { ROOT } from '../environments/root';
@@ -198,15 +198,15 @@ const USAGE = [
 ].join('\n');
 
 const OPTIONS = {
-  sha: { type: 'string' },
-  main: { type: 'string' },
-  deployed: { type: 'string' },
-  supersedes: { type: 'string' },
-  applied: { type: 'string' },
-  environment: { type: 'string' },
-  apply: { type: 'string' },
-  rollback: { type: 'string' },
-  record: { type: 'string' },
+  sha: { type: 'string', mayBeEmpty: true },
+  main: { type: 'string', mayBeEmpty: true },
+  deployed: { type: 'string', mayBeEmpty: true },
+  supersedes: { type: 'string', mayBeEmpty: true },
+  applied: { type: 'string', mayBeEmpty: true },
+  environment: { type: 'string', mayBeEmpty: true },
+  apply: { type: 'string', mayBeEmpty: true },
+  rollback: { type: 'string', mayBeEmpty: true },
+  record: { type: 'string', mayBeEmpty: true },
 } as const;
 
 export interface DeployChecksIo {
@@ -224,8 +224,6 @@ function need(values: Values, ...names: (keyof typeof OPTIONS)[]): void {
   const missing = names.filter((n) => !values[n]);
   if (missing.length > 0) throw new UsageError(`missing ${missing.map((n) => `--${n}`).join(', ')}`);
 }
-
-class UsageError extends Error {}
 
 function dispatch(command: string | undefined, rest: string[], values: Values, io: Required<DeployChecksIo>): string {
   if (command === 'commit') {
@@ -276,7 +274,7 @@ export function runDeployChecks(args: readonly string[], io: DeployChecksIo = {}
     err: io.err ?? console.error,
   };
   try {
-    const { values, positionals } = parseArgs({ args: [...args], options: OPTIONS, allowPositionals: true });
+    const { values, positionals } = parseCommandArgs(args, OPTIONS);
     const [command, ...rest] = positionals;
     full.out(dispatch(command, rest, values, full));
     return 0;
@@ -285,7 +283,7 @@ export function runDeployChecks(args: readonly string[], io: DeployChecksIo = {}
       full.err(`error: ${e.message}`);
       return 1;
     }
-    if (!(e instanceof UsageError) && !(e instanceof TypeError && 'code' in e)) throw e;
+    if (!(e instanceof UsageError)) throw e;
     full.err(`error: ${e.message.split('\n')[0]}`);
     full.err(USAGE);
     return 2;

@@ -14,15 +14,28 @@ import { ConfigError } from '../core/errors';
 import { ENVIRONMENTS } from '../environments';
 import { Environment, EnvironmentSource, validateAll } from '../environments/validate';
 import { stateKey } from '../core/names';
+import { UsageError, parseCommandArgs } from './args';
 
 const USAGE =
   'usage: node bin/ts.mjs bin/environments.ts [--deploy-on-merge | --preview-approval | --only <name> | --state <name> | --removed-from <json list>]';
 
-/** Flags that take an environment name, and those that take nothing. */
-const NAMED = ['--only', '--state'];
-/** Flags that take another list (JSON), such as the base branch's. */
-const LISTS = ['--removed-from'];
-const BARE = ['--deploy-on-merge', '--preview-approval'];
+const OPTIONS = {
+  only: { type: 'string', value: 'an environment name' },
+  state: { type: 'string', value: 'an environment name' },
+  'removed-from': { type: 'string', value: 'a JSON list of environment names' },
+  'deploy-on-merge': { type: 'boolean' },
+  'preview-approval': { type: 'boolean' },
+} as const;
+
+/** The one flag given (`--only`) and its value, or why the arguments are wrong. */
+function parseFlag(args: readonly string[]): { flag?: string; value?: string } {
+  const { values, positionals } = parseCommandArgs(args, OPTIONS);
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  const given = Object.entries(values);
+  if (given.length > 1) throw new UsageError(`give one flag at most (got ${given.map(([f]) => `--${f}`).join(', ')})`);
+  const [flag, value] = given[0] ?? [];
+  return flag === undefined ? {} : { flag: `--${flag}`, value: typeof value === 'string' ? value : undefined };
+}
 
 /** Where the deploy records the commit it applied: beside the state, under the environment's prefix. */
 export function deployedCommitKey(stateKey: string): string {
@@ -56,16 +69,13 @@ export function run(
   out: (line: string) => void = console.log,
   err: (line: string) => void = console.error,
 ): number {
-  const [flag, value, ...rest] = args;
-  const valid =
-    rest.length === 0 &&
-    (flag === undefined
-      ? value === undefined
-      : NAMED.includes(flag) || LISTS.includes(flag)
-        ? !!value
-        : BARE.includes(flag) && !value);
-  if (!valid) {
-    err(USAGE);
+  let flag: string | undefined;
+  let value: string | undefined;
+  try {
+    ({ flag, value } = parseFlag(args));
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    err(`error: ${e.message}\n${USAGE}`);
     return 2;
   }
   let envs: Environment[];
@@ -79,7 +89,7 @@ export function run(
   const names = envs.map((e) => e.name);
   if (flag === '--removed-from') return removedFrom(value!, names, out, err);
   const named = envs.find((e) => e.name === value);
-  if (flag && NAMED.includes(flag) && !named) {
+  if ((flag === '--only' || flag === '--state') && !named) {
     err(`error: no environment "${value}"; environments: ${names.join(', ')}`);
     return 1;
   }

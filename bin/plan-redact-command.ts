@@ -26,6 +26,7 @@
  * (NO_VALUES) are copied as they are.
  */
 import { PlanCommandOptions, PlanInputError, formatWarning, planCommandIo, readPlan } from './plan-summary-command';
+import { UsageError, parseCommandArgs } from './args';
 
 /** What replaces a sensitive value. */
 export const REDACTED = '(sensitive value redacted)';
@@ -146,11 +147,18 @@ export function redactPlan(plan: Json): Json {
 /** Runs the command; returns the exit code (0 ok, 1 bad input, 2 usage). */
 export function runPlanRedact(args: readonly string[], options: PlanCommandOptions = {}): number {
   const { out, err, read } = planCommandIo(options);
-  if (args.length !== 1) {
+  let file: string;
+  try {
+    const { positionals } = parseCommandArgs(args, {});
+    if (positionals.length !== 1)
+      throw new UsageError(positionals.length ? `unexpected argument "${positionals[1]}"` : 'name a plan file');
+    file = positionals[0]!;
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
     err('usage: npm run --silent plan:redact -- <plan.json>   (from terraform show -json; prints redacted JSON)');
+    err(`error: ${e.message}`);
     return 2;
   }
-  const [file] = args as [string];
   try {
     const plan = readPlan(file, read);
     const warning = formatWarning(file, plan);

@@ -19,7 +19,7 @@
  */
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { UsageError, parseCommandArgs } from './args';
 
 const MAGIC = Buffer.from('MLSPLAN1');
 const SALT = 16;
@@ -95,13 +95,13 @@ export function runPlanSeal(
 ): number {
   let parsed;
   try {
-    parsed = parseArgs({
-      args: [...args],
-      options: { context: { type: 'string' }, sha256: { type: 'string' } },
-      allowPositionals: true,
+    parsed = parseCommandArgs(args, {
+      context: { type: 'string', value: '<env>:<sha>:<run>' },
+      sha256: { type: 'string', value: 'the plan digest' },
     });
   } catch (e) {
-    err(`error: ${(e as Error).message.split('\n')[0]}\n${USAGE}`);
+    if (!(e instanceof UsageError)) throw e;
+    err(`error: ${e.message}\n${USAGE}`);
     return 2;
   }
   const [command, from, to, ...extra] = parsed.positionals;

@@ -13,6 +13,7 @@ import { COLOUR_LABEL, PROMOTION_ANNOTATION } from '../core/labels';
 import { isPreviewName } from '../core/names';
 import { PROTECTED_TYPES } from '../core/protection';
 import { differences } from './rollback-guard';
+import { UsageError, parseCommandArgs } from './args';
 
 /** The parts of Terraform's JSON plan format this reads. */
 interface ResourceChange {
@@ -468,24 +469,30 @@ export function readPlan(file: string, read: (file: string) => string | Uint8Arr
   return parsePlan(file, text);
 }
 
-function usage(err: (line: string) => void): number {
+function usage(err: (line: string) => void, why?: string): number {
   err(
     'usage: npm run plan:summary -- [--removed <environment>]... <plan.json> [more plan files]   (each from terraform show -json)',
   );
+  if (why) err(`error: ${why}`);
   return 2;
 }
 
 /** Runs the command; returns the exit code (0 ok, 1 a plan failed or bad input, 2 usage). */
 export function runPlanSummary(args: readonly string[], options: PlanCommandOptions = {}): number {
   const { out, err, read } = planCommandIo(options);
-  const files: string[] = [];
-  const removed: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    if (args[i] === '--removed' && args[i + 1] && !args[i + 1]!.startsWith('-')) removed.push(args[++i]!);
-    else if (args[i]!.startsWith('-')) return usage(err);
-    else files.push(args[i]!);
+  let files: string[];
+  let removed: string[];
+  try {
+    const parsed = parseCommandArgs(args, {
+      removed: { type: 'string', value: 'an environment name', multiple: true },
+    });
+    files = parsed.positionals;
+    removed = parsed.values.removed ?? [];
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    return usage(err, e.message);
   }
-  if (files.length === 0) return usage(err);
+  if (files.length === 0) return usage(err, 'name a plan file');
   const plans: StackPlan[] = [];
   const unreadable: UnreadablePlan[] = [];
   for (const file of files) {

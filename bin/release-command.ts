@@ -24,6 +24,7 @@ import type { ServiceRelease } from '../features/release/schema';
 import { ROOT } from '../environments/root';
 import { otherColour } from '../core/colours';
 import { releaseFilePath } from '../core/names';
+import { UsageError, parseCommandArgs } from './args';
 
 const USAGE = `usage: npm run release -- <environment> <verb> [image] [--service <name>] [--help]
 verbs:
@@ -73,8 +74,6 @@ export function writeAtomic(fs: ReleaseFs, path: string, content: string): void 
   }
 }
 
-class UsageError extends Error {}
-
 interface Parsed {
   readonly env: string;
   readonly command: (typeof COMMANDS)[number];
@@ -84,26 +83,11 @@ interface Parsed {
 
 /** Strict arguments: every unknown flag, missing value and unknown verb is named. */
 export function parseArgs(args: readonly string[]): Parsed | 'help' {
-  const positional: string[] = [];
-  let service: string | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === '--help' || arg === '-h') return 'help';
-    if (arg === '--service' || arg.startsWith('--service=')) {
-      // Both spellings getopt users know: `--service name` and `--service=name`.
-      const value = arg === '--service' ? args[++i] : arg.slice('--service='.length);
-      if (value === undefined || value.startsWith('-') || value === '') {
-        throw new UsageError('--service needs a service name');
-      }
-      if (service !== undefined) throw new UsageError('--service is given twice');
-      service = value;
-    } else if (arg.startsWith('-')) {
-      throw new UsageError(`unknown option "${arg}"`);
-    } else {
-      positional.push(arg);
-    }
-  }
-  const [env, command, image, ...extra] = positional;
+  if (args.includes('--help') || args.includes('-h')) return 'help';
+  // Both spellings getopt users know: `--service name` and `--service=name`.
+  const { values, positionals } = parseCommandArgs(args, { service: { type: 'string', value: 'a service name' } });
+  const service = values.service;
+  const [env, command, image, ...extra] = positionals;
   if (!env) throw new UsageError('name an environment');
   if (!command) throw new UsageError(`name a verb after "${env}" (${COMMANDS.join(', ')})`);
   if (!(COMMANDS as readonly string[]).includes(command)) {

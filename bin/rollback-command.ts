@@ -25,7 +25,7 @@
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { parseArgs } from 'node:util';
+import { UsageError, parseCommandArgs } from './args';
 import { ConfigError } from '../core/errors';
 import { releaseName } from '../core/image';
 import { ENVIRONMENTS } from '../environments';
@@ -292,25 +292,16 @@ const USAGE = 'usage: npm run rollback -- <environment> [--report <file>]';
 export function parseRollbackArgs(
   args: readonly string[],
 ): { environment: string; report?: string } | { error: string } {
-  let parsed;
   try {
-    parsed = parseArgs({
-      args: [...args],
-      options: { report: { type: 'string' } },
-      allowPositionals: true,
-      strict: true,
-    });
+    const { values, positionals } = parseCommandArgs(args, { report: { type: 'string', value: 'a file' } });
+    const [environment, ...extra] = positionals;
+    if (!environment) return { error: 'name an environment' };
+    if (extra.length > 0) return { error: `unexpected argument "${extra[0]}"` };
+    return { environment, report: values.report };
   } catch (e) {
-    return {
-      error: (e as Error).message.split('\n')[0]!.replace(/^Unknown option '([^']*)'.*$/, 'unknown argument "$1"'),
-    };
+    if (!(e instanceof UsageError)) throw e;
+    return { error: e.message };
   }
-  const [environment, ...extra] = parsed.positionals;
-  if (!environment) return { error: 'name an environment' };
-  if (extra.length > 0) return { error: `unexpected argument "${extra[0]}"` };
-  const report = parsed.values.report;
-  if (report !== undefined && (report === '' || report.startsWith('-'))) return { error: '--report needs a file' };
-  return { environment, report };
 }
 
 export interface RollbackOptions {

@@ -11,7 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PREVENT_DESTROY_TYPES } from '../../core/protection';
-import { timed } from '../../bin/cluster/cluster';
+import { timed } from '../../tooling/cluster/cluster';
 import {
   monitoringProblems,
   podTemplateProblems,
@@ -19,15 +19,15 @@ import {
   releaseProblems,
   routeProblems,
   unrefusedDestroys,
-} from '../../bin/cluster/checks';
-import { ClusterRun, git } from '../../bin/cluster/harness';
-import { KubeError, apiPath } from '../../bin/cluster/kube';
-import { waitFor } from '../../bin/cluster/processes';
+} from '../../tooling/cluster/checks';
+import { ClusterRun, git } from '../../tooling/cluster/harness';
+import { KubeError, apiPath } from '../../tooling/cluster/kube';
+import { waitFor } from '../../tooling/cluster/processes';
 import { runRollback } from '../../bin/rollback-command';
 import { ANALYSIS_WHEN_LABEL } from '../../core/labels';
 import { ENVOY_GATEWAY_NAMESPACE } from '../../features/edge/schema';
 import { ENVOY_GATEWAY_CONTROLLER } from '../../features/edge/gateway-api';
-import { Workdir } from '../../bin/cluster/workdir';
+import { Workdir } from '../../tooling/cluster/workdir';
 import { readmeBlock } from '../e2e/project-copy';
 import { ENV_NAMES } from '../helpers';
 import { faultCases } from './fault-cases';

@@ -15,9 +15,9 @@
  */
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { releaseProblems } from '../../bin/cluster/checks';
-import { simulatedNode } from '../../bin/cluster/cluster';
-import type { AwsFault } from '../../bin/cluster/cluster';
+import { releaseProblems } from '../../tooling/cluster/checks';
+import { simulatedNode } from '../../tooling/cluster/cluster';
+import type { AwsFault } from '../../tooling/cluster/cluster';
 import {
   SelectorWatch,
   applyRemedy,
@@ -25,12 +25,12 @@ import {
   lostFrom,
   protectedInventory,
   remedies,
-} from '../../bin/cluster/faults';
-import type { Remedy } from '../../bin/cluster/faults';
-import type { ClusterRun } from '../../bin/cluster/harness';
-import { apiPath } from '../../bin/cluster/kube';
-import { TRANSIENT } from '../../bin/cluster/workdir';
-import { sleep, waitFor } from '../../bin/cluster/processes';
+} from '../../tooling/cluster/faults';
+import type { Remedy } from '../../tooling/cluster/faults';
+import type { ClusterRun } from '../../tooling/cluster/harness';
+import { apiPath } from '../../tooling/cluster/kube';
+import { TRANSIENT } from '../../tooling/cluster/workdir';
+import { sleep, waitFor } from '../../tooling/cluster/processes';
 import { colourName } from '../../core/names';
 import { COLOUR_LABEL } from '../../core/labels';
 import { Colour, otherColour } from '../../core/colours';

@@ -10,7 +10,7 @@ import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { busyboxApplets } from '../../bin/debian';
+import { busyboxApplets } from '../../tooling/debian';
 import { Verdict, parseVerdict } from '../../features/release/analysis/verdict';
 import { ROOT } from './project-copy';
 

@@ -68,7 +68,7 @@ describe('commands that only read files load no cdktf', () => {
     const { loaded } = loadedBy(['bin/release-command.ts', 'no-such-env', 'status']);
     // An unknown environment exits before any stack is built: still no cdktf.
     expect(loaded.filter((m) => CDKTF.test(m))).toEqual([]);
-    const synth = loadedBy(['bin/bench-services.ts', '1']);
+    const synth = loadedBy(['tooling/bench-services.ts', '1']);
     expect(synth.loaded).toContain('cdktf');
   });
 });

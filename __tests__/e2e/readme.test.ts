@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { releaseFile, runRelease } from '../../bin/release-command';
-import { TOOLS } from '../../bin/tools';
+import { TOOLS } from '../../tooling/tools';
 import { checkEnvironments } from '../../main';
 import { doc, projectCopy, readmeBlock } from './project-copy';
 

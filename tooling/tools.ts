@@ -8,7 +8,7 @@
  * command's own output goes to a log file beside the cache, printed only
  * when the build fails.
  *
- *   node bin/ts.mjs bin/tools.ts helm promtool    builds them ahead of time
+ *   node bin/ts.mjs tooling/tools.ts helm promtool    builds them ahead of time
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
@@ -235,11 +235,11 @@ export function toolBinary(name: ToolName, binary: string = name): string {
   return join(ensureTool(name), binary);
 }
 
-/** `node bin/ts.mjs bin/tools.ts <tool>...` builds them ahead of time. */
+/** `node bin/ts.mjs tooling/tools.ts <tool>...` builds them ahead of time. */
 export function main(args: readonly string[]): number {
   const unknown = args.filter((a) => !(a in TOOLS));
   if (args.length === 0 || unknown.length > 0) {
-    console.error(`usage: node bin/ts.mjs bin/tools.ts <tool>...  (tools: ${Object.keys(TOOLS).join(', ')})`);
+    console.error(`usage: node bin/ts.mjs tooling/tools.ts <tool>...  (tools: ${Object.keys(TOOLS).join(', ')})`);
     return 2;
   }
   try {

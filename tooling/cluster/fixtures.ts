@@ -119,5 +119,5 @@ export function awsFixtures(python: string, moto: string, env: Environment, dir:
   };
   const file = join(dir, `aws-fixtures-${env.name}.json`);
   writeFileSync(file, JSON.stringify(spec));
-  execFileSync(python, [join(ROOT, 'bin', 'cluster', 'aws_fixtures.py'), moto, file], { stdio: 'pipe' });
+  execFileSync(python, [join(ROOT, 'tooling', 'cluster', 'aws_fixtures.py'), moto, file], { stdio: 'pipe' });
 }

@@ -27,7 +27,8 @@ import { dirname, join } from 'node:path';
 import { ANALYSIS_WHEN_LABEL } from '../../core/labels';
 import type { AnalysisWhen } from '../../core/names';
 import { SHARED_CHARTS } from '../render-gate';
-import { TerraformResult, forMirror, terraform, terraformEnv } from '../terraform';
+import { TerraformResult, terraform } from '../../bin/terraform';
+import { forMirror, terraformEnv } from '../terraform-mirror';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- synthesized Terraform JSON */
 type TerraformJson = any;

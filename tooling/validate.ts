@@ -29,13 +29,12 @@ import { SHARED_CHARTS, renderGate } from './render-gate';
 import {
   MIRROR_AWS_VERSION,
   PROVIDER_MIRROR,
-  hasTerraform,
   forMirror,
   mirrorPresent,
   missingProviders,
-  terraform,
   terraformEnv,
-} from './terraform';
+} from './terraform-mirror';
+import { hasTerraform, terraform } from '../bin/terraform';
 import { ToolError, toolBinary } from './tools';
 import { ensureDebianProgram } from './debian';
 import { ROOT } from '../environments/root';

@@ -251,7 +251,7 @@ export class LocalCluster {
 
   private async startMoto(python: string): Promise<void> {
     const port = await freePort();
-    this.processes.start('moto', python, [join(ROOT, 'bin', 'cluster', 'moto_server.py'), String(port)]);
+    this.processes.start('moto', python, [join(ROOT, 'tooling', 'cluster', 'moto_server.py'), String(port)]);
     this.motoEndpoint = `http://127.0.0.1:${port}`;
     await waitFor('moto', 60_000, async () => {
       this.processes.assertRunning();
@@ -267,7 +267,7 @@ export class LocalCluster {
   public async startAwsFaults(): Promise<string> {
     const port = await freePort();
     this.processes.start('aws-faults', this.python, [
-      join(ROOT, 'bin', 'cluster', 'aws_faults.py'),
+      join(ROOT, 'tooling', 'cluster', 'aws_faults.py'),
       String(port),
       this.motoEndpoint,
       this.faultRules,
@@ -461,17 +461,17 @@ ${MESSAGE_LINE('$root')}            startedAt: {{ $now | Quote }}
       phase: Failed
 `;
 
-/** The Python with moto, in its own virtualenv (.venv-cluster), installed from bin/cluster/requirements.txt. */
+/** The Python with moto, in its own virtualenv (.venv-cluster), installed from tooling/cluster/requirements.txt. */
 function motoPython(log: (line: string) => void): string {
   const venv = join(ROOT, '.venv-cluster');
-  const requirements = readFileSync(join(ROOT, 'bin', 'cluster', 'requirements.txt'), 'utf8');
+  const requirements = readFileSync(join(ROOT, 'tooling', 'cluster', 'requirements.txt'), 'utf8');
   const stamp = join(venv, '.requirements');
   if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== requirements) {
-    log('installing bin/cluster/requirements.txt (moto) into .venv-cluster');
+    log('installing tooling/cluster/requirements.txt (moto) into .venv-cluster');
     execFileSync('python3', ['-m', 'venv', venv]);
     const pip = spawnSync(
       join(venv, 'bin', 'pip'),
-      ['install', '--quiet', '--disable-pip-version-check', '-r', join(ROOT, 'bin', 'cluster', 'requirements.txt')],
+      ['install', '--quiet', '--disable-pip-version-check', '-r', join(ROOT, 'tooling', 'cluster', 'requirements.txt')],
       { encoding: 'utf8' },
     );
     if (pip.status !== 0) throw new Error(`installing moto failed:\n${pip.stdout}${pip.stderr}`);

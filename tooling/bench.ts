@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MAX_SUMMARY_CHARS, runPlanSummary } from './plan-summary-command';
+import { MAX_SUMMARY_CHARS, runPlanSummary } from '../bin/plan-summary-command';
 import { ROOT as root } from '../environments/root';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
@@ -23,7 +23,7 @@ function runOnce(args: readonly string[]): { ms: number; mb: number } {
     ...process.env,
     CDKTF_OUTDIR: join(dir, 'out'),
     BENCH_RSS_FILE: rssFile,
-    NODE_OPTIONS: `--require ${join(root, 'bin/peak-rss.cjs')}`,
+    NODE_OPTIONS: `--require ${join(root, 'tooling/peak-rss.cjs')}`,
   };
   const start = process.hrtime.bigint();
   const res = spawnSync(process.execPath, args, { cwd: root, env, encoding: 'utf8' });
@@ -120,7 +120,10 @@ function summaryTarget(): boolean {
 function growthTarget(): boolean {
   console.log('\ngrowth: one environment with N services');
   const growth: Record<number, Measured> = Object.fromEntries(
-    [1, 10, 50, 200].map((n) => [n, measure(`${n} service(s)`, ['bin/ts.mjs', 'bin/bench-services.ts', String(n)], 3)]),
+    [1, 10, 50, 200].map((n) => [
+      n,
+      measure(`${n} service(s)`, ['bin/ts.mjs', 'tooling/bench-services.ts', String(n)], 3),
+    ]),
   );
   const growthRatio = growth[200]!.median / growth[50]!.median;
   console.log(

@@ -223,7 +223,7 @@ export function alertRuleTests(
         : clusterScenario(rule.alert, ctx.thresholds);
       if (!scenario)
         throw new UntestedAlertError(
-          `no promtool test scenario for alert ${rule.alert}: add one to bin/alert-tests.ts`,
+          `no promtool test scenario for alert ${rule.alert}: add one to tooling/alert-tests.ts`,
         );
       const labels: Record<string, string> = { ...scenario.fire.labels, ...rule.labels };
       tests.push({

@@ -1,5 +1,5 @@
 /**
- * node bin/ts.mjs bin/shared.ts <dir>
+ * node bin/ts.mjs tooling/shared.ts <dir>
  *
  * Builds `../shared`'s offline inputs from the public registries, for a
  * machine that can reach them and has no `../shared` (a GitHub runner):
@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CHARTS } from '../features/monitoring/charts';
 import { ESO_CHART } from '../features/secrets/external-secrets';
-import { MIRROR_AWS_VERSION } from './terraform';
+import { MIRROR_AWS_VERSION } from './terraform-mirror';
 import { ensureTool } from './tools';
 
 /** The providers the tests install: the bindings' pins for kubernetes and helm, the rewritten aws pin. */
@@ -73,7 +73,7 @@ export function buildShared(dir: string, log: (line: string) => void = console.l
 export function main(args: readonly string[]): number {
   const [target, ...rest] = args;
   if (!target || rest.length > 0) {
-    console.error('usage: node bin/ts.mjs bin/shared.ts <dir>   (for example ../shared; it must not exist)');
+    console.error('usage: node bin/ts.mjs tooling/shared.ts <dir>   (for example ../shared; it must not exist)');
     return 2;
   }
   const dir = resolve(target);

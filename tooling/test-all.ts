@@ -9,7 +9,7 @@ import { ROOT } from '../environments/root';
 
 /** The phases, in the order a failure is cheapest to find. */
 export const PHASES: readonly { readonly name: string; readonly command: string }[] = [
-  { name: 'prerequisites', command: 'node bin/ts.mjs bin/prerequisites.ts' },
+  { name: 'prerequisites', command: 'node bin/ts.mjs tooling/prerequisites.ts' },
   { name: 'type check and lint', command: 'npm run typecheck && npm run lint' },
   { name: 'unit tests', command: 'npx jest' },
   { name: 'end-to-end tests', command: 'npx jest -c jest.e2e.config.js' },
