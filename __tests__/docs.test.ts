@@ -10,6 +10,7 @@ import { ENVIRONMENTS } from '../environments';
 import { validateAll } from '../environments/validate';
 import { clusterAlertRules, serviceAlertRules } from '../features/monitoring/alert-rules';
 import { monitoringSchema } from '../features/monitoring/schema';
+import { systemNames } from '../core/names';
 
 const ROOT = join(__dirname, '..');
 const README_MAX_BYTES = 12 * 1024;
@@ -91,7 +92,14 @@ describe('the README and docs/', () => {
     const base = monitoringSchema.shape.runbookBaseUrl.parse(undefined);
     expect(base).toMatch(/\/docs\/runbooks\/README\.md$/);
     const runbooks = anchorsIn(readIfFile(join(ROOT, 'docs/runbooks/README.md'))!);
-    const all = { runbookBaseUrl: base, service: 'mls-server', namespace: 'ns', live: 'blue' as const };
+    // The anchors are the alerts' kinds, the same for every system.
+    const all = {
+      runbookBaseUrl: base,
+      system: systemNames('chat'),
+      service: 'chat',
+      namespace: 'ns',
+      live: 'blue' as const,
+    };
     const rules = [
       ...clusterAlertRules(all).rules,
       ...serviceAlertRules({ ...all, autoscaled: true, database: true, didResponder: 'did' }).rules,

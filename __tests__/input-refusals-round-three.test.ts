@@ -86,7 +86,7 @@ describe('objectives whose alerts could not be meaningful', () => {
     [
       'a window too short for the pages',
       { window: '1d' },
-      'services[0].slo.window: (1d) is too short for the burn-rate pages: MlsErrorBudgetBurn6h would page at 0.2× the sustainable rate, while the budget still holds; use at least 5d',
+      'services[0].slo.window: (1d) is too short for the burn-rate pages: ErrorBudgetBurn6h would page at 0.2× the sustainable rate, while the budget still holds; use at least 5d',
     ],
     [
       'a window so long the default latency objective cannot page',

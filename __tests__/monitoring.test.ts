@@ -5,6 +5,9 @@ import { Monitoring, MonitoringProps, alloyConfig } from '../features/monitoring
 import { serviceDashboard } from '../features/monitoring/service-dashboard';
 import type { ExternalSecretSpec, ISecretStore } from '../features/secrets/external-secrets';
 import { SynthJson, helmRelease, resourcesOf, synthJson, values } from './helpers';
+import { systemNames } from '../core/names';
+
+const MLS = systemNames('mls');
 
 /** The Secrets Monitoring declares, recorded instead of rendered. */
 const declared: ExternalSecretSpec[] = [];
@@ -30,6 +33,7 @@ const PROPS: MonitoringProps = {
   slackWebhookSecretId: 'monitoring/production/slack-webhook-url',
   slackChannel: '#mls-alerts',
   runbookBaseUrl: 'https://example.com/README.md',
+  system: MLS,
 };
 
 function synth(overrides: Partial<MonitoringProps> = {}): SynthJson {
@@ -296,6 +300,7 @@ const EVERY_ALERT = {
   namespace: 'production',
   live: 'green',
   runbookBaseUrl: 'https://example.com/README.md',
+  system: MLS,
   autoscaled: true,
   database: true,
   didResponder: 'mls-server-did',
@@ -331,7 +336,8 @@ describe('alert rules', () => {
     expect(rule.expr).toMatch(expr);
     expect(rule.annotations.summary.length).toBeGreaterThan(10);
     expect(rule.annotations.description.length).toBeGreaterThan(10);
-    expect(rule.annotations.runbook_url).toBe(`https://example.com/README.md#runbook-${alert.toLowerCase()}`);
+    // The anchor is the kind: the alert name without the system's prefix (`Mls`).
+    expect(rule.annotations.runbook_url).toBe(`https://example.com/README.md#runbook-${alert.slice(3).toLowerCase()}`);
   });
 
   it('writes thresholds into the annotations as a reader says them', () => {
@@ -345,7 +351,7 @@ describe('alert rules', () => {
     expect(rules.find((r) => r.alert === 'MlsHighCpuUsage')!.annotations.description).toBe(
       'CPU use has been above 75.5% of the limit for 10 minutes.',
     );
-    expect(clusterAlertRules({ runbookBaseUrl: 'https://x' }).rules[0]!.annotations.summary).toBe(
+    expect(clusterAlertRules({ runbookBaseUrl: 'https://x', system: MLS }).rules[0]!.annotations.summary).toBe(
       'Less than 10% disk left on {{ $labels.instance }} {{ $labels.mountpoint }}',
     );
   });
@@ -363,7 +369,13 @@ describe('alert rules', () => {
   });
 
   it('has no HPA or database alert for a service without an HPA or a database', () => {
-    const rules = serviceAlertRules({ service: 's', namespace: 'n', live: 'blue', runbookBaseUrl: 'https://x' }).rules;
+    const rules = serviceAlertRules({
+      service: 's',
+      namespace: 'n',
+      live: 'blue',
+      runbookBaseUrl: 'https://x',
+      system: MLS,
+    }).rules;
     expect(rules.map((r) => r.alert)).toEqual([
       'MlsServiceDown',
       'MlsHighCpuUsage',
@@ -381,7 +393,7 @@ describe('alert rules', () => {
   });
 
   it('puts node-wide rules in their own group, once', () => {
-    const cluster = clusterAlertRules({ runbookBaseUrl: 'https://x' });
+    const cluster = clusterAlertRules({ runbookBaseUrl: 'https://x', system: MLS });
     expect(cluster.name).toBe('mls-cluster.rules');
     expect(cluster.rules.map((r) => [r.alert, r.labels])).toEqual([['MlsLowDiskSpace', { severity: 'warning' }]]);
     expect(cluster.rules[0]!.expr).toMatch(/node_filesystem_avail_bytes.* < 0\.1$/);
@@ -394,6 +406,7 @@ describe('alert rules', () => {
       namespace: 'n',
       live: 'blue',
       runbookBaseUrl: 'https://x',
+      system: MLS,
       thresholds: { cpuRatio: 0.6, downMinutes: 5 },
     }).rules;
     expect(rules.find((r) => r.alert === 'MlsHighCpuUsage')!.expr).toMatch(/> 0\.6$/);
@@ -475,9 +488,9 @@ describe('pieces built as data', () => {
   });
 
   it('builds a deterministic dashboard with no ids or timestamps', () => {
-    const d = serviceDashboard({ service: 'mls-server', namespace: 'production' });
+    const d = serviceDashboard({ service: 'mls-server', namespace: 'production', rulePrefix: 'mls' });
     expect(JSON.stringify(d)).not.toMatch(/"(id|version|created|updated)":/);
-    expect(serviceDashboard({ service: 'mls-server', namespace: 'production' })).toEqual(d);
+    expect(serviceDashboard({ service: 'mls-server', namespace: 'production', rulePrefix: 'mls' })).toEqual(d);
   });
 });
 
@@ -488,7 +501,10 @@ describe('pieces built as data', () => {
  * duration must be a changed line here, reviewed, not a re-recorded snapshot.
  */
 describe('alert rules, each exactly', () => {
-  const rules = [...serviceAlertRules(EVERY_ALERT).rules, ...clusterAlertRules({ runbookBaseUrl: 'https://x' }).rules];
+  const rules = [
+    ...serviceAlertRules(EVERY_ALERT).rules,
+    ...clusterAlertRules({ runbookBaseUrl: 'https://x', system: MLS }).rules,
+  ];
   const table: [string, string | null, string, string, string][] = [
     [
       'MlsServiceDown',

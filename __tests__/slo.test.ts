@@ -74,10 +74,10 @@ describe('objectives in the environment file', () => {
 
 describe('the burn-rate table (SRE Workbook, table 5-8)', () => {
   it('pages at 14.4× over 1 h and 5 min and at 6× over 6 h and 30 min, tickets at 1× over 3 d and 6 h', () => {
-    expect(BURN_ALERTS.map((b) => [b.alert, b.long, b.short, burnRate('30d', b), b.severity])).toEqual([
-      ['MlsErrorBudgetBurn1h', '1h', '5m', 14.4, 'critical'],
-      ['MlsErrorBudgetBurn6h', '6h', '30m', 6, 'critical'],
-      ['MlsErrorBudgetBurn3d', '3d', '6h', 1, 'warning'],
+    expect(BURN_ALERTS.map((b) => [b.kind, b.long, b.short, burnRate('30d', b), b.severity])).toEqual([
+      ['ErrorBudgetBurn1h', '1h', '5m', 14.4, 'critical'],
+      ['ErrorBudgetBurn6h', '6h', '30m', 6, 'critical'],
+      ['ErrorBudgetBurn3d', '3d', '6h', 1, 'warning'],
     ]);
   });
 
@@ -94,7 +94,7 @@ describe('the burn-rate table (SRE Workbook, table 5-8)', () => {
 describe('the SLI recording rules', () => {
   let rules: ReturnType<typeof sliRecordingRules>;
   beforeEach(() => {
-    rules = sliRecordingRules({ service: 'api', namespace: 'apps', statusLabel: 'code' });
+    rules = sliRecordingRules({ service: 'api', namespace: 'apps', statusLabel: 'code', rulePrefix: 'mls' });
   });
 
   it('record each SLI over 5m, 30m, 1h, 2h, 6h, 1d, 3d and the window, and the budget left', () => {
@@ -135,7 +135,7 @@ describe('the SLI recording rules', () => {
 });
 
 describe('the error-budget dashboard', () => {
-  const dashboard: any = serviceDashboard({ service: 'api', namespace: 'apps' });
+  const dashboard: any = serviceDashboard({ service: 'api', namespace: 'apps', rulePrefix: 'mls' });
 
   it('opens with each SLI over the window, the budget left and the burn rate', () => {
     const panels = dashboard.panels.slice(0, 4);

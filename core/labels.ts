@@ -29,9 +29,6 @@ export function namespaceByName(namespace: string): { matchLabels: Record<string
   return { matchLabels: { 'kubernetes.io/metadata.name': namespace } };
 }
 
-/** `app.kubernetes.io/part-of` of every service's objects (workloads, Services, routes). */
-export const SERVICES_PART_OF = 'mls';
-
 /** Labels every object this program creates carries. */
 export function managedLabels(): Record<string, string> {
   return { 'app.kubernetes.io/managed-by': MANAGED_BY };

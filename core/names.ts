@@ -144,3 +144,26 @@ export const stateKey = (environment: string, key?: string): string => key ?? `$
 
 /** The bucket that receives a bucket's S3 server access logs. */
 export const accessLogBucketName = (bucket: string): string => `${bucket}-logs`;
+
+/**
+ * What a system's objects, alerts and recorded series are named after, from
+ * its name (an environment's `system`): `mls` gives the part-of label `mls`,
+ * alerts `MlsServiceDown`, …, and recording rules `mls:slo_errors:…`.
+ */
+export interface SystemNames {
+  /** `app.kubernetes.io/part-of` of the services' objects. */
+  readonly partOf: string;
+  /** Before each alert's kind: `Mls` + `ServiceDown`. */
+  readonly alertPrefix: string;
+  /** The recording rules' level: `mls` in `mls:slo_errors:ratio_rate5m`. */
+  readonly rulePrefix: string;
+}
+
+export function systemNames(system: string): SystemNames {
+  const words = system.split('-').filter((w) => w !== '');
+  return {
+    partOf: system,
+    alertPrefix: words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join(''),
+    rulePrefix: words.join('_'),
+  };
+}

@@ -57,10 +57,10 @@ export type SliWindow = (typeof SLI_WINDOWS)[number];
 /** Which SLI a recorded series is, by its `slo` label. */
 export type SliName = 'availability' | 'latency';
 
-/** The recorded error ratio of an SLI over a window: `mls:slo_errors:ratio_rate<window>{slo="<sli>"}`. */
-export const errorRatioMetric = (window: string) => `mls:slo_errors:ratio_rate${window}`;
+/** The recorded error ratio of an SLI over a window: `<prefix>:slo_errors:ratio_rate<window>{slo="<sli>"}`. */
+export const errorRatioMetric = (rulePrefix: string, window: string) => `${rulePrefix}:slo_errors:ratio_rate${window}`;
 /** The share of the error budget left over the SLO window (1 is all of it; below 0, overspent). */
-export const BUDGET_REMAINING_METRIC = 'mls:slo_error_budget_remaining:ratio';
+export const budgetRemainingMetric = (rulePrefix: string) => `${rulePrefix}:slo_error_budget_remaining:ratio`;
 
 /**
  * The burn-rate alerts: both windows must burn faster than `budgetShare` of
@@ -68,11 +68,12 @@ export const BUDGET_REMAINING_METRIC = 'mls:slo_error_budget_remaining:ratio';
  * low) and a recovered burn (short window low) do not page.
  */
 export const BURN_ALERTS = [
-  { alert: 'MlsErrorBudgetBurn1h', long: '1h', short: '5m', budgetShare: 0.02, severity: 'critical', for: '2m' },
-  { alert: 'MlsErrorBudgetBurn6h', long: '6h', short: '30m', budgetShare: 0.05, severity: 'critical', for: '15m' },
-  { alert: 'MlsErrorBudgetBurn3d', long: '3d', short: '6h', budgetShare: 0.1, severity: 'warning', for: '1h' },
+  { kind: 'ErrorBudgetBurn1h', long: '1h', short: '5m', budgetShare: 0.02, severity: 'critical', for: '2m' },
+  { kind: 'ErrorBudgetBurn6h', long: '6h', short: '30m', budgetShare: 0.05, severity: 'critical', for: '15m' },
+  { kind: 'ErrorBudgetBurn3d', long: '3d', short: '6h', budgetShare: 0.1, severity: 'warning', for: '1h' },
 ] as const satisfies readonly {
-  alert: string;
+  /** The alert's name after the system's prefix (`Mls` + `ErrorBudgetBurn1h`). */
+  kind: string;
   long: SliWindow;
   short: SliWindow;
   budgetShare: number;
@@ -96,6 +97,8 @@ export interface SliSource {
   readonly namespace: string;
   /** Label holding the HTTP status on `http_requests_total`. */
   readonly statusLabel: string;
+  /** The recording rules' level (`mls`). */
+  readonly rulePrefix: string;
 }
 
 /** A recording rule (the shape of a PrometheusRule's rule). */
@@ -148,18 +151,18 @@ export function sliRecordingRules(src: SliSource, spec: Partial<SloSpec> = {}): 
   const sel = seriesMatchers(src.namespace, src.service);
   return objectives(spec).flatMap(({ name, objective, thresholdSeconds }) => [
     ...SLI_WINDOWS.map((w) => ({
-      record: errorRatioMetric(w),
+      record: errorRatioMetric(src.rulePrefix, w),
       expr: errorRatioExpr(src, name, w, thresholdSeconds),
       labels: { slo: name },
     })),
     {
-      record: errorRatioMetric(window),
-      expr: `avg_over_time(${errorRatioMetric('5m')}{${sel}, slo="${name}"}[${window}])`,
+      record: errorRatioMetric(src.rulePrefix, window),
+      expr: `avg_over_time(${errorRatioMetric(src.rulePrefix, '5m')}{${sel}, slo="${name}"}[${window}])`,
       labels: { slo: name },
     },
     {
-      record: BUDGET_REMAINING_METRIC,
-      expr: `1 - ${errorRatioMetric(window)}{${sel}, slo="${name}"} / ${errorBudget(objective)}`,
+      record: budgetRemainingMetric(src.rulePrefix),
+      expr: `1 - ${errorRatioMetric(src.rulePrefix, window)}{${sel}, slo="${name}"} / ${errorBudget(objective)}`,
       labels: { slo: name },
     },
   ]);
@@ -178,7 +181,7 @@ export function burnAlerts(
   live: string,
   spec: Partial<SloSpec> = {},
 ): {
-  alert: string;
+  kind: string;
   severity: 'critical' | 'warning';
   for: string;
   expr: string;
@@ -192,14 +195,14 @@ export function burnAlerts(
     BURN_ALERTS.map((b) => {
       const rate = burnRate(window, b);
       const threshold = round(rate * errorBudget(objective));
-      const series = (w: string) => `${errorRatioMetric(w)}{${sel}, slo="${name}"}`;
+      const series = (w: string) => `${errorRatioMetric(src.rulePrefix, w)}{${sel}, slo="${name}"}`;
       return {
-        alert: b.alert,
+        kind: b.kind,
         severity: b.severity,
         for: b.for,
         slo: name,
         // The alert's value is the budget left, for the annotation.
-        expr: `${BUDGET_REMAINING_METRIC}{${sel}, slo="${name}"} and on (namespace, ${SERIES_APP_LABEL}, ${SERIES_COLOUR_LABEL}) (${series(b.long)} > ${threshold} and ${series(b.short)} > ${threshold})`,
+        expr: `${budgetRemainingMetric(src.rulePrefix)}{${sel}, slo="${name}"} and on (namespace, ${SERIES_APP_LABEL}, ${SERIES_COLOUR_LABEL}) (${series(b.long)} > ${threshold} and ${series(b.short)} > ${threshold})`,
         summary: `${src.service} burns its ${name} error budget ${rate}× too fast (${b.long} and ${b.short})`,
         description: `Both the ${b.long} and the ${b.short} ${name} error ratios of ${src.service} (${live}) are above ${percent(threshold)}, ${rate}× the rate its ${percent(objective)} objective allows: at this pace ${percent(b.budgetShare)} of the ${window} budget goes in ${b.long}. Budget left over the ${window}: {{ $value | humanizePercentage }}.`,
       };
@@ -226,7 +229,7 @@ export function sloIssues(spec: Partial<SloSpec> = {}): { path: string[]; messag
     const days = Math.ceil(hours(slowest.long) / slowest.budgetShare / 24);
     issues.push({
       path: ['slo', 'window'],
-      message: `(${window}) is too short for the burn-rate pages: ${slowest.alert} would page at ${burnRate(window, slowest)}× the sustainable rate, while the budget still holds; use at least ${days}d`,
+      message: `(${window}) is too short for the burn-rate pages: ${slowest.kind} would page at ${burnRate(window, slowest)}× the sustainable rate, while the budget still holds; use at least ${days}d`,
     });
   }
   const fastest = fastestBurnRate(window);

@@ -59,6 +59,12 @@ export const environmentSchema = z
   .strictObject({
     /** Stack name; also the `environment` tag. */
     name: dnsLabel(32),
+    /**
+     * The system the services make up: their `app.kubernetes.io/part-of`,
+     * their alerts' prefix (`Mls…`, each dash-separated word capitalised)
+     * and their recording rules' level (`mls:…`). @default 'mls'
+     */
+    system: dnsLabel(40).default('mls'),
     /** Namespace the services run in. */
     namespace: ownNamespace,
     /** Namespace of the monitoring stack. */

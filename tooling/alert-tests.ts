@@ -7,12 +7,12 @@
  */
 import { type Colour, otherColour } from '../core/colours';
 import { SERIES_APP_LABEL, SERIES_COLOUR_LABEL } from '../core/labels';
-import { colourName } from '../core/names';
+import { SystemNames, colourName } from '../core/names';
 import type { AlertRule, AlertThresholds, RuleGroup } from '../features/monitoring/alert-rules';
 import { BURN_ALERTS, SloSpec } from '../core/slo';
 
 /** Burn-rate alerts are tested over traffic of a chosen burn rate (slo-tests.ts), not here. */
-const BURN_ALERT_NAMES: ReadonlySet<string> = new Set(BURN_ALERTS.map((b) => b.alert));
+const BURN_ALERT_KINDS: ReadonlySet<string> = new Set(BURN_ALERTS.map((b) => b.kind));
 
 const EVAL = '30m';
 const LENGTH = 'x40';
@@ -28,6 +28,8 @@ export interface ServiceContext {
 }
 
 export interface AlertTestContext {
+  /** What the alerts are named after: `<alertPrefix><kind>`. */
+  readonly system: SystemNames;
   readonly thresholds: Required<AlertThresholds>;
   /** By service name (the rule group `<service>.rules`). */
   readonly services: Readonly<Record<string, ServiceContext>>;
@@ -70,7 +72,7 @@ interface ScenarioInput {
 
 /** Scenarios of the rules about one service, by alert: near each threshold, on both sides. */
 const SERVICE_SCENARIOS: Readonly<Record<string, (s: ScenarioInput) => Scenario>> = {
-  MlsServiceDown: ({ L, pod, idlePod, ctx }) => ({
+  ServiceDown: ({ L, pod, idlePod, ctx }) => ({
     fire: { series: [series('up', { ...L, pod }, `0${LENGTH}`)], labels: {} },
     quiet: [
       // The idle colour scaled to zero: no series at all, live answers.
@@ -82,7 +84,7 @@ const SERVICE_SCENARIOS: Readonly<Record<string, (s: ScenarioInput) => Scenario>
       ],
     ],
   }),
-  MlsHighCpuUsage: ({ t, container, pod }) => {
+  HighCpuUsage: ({ t, container, pod }) => {
     const limit = series('kube_pod_container_resource_limits', { ...container, resource: 'cpu' }, `1${LENGTH}`);
     const use = (share: number) =>
       series('container_cpu_usage_seconds_total', container, `0+${Math.round(60 * share * 100) / 100}${LENGTH}`);
@@ -91,7 +93,7 @@ const SERVICE_SCENARIOS: Readonly<Record<string, (s: ScenarioInput) => Scenario>
       quiet: [[limit, use(t.cpuRatio - 0.05)]],
     };
   },
-  MlsHighMemoryUsage: ({ t, container, pod }) => {
+  HighMemoryUsage: ({ t, container, pod }) => {
     const limitBytes = 512 * 2 ** 20;
     const limit = series(
       'kube_pod_container_resource_limits',
@@ -105,7 +107,7 @@ const SERVICE_SCENARIOS: Readonly<Record<string, (s: ScenarioInput) => Scenario>
       quiet: [[limit, use(t.memoryLimitRatio - 0.02)]],
     };
   },
-  MlsHighLatencyP95: ({ t, L }) => {
+  HighLatencyP95: ({ t, L }) => {
     const s = t.p95LatencySeconds;
     const buckets = (counts: number[]) =>
       ['0.1', String(s * 2), String(s * 10), '+Inf'].map((le, i) =>
@@ -113,26 +115,26 @@ const SERVICE_SCENARIOS: Readonly<Record<string, (s: ScenarioInput) => Scenario>
       );
     return { fire: { series: buckets([0, 0, 10, 10]), labels: {} }, quiet: [buckets([10, 10, 10, 10])] };
   },
-  MlsPodCrashLooping: ({ container, pod }) => {
+  PodCrashLooping: ({ container, pod }) => {
     const labels = { ...container, reason: 'CrashLoopBackOff' };
     return {
       fire: { series: [series('kube_pod_container_status_waiting_reason', labels, `1${LENGTH}`)], labels: { pod } },
       quiet: [[series('kube_pod_container_status_waiting_reason', labels, `0${LENGTH}`)]],
     };
   },
-  MlsDeploymentReplicasUnavailable: ({ svc, ctx }) => {
+  DeploymentReplicasUnavailable: ({ svc, ctx }) => {
     const labels = { namespace: ctx.namespace, deployment: colourName(svc, ctx.live) };
     return {
       fire: { series: [series('kube_deployment_status_replicas_unavailable', labels, `1${LENGTH}`)], labels },
       quiet: [[series('kube_deployment_status_replicas_unavailable', labels, `0${LENGTH}`)]],
     };
   },
-  MlsDatabaseConnectionFailures: ({ L, pod }) => {
+  DatabaseConnectionFailures: ({ L, pod }) => {
     const up = series('up', { ...L, pod }, `1${LENGTH}`);
     const conns = (n: number) => series('database_connections_active', { ...L, pod }, `${n}${LENGTH}`);
     return { fire: { series: [up, conns(0)], labels: {} }, quiet: [[up, conns(5)]] };
   },
-  MlsSlowDatabaseQueries: ({ t, L, pod }) => {
+  SlowDatabaseQueries: ({ t, L, pod }) => {
     const queries = (secondsEach: number) => [
       series('database_query_duration_seconds_sum', { ...L, pod }, `0+${secondsEach * 60}${LENGTH}`),
       series('database_query_duration_seconds_count', { ...L, pod }, `0+60${LENGTH}`),
@@ -142,7 +144,7 @@ const SERVICE_SCENARIOS: Readonly<Record<string, (s: ScenarioInput) => Scenario>
       quiet: [queries(t.slowQuerySeconds * 0.5)],
     };
   },
-  MlsHpaAtMaximum: ({ svc, ctx }) => {
+  HpaAtMaximum: ({ svc, ctx }) => {
     const labels = { namespace: ctx.namespace, horizontalpodautoscaler: svc };
     const hpa = (current: number) => [
       series('kube_horizontalpodautoscaler_status_current_replicas', labels, `${current}${LENGTH}`),
@@ -150,7 +152,7 @@ const SERVICE_SCENARIOS: Readonly<Record<string, (s: ScenarioInput) => Scenario>
     ];
     return { fire: { series: hpa(10), labels }, quiet: [hpa(9)] };
   },
-  MlsDidDocumentUnavailable: ({ ctx }) => {
+  DidDocumentUnavailable: ({ ctx }) => {
     const available = (n: number) => [
       series(
         'kube_deployment_status_replicas_available',
@@ -184,7 +186,7 @@ function serviceScenario(
 
 /** Scenarios of the rules about the cluster. */
 function clusterScenario(alert: string, t: Required<AlertThresholds>): Scenario | undefined {
-  if (alert !== 'MlsLowDiskSpace') return undefined;
+  if (alert !== 'LowDiskSpace') return undefined;
   const labels = { instance: 'node-1:9100', mountpoint: '/', fstype: 'ext4', device: '/dev/nvme0n1p1' };
   const disk = (freePercent: number) => [
     series('node_filesystem_avail_bytes', labels, `${freePercent}${LENGTH}`),
@@ -205,7 +207,7 @@ function expand(annotations: Record<string, string>, labels: Record<string, stri
 
 export class UntestedAlertError extends Error {}
 
-/** promtool `tests` for every Mls alert in `groups`, and how many alert cases they hold. */
+/** promtool `tests` for every alert of the system in `groups`, and how many alert cases they hold. */
 export function alertRuleTests(
   groups: readonly RuleGroup[],
   ctx: AlertTestContext,
@@ -215,12 +217,13 @@ export function alertRuleTests(
   for (const group of groups) {
     const service = group.name.replace(/\.rules$/, '');
     const svcCtx = ctx.services[service];
-    for (const rule of group.rules.filter(
-      (r: AlertRule) => r.alert?.startsWith('Mls') && !BURN_ALERT_NAMES.has(r.alert),
-    )) {
+    const prefix = ctx.system.alertPrefix;
+    const kindOf = (r: AlertRule) => (r.alert?.startsWith(prefix) ? r.alert.slice(prefix.length) : undefined);
+    for (const rule of group.rules.filter((r: AlertRule) => kindOf(r) && !BURN_ALERT_KINDS.has(kindOf(r)!))) {
+      const kind = kindOf(rule)!;
       const scenario = svcCtx
-        ? serviceScenario(rule.alert, ctx.thresholds, service, svcCtx)
-        : clusterScenario(rule.alert, ctx.thresholds);
+        ? serviceScenario(kind, ctx.thresholds, service, svcCtx)
+        : clusterScenario(kind, ctx.thresholds);
       if (!scenario)
         throw new UntestedAlertError(
           `no promtool test scenario for alert ${rule.alert}: add one to tooling/alert-tests.ts`,

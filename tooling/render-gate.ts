@@ -356,7 +356,8 @@ function testRules(
   alerts: AlertTestContext,
 ): { problems: string[]; summary: string } | undefined {
   const groups = parseYaml(readFileSync(rulesFile, 'utf8')).groups as RuleGroup<Json>[];
-  if (!groups.some((g) => g.rules.some((r) => String(r.alert ?? '').startsWith('Mls')))) return undefined;
+  const prefix = alerts.system.alertPrefix;
+  if (!groups.some((g) => g.rules.some((r) => String(r.alert ?? '').startsWith(prefix)))) return undefined;
   const { tests, count } = alertRuleTests(groups, alerts);
   const files = [{ evaluationInterval: '1m', tests }];
   let sloCount = 0;
@@ -364,7 +365,7 @@ function testRules(
     const service = group.name.replace(/\.rules$/, '');
     const ctx = alerts.services[service];
     if (!ctx) continue;
-    const slo = sloTests({ service, ...ctx }, group.rules);
+    const slo = sloTests({ service, system: alerts.system, ...ctx }, group.rules);
     files.push(slo.short, slo.long);
     sloCount += slo.count;
   }

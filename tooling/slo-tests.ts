@@ -13,17 +13,12 @@
  * evaluated every 5 minutes.
  */
 import { SERIES_APP_LABEL, SERIES_COLOUR_LABEL } from '../core/labels';
-import {
-  BUDGET_REMAINING_METRIC,
-  SliName,
-  SloSpec,
-  hours,
-  errorBudget,
-  errorRatioMetric,
-  objectives,
-} from '../core/slo';
+import { budgetRemainingMetric, SliName, SloSpec, hours, errorBudget, errorRatioMetric, objectives } from '../core/slo';
+import type { SystemNames } from '../core/names';
 
 export interface SloTestService {
+  /** What the rules were named after (`Mls…` alerts, `mls:…` series). */
+  readonly system: SystemNames;
   readonly service: string;
   readonly namespace: string;
   readonly live: string;
@@ -113,7 +108,7 @@ function traffic(src: SloTestService, sli: Sli, steps: number, stepMinutes: numb
 /** The labels and description a burn alert fires with, given the budget left. */
 function fired(src: SloTestService, sli: Sli, alert: ExpectedAlert, budgetLeft: number, rules: readonly RuleLike[]) {
   // The annotations' text is the rule's; what it must do (labels, when) is the test's.
-  const rule = rules.find((r) => r.alert === alert.alert && r.labels?.slo === sli.name);
+  const rule = rules.find((r) => r.alert === `${src.system.alertPrefix}${alert.kind}` && r.labels?.slo === sli.name);
   return {
     exp_labels: {
       severity: alert.severity,
@@ -151,6 +146,8 @@ interface ScenarioContext {
   /** The SLI's recorded series selector, and its labels as promtool prints them. */
   readonly sel: string;
   readonly labels: string;
+  /** The recording rules' level (`mls`). */
+  readonly rulePrefix: string;
 }
 
 interface Scenario {
@@ -171,15 +168,16 @@ interface Scenario {
  * after an hour.
  */
 export interface ExpectedAlert {
-  readonly alert: string;
+  /** The alert's name after the system's prefix. */
+  readonly kind: string;
   readonly severity: 'critical' | 'warning';
   /** Minutes of burn before it fires: the first recorded ratio (an evaluation) plus its `for`. */
   readonly firesAfter: number;
 }
-const FAST: ExpectedAlert = { alert: 'MlsErrorBudgetBurn1h', severity: 'critical', firesAfter: 1 + 2 };
-const MEDIUM: ExpectedAlert = { alert: 'MlsErrorBudgetBurn6h', severity: 'critical', firesAfter: 1 + 15 };
+const FAST: ExpectedAlert = { kind: 'ErrorBudgetBurn1h', severity: 'critical', firesAfter: 1 + 2 };
+const MEDIUM: ExpectedAlert = { kind: 'ErrorBudgetBurn6h', severity: 'critical', firesAfter: 1 + 15 };
 /** Evaluated every 5 minutes: the first ratio at 5 minutes, then an hour. */
-const TICKET: ExpectedAlert = { alert: 'MlsErrorBudgetBurn3d', severity: 'warning', firesAfter: 5 + 60 };
+const TICKET: ExpectedAlert = { kind: 'ErrorBudgetBurn3d', severity: 'warning', firesAfter: 5 + 60 };
 
 /** Not firing one evaluation (`every` minutes) before its time, firing at it. */
 const forChecks = (c: ScenarioContext, alert: ExpectedAlert, burn: number, every: number) => [
@@ -204,14 +202,14 @@ const SCENARIOS: readonly Scenario[] = [
       ...['5m', '1h'].map((w) => ({
         at: '70m',
         check: {
-          expr: `abs(${errorRatioMetric(w)}{${c.sel}} - ${c.share(15)}) < bool 1e-9`,
+          expr: `abs(${errorRatioMetric(c.rulePrefix, w)}{${c.sel}} - ${c.share(15)}) < bool 1e-9`,
           exp_samples: [{ labels: c.labels, value: 1 }],
         },
       })),
       {
         at: '70m',
         check: {
-          expr: `abs(${BUDGET_REMAINING_METRIC}{${c.sel}} - ${c.left(15)}) < bool 1e-9`,
+          expr: `abs(${budgetRemainingMetric(c.rulePrefix)}{${c.sel}} - ${c.left(15)}) < bool 1e-9`,
           exp_samples: [{ labels: c.labels, value: 1 }],
         },
       },
@@ -230,7 +228,7 @@ const SCENARIOS: readonly Scenario[] = [
         at: '60m',
         check: {
           // The workbook's first page line: 2 % of the window's budget in an hour (14.4× for 30 days).
-          expr: `${errorRatioMetric(w)}{${c.sel}} > bool ${0.02 * hours(c.window) * c.budget}`,
+          expr: `${errorRatioMetric(c.rulePrefix, w)}{${c.sel}} > bool ${0.02 * hours(c.window) * c.budget}`,
           exp_samples: [{ labels: c.labels, value: over }],
         },
       })),
@@ -284,10 +282,11 @@ export function sloTests(
       share,
       left: (burn) => 1 - share(burn) / budget,
       expect: (alert, budgetLeft) => ({
-        alertname: alert.alert,
+        alertname: `${src.system.alertPrefix}${alert.kind}`,
         exp_alerts: budgetLeft === undefined ? [] : [fired(src, sli, alert, budgetLeft, rendered)],
       }),
       sel: `namespace="${src.namespace}", ${SERIES_APP_LABEL}="${src.service}", ${SERIES_COLOUR_LABEL}="${src.live}", slo="${sli.name}"`,
+      rulePrefix: src.system.rulePrefix,
       labels: `{${SERIES_APP_LABEL}="${src.service}", ${SERIES_COLOUR_LABEL}="${src.live}", namespace="${src.namespace}", slo="${sli.name}"}`,
     };
     for (const s of SCENARIOS) {

@@ -38,6 +38,7 @@ import { hasTerraform, terraform } from '../bin/terraform';
 import { ToolError, toolBinary } from './tools';
 import { ensureDebianProgram } from './debian';
 import { ROOT } from '../environments/root';
+import { systemNames } from '../core/names';
 
 const OUT = join(ROOT, 'cdktf.out');
 
@@ -209,6 +210,7 @@ async function didResponder(stacks: readonly Stack[]): Promise<boolean> {
 /** What a stack's alert rules were built from, for their promtool tests. */
 function alertContext(env: Environment): AlertTestContext {
   return {
+    system: systemNames(env.system),
     thresholds: { ...DEFAULT_THRESHOLDS, ...env.monitoring.alerts },
     services: Object.fromEntries(
       monitoredServices(env).map((svc) => [

@@ -32,6 +32,7 @@ import { AnalysisTarget, Check, checksFile, postChecks, preChecks } from '../../
 import type { AnalysisSettings } from '../../features/release/analysis/schema';
 import { Verdict, parseVerdict } from '../../features/release/analysis/verdict';
 import { environment } from '../helpers';
+import { systemNames } from '../../core/names';
 
 const SCALE = Number(process.env.ANALYSIS_TIME_SCALE ?? 10);
 const SCRAPE_SECONDS = 30 / SCALE;
@@ -315,7 +316,9 @@ beforeAll(async () => {
   proxyUrl = await listen(proxy);
 
   const rules = {
-    groups: instances.map((inst) => serviceSloRules({ service: SERVICE, namespace: inst.namespace })).slice(0, 1),
+    groups: instances
+      .map((inst) => serviceSloRules({ service: SERVICE, namespace: inst.namespace, system: systemNames('mls') }))
+      .slice(0, 1),
   };
   writeFileSync(join(dir, 'rules.yml'), stringify(rules));
   writeFileSync(

@@ -5,7 +5,6 @@
  */
 import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
-import { SERVICES_PART_OF } from '../../core/labels';
 import { DEFAULT_SERVICE_PORT, GRAFANA, didResponderName } from '../../core/names';
 import { DID_SERVICE_PORT } from '../service/did-responder';
 import { proxyTimeouts } from '../service/service-ingress';
@@ -16,6 +15,8 @@ import { EdgeSettings, servesGateway } from './schema';
 import { EdgeStepGuard } from './step';
 
 interface EdgeEnvironment {
+  /** The services' `app.kubernetes.io/part-of`. */
+  readonly system: string;
   readonly namespace: string;
   readonly monitoringNamespace: string;
   readonly protect: boolean;
@@ -80,6 +81,6 @@ function serviceEdge(
     live: { name: svc.name, port: svc.servicePort ?? DEFAULT_SERVICE_PORT },
     did: svc.did ? { name: didResponderName(svc.name), port: DID_SERVICE_PORT } : undefined,
     timeouts: { connect: t.connect, idle: Math.max(t.read, t.send), stream: t.stream },
-    partOf: SERVICES_PART_OF,
+    partOf: env.system,
   };
 }

@@ -6,7 +6,7 @@
  */
 import type { Colour } from '../../core/colours';
 import { DEFAULT_STATUS_LABEL, DURATION_BUCKETS, durationQuantile, seriesMatchers } from '../../core/promql';
-import { colourNamePattern, colourPodPattern } from '../../core/names';
+import { SystemNames, colourNamePattern, colourPodPattern } from '../../core/names';
 import { RecordingRule, SloSpec, burnAlerts, sliRecordingRules } from '../../core/slo';
 
 export type Severity = 'critical' | 'warning';
@@ -58,13 +58,11 @@ export const DEFAULT_THRESHOLDS: Required<AlertThresholds> = {
   p95LatencySeconds: 2,
 };
 
-export interface ServiceAlertProps {
+export interface ServiceAlertProps extends RuleNaming {
   readonly service: string;
   readonly namespace: string;
   /** The live colour: availability rules count only its pods, so an idle colour scaled down is not "down". */
   readonly live: Colour;
-  /** Base URL of the runbook; each alert links to `#runbook-<alert>` (lower case). */
-  readonly runbookBaseUrl: string;
   /** Label holding the HTTP status on `http_requests_total`. @default 'status' */
   readonly statusLabel?: string;
   readonly thresholds?: AlertThresholds;
@@ -80,28 +78,34 @@ export interface ServiceAlertProps {
 
 const percent = (ratio: number) => `${Math.round(ratio * 1000) / 10}%`;
 
-/** One rule, with its runbook link (`#runbook-<alert>` in lower case). */
+/** Where a rule's name and runbook link come from. */
+interface RuleNaming {
+  /** Base URL of the runbooks; each alert links to `#runbook-<kind>` (lower case), the same for every system. */
+  readonly runbookBaseUrl: string;
+  /** The system the alert is about: its name is `<alertPrefix><kind>` (`MlsServiceDown`). */
+  readonly system: SystemNames;
+}
+
+/** One rule of a kind (`ServiceDown`), named for the system, with its runbook link. */
 function makeRule(
-  runbookBaseUrl: string,
+  naming: RuleNaming,
   labels: AlertRule['labels'],
-  alert: string,
+  kind: string,
   forDuration: string,
   expr: string,
   summary: string,
   description: string,
 ): AlertRule {
   return {
-    alert,
+    alert: `${naming.system.alertPrefix}${kind}`,
     expr,
     for: forDuration,
     labels,
-    annotations: { summary, description, runbook_url: `${runbookBaseUrl}#runbook-${alert.toLowerCase()}` },
+    annotations: { summary, description, runbook_url: `${naming.runbookBaseUrl}#runbook-${kind.toLowerCase()}` },
   };
 }
 
-export interface ClusterAlertProps {
-  /** Base URL of the runbook. */
-  readonly runbookBaseUrl: string;
+export interface ClusterAlertProps extends RuleNaming {
   readonly thresholds?: AlertThresholds;
 }
 
@@ -110,12 +114,12 @@ export function clusterAlertRules(props: ClusterAlertProps): RuleGroup {
   const t = { ...DEFAULT_THRESHOLDS, ...props.thresholds };
   const fs = 'fstype!~"tmpfs|overlay|squashfs"';
   return {
-    name: 'mls-cluster.rules',
+    name: `${props.system.partOf}-cluster.rules`,
     rules: [
       makeRule(
-        props.runbookBaseUrl,
+        props,
         { severity: 'warning' },
-        'MlsLowDiskSpace',
+        'LowDiskSpace',
         '5m',
         `node_filesystem_avail_bytes{${fs}} / node_filesystem_size_bytes{${fs}} < ${t.diskFreeRatio}`,
         `Less than ${percent(t.diskFreeRatio)} disk left on {{ $labels.instance }} {{ $labels.mountpoint }}`,
@@ -135,12 +139,12 @@ export function serviceAlertRules(props: ServiceAlertProps): RuleGroup {
   const pods = `namespace="${ns}", pod=~"${colourPodPattern(svc)}"`;
   const container = `${pods}, container="${svc}"`;
   const rule = (severity: Severity, ...rest: [string, string, string, string, string]) =>
-    makeRule(props.runbookBaseUrl, { severity, service: svc }, ...rest);
+    makeRule(props, { severity, service: svc }, ...rest);
 
   const rules: AlertRule[] = [
     rule(
       'critical',
-      'MlsServiceDown',
+      'ServiceDown',
       `${t.downMinutes}m`,
       `(sum(up{${live}}) or vector(0)) == 0`,
       `${svc} is down in ${ns}`,
@@ -148,7 +152,7 @@ export function serviceAlertRules(props: ServiceAlertProps): RuleGroup {
     ),
     rule(
       'warning',
-      'MlsHighCpuUsage',
+      'HighCpuUsage',
       '10m',
       `sum by (pod) (rate(container_cpu_usage_seconds_total{${container}}[5m])) / sum by (pod) (kube_pod_container_resource_limits{${container}, resource="cpu"}) > ${t.cpuRatio}`,
       `${svc} pod {{ $labels.pod }} uses more than ${percent(t.cpuRatio)} of its CPU limit`,
@@ -156,7 +160,7 @@ export function serviceAlertRules(props: ServiceAlertProps): RuleGroup {
     ),
     rule(
       'warning',
-      'MlsHighMemoryUsage',
+      'HighMemoryUsage',
       '10m',
       `max by (pod) (container_memory_working_set_bytes{${container}}) / max by (pod) (kube_pod_container_resource_limits{${container}, resource="memory"}) > ${t.memoryLimitRatio}`,
       `${svc} pod {{ $labels.pod }} uses more than ${percent(t.memoryLimitRatio)} of its memory limit`,
@@ -164,7 +168,7 @@ export function serviceAlertRules(props: ServiceAlertProps): RuleGroup {
     ),
     rule(
       'warning',
-      'MlsHighLatencyP95',
+      'HighLatencyP95',
       '5m',
       `${durationQuantile(0.95, `rate(${DURATION_BUCKETS}{${live}}[5m])`)} > ${t.p95LatencySeconds}`,
       `${svc} p95 latency is above ${t.p95LatencySeconds}s`,
@@ -172,7 +176,7 @@ export function serviceAlertRules(props: ServiceAlertProps): RuleGroup {
     ),
     rule(
       'warning',
-      'MlsPodCrashLooping',
+      'PodCrashLooping',
       '5m',
       `max by (pod) (kube_pod_container_status_waiting_reason{${pods}, reason="CrashLoopBackOff"}) == 1`,
       `${svc} pod {{ $labels.pod }} is crash-looping`,
@@ -180,7 +184,7 @@ export function serviceAlertRules(props: ServiceAlertProps): RuleGroup {
     ),
     rule(
       'warning',
-      'MlsDeploymentReplicasUnavailable',
+      'DeploymentReplicasUnavailable',
       '10m',
       `kube_deployment_status_replicas_unavailable{namespace="${ns}", deployment=~"${colourNamePattern(svc)}"} > 0`,
       `${svc} deployment {{ $labels.deployment }} has unavailable replicas`,
@@ -191,7 +195,7 @@ export function serviceAlertRules(props: ServiceAlertProps): RuleGroup {
     rules.push(
       rule(
         'critical',
-        'MlsDatabaseConnectionFailures',
+        'DatabaseConnectionFailures',
         '2m',
         `sum(up{${live}}) > 0 and (sum(database_connections_active{${live}}) or vector(0)) == 0`,
         `${svc} has no database connections in ${ns}`,
@@ -199,7 +203,7 @@ export function serviceAlertRules(props: ServiceAlertProps): RuleGroup {
       ),
       rule(
         'warning',
-        'MlsSlowDatabaseQueries',
+        'SlowDatabaseQueries',
         '5m',
         `sum(rate(database_query_duration_seconds_sum{${live}}[5m])) / sum(rate(database_query_duration_seconds_count{${live}}[5m])) > ${t.slowQuerySeconds}`,
         `${svc} database queries take more than ${t.slowQuerySeconds}s on average`,
@@ -212,7 +216,7 @@ export function serviceAlertRules(props: ServiceAlertProps): RuleGroup {
     rules.push(
       rule(
         'warning',
-        'MlsHpaAtMaximum',
+        'HpaAtMaximum',
         '15m',
         `kube_horizontalpodautoscaler_status_current_replicas{${hpa}} >= kube_horizontalpodautoscaler_spec_max_replicas{${hpa}}`,
         `${svc} has been at its HPA maximum for 15 minutes`,
@@ -224,7 +228,7 @@ export function serviceAlertRules(props: ServiceAlertProps): RuleGroup {
     rules.push(
       rule(
         'critical',
-        'MlsDidDocumentUnavailable',
+        'DidDocumentUnavailable',
         '5m',
         `(sum(kube_deployment_status_replicas_available{namespace="${ns}", deployment="${props.didResponder}"}) or vector(0)) < 1`,
         `${svc}'s DID document is not served in ${ns}`,
@@ -232,18 +236,10 @@ export function serviceAlertRules(props: ServiceAlertProps): RuleGroup {
       ),
     );
   }
-  const src = { service: svc, namespace: ns, statusLabel: status };
+  const src = { service: svc, namespace: ns, statusLabel: status, rulePrefix: props.system.rulePrefix };
   for (const b of burnAlerts(src, props.live, props.slo)) {
     rules.push({
-      ...makeRule(
-        props.runbookBaseUrl,
-        { severity: b.severity, service: svc },
-        b.alert,
-        b.for,
-        b.expr,
-        b.summary,
-        b.description,
-      ),
+      ...makeRule(props, { severity: b.severity, service: svc }, b.kind, b.for, b.expr, b.summary, b.description),
       labels: { severity: b.severity, service: svc, slo: b.slo },
     });
   }
@@ -252,12 +248,13 @@ export function serviceAlertRules(props: ServiceAlertProps): RuleGroup {
 
 /** The recording rules of a service's SLIs (slo.ts), a group of their own, evaluated before the alerts read them. */
 export function serviceSloRules(
-  props: Pick<ServiceAlertProps, 'service' | 'namespace' | 'statusLabel' | 'slo'>,
+  props: Pick<ServiceAlertProps, 'service' | 'namespace' | 'statusLabel' | 'slo' | 'system'>,
 ): RuleGroup<RecordingRule> {
   const src = {
     service: props.service,
     namespace: props.namespace,
     statusLabel: props.statusLabel ?? DEFAULT_STATUS_LABEL,
+    rulePrefix: props.system.rulePrefix,
   };
   return { name: `${props.service}.slo.rules`, rules: sliRecordingRules(src, props.slo) };
 }

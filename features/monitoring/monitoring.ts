@@ -12,7 +12,7 @@ import {
   managedLabels,
   podLabelMeta,
 } from '../../core/labels';
-import { GRAFANA, KUBE_PROMETHEUS_STACK_RELEASE, monitoringReleaseName } from '../../core/names';
+import { GRAFANA, KUBE_PROMETHEUS_STACK_RELEASE, SystemNames, monitoringReleaseName } from '../../core/names';
 import { helmValues } from '../../constructs/helm-values';
 import type { ISecretStore } from '../secrets/external-secrets';
 import { AlertThresholds, clusterAlertRules, serviceAlertRules, serviceSloRules } from './alert-rules';
@@ -76,6 +76,8 @@ export interface MonitoringProps {
   readonly slackChannel: string;
   /** Where alert runbook links point. */
   readonly runbookBaseUrl: string;
+  /** What the services' alerts and recorded series are named after (`systemNames('mls')`). */
+  readonly system: SystemNames;
   /** Alert thresholds. @default the alert rules' (DEFAULT_THRESHOLDS) */
   readonly alertThresholds?: AlertThresholds;
 }
@@ -144,6 +146,7 @@ export class Monitoring extends Construct {
               namespace: svc.namespace,
               statusLabel: svc.statusLabel,
               slo: svc.slo,
+              rulePrefix: props.system.rulePrefix,
             }),
           ),
         },
@@ -194,12 +197,19 @@ export class Monitoring extends Construct {
       this.release(monitoringReleaseName(svc.name), { chart: chart.path }, props.namespace, [kubePrometheusStack], {
         labels: { ...managedLabels(), ...appSelector(svc.name) },
         groups: [
-          serviceSloRules({ service: svc.name, namespace: svc.namespace, statusLabel: svc.statusLabel, slo: svc.slo }),
+          serviceSloRules({
+            service: svc.name,
+            namespace: svc.namespace,
+            statusLabel: svc.statusLabel,
+            slo: svc.slo,
+            system: props.system,
+          }),
           serviceAlertRules({
             service: svc.name,
             namespace: svc.namespace,
             live: svc.live,
             runbookBaseUrl: props.runbookBaseUrl,
+            system: props.system,
             autoscaled: svc.autoscaled,
             database: svc.database,
             didResponder: svc.didResponder,
@@ -265,8 +275,14 @@ function kubePrometheusStackValues(props: MonitoringProps, grafanaSecretChecksum
     // are releases of their own (below), so these values stay the same
     // size whatever the number of services.
     additionalPrometheusRulesMap: {
-      'mls-cluster': {
-        groups: [clusterAlertRules({ runbookBaseUrl: props.runbookBaseUrl, thresholds: props.alertThresholds })],
+      [`${props.system.partOf}-cluster`]: {
+        groups: [
+          clusterAlertRules({
+            runbookBaseUrl: props.runbookBaseUrl,
+            system: props.system,
+            thresholds: props.alertThresholds,
+          }),
+        ],
       },
     },
     // Labels on kube-state-metrics series: pods by colour; the release

@@ -9,7 +9,7 @@ import { COLOUR_LABEL, SERIES_COLOUR_LABEL } from '../../core/labels';
 import { analysisJobPattern, colourNamePattern, colourPodPattern } from '../../core/names';
 import { DEFAULT_STATUS_LABEL, DURATION_BUCKETS, durationQuantile, seriesMatchers } from '../../core/promql';
 import {
-  BUDGET_REMAINING_METRIC,
+  budgetRemainingMetric,
   DEFAULT_SLO,
   SloSpec,
   errorBudget,
@@ -31,6 +31,8 @@ export interface ServiceDashboardProps {
   readonly statusLabel?: string;
   /** The service's objectives. @default DEFAULT_SLO */
   readonly slo?: Partial<SloSpec>;
+  /** The recording rules' level the SLO panels read (`mls`). */
+  readonly rulePrefix: string;
 }
 
 const DATASOURCE = { type: 'prometheus', uid: 'prometheus' };
@@ -43,7 +45,10 @@ function sloPanels(props: ServiceDashboardProps): Panel[] {
     title: `SLI: ${name === 'availability' ? 'requests without a 5xx' : `requests within ${thresholdSeconds} s`} (${window}; objective ${percent(objective)})`,
     unit: 'percentunit',
     targets: [
-      { expr: `1 - ${errorRatioMetric(window)}{${sel}, slo="${name}"}`, legendFormat: `{{${SERIES_COLOUR_LABEL}}}` },
+      {
+        expr: `1 - ${errorRatioMetric(props.rulePrefix, window)}{${sel}, slo="${name}"}`,
+        legendFormat: `{{${SERIES_COLOUR_LABEL}}}`,
+      },
     ],
   }));
   return [
@@ -51,13 +56,18 @@ function sloPanels(props: ServiceDashboardProps): Panel[] {
     {
       title: `Error budget left (${window})`,
       unit: 'percentunit',
-      targets: [{ expr: `${BUDGET_REMAINING_METRIC}{${sel}}`, legendFormat: `{{slo}} {{${SERIES_COLOUR_LABEL}}}` }],
+      targets: [
+        {
+          expr: `${budgetRemainingMetric(props.rulePrefix)}{${sel}}`,
+          legendFormat: `{{slo}} {{${SERIES_COLOUR_LABEL}}}`,
+        },
+      ],
     },
     {
       title: 'Burn rate over 1 h (1 = spending the budget exactly over the window)',
       unit: 'short',
       targets: objectives(props.slo).map(({ name, objective }) => ({
-        expr: `${errorRatioMetric('1h')}{${sel}, slo="${name}"} / ${errorBudget(objective)}`,
+        expr: `${errorRatioMetric(props.rulePrefix, '1h')}{${sel}, slo="${name}"} / ${errorBudget(objective)}`,
         legendFormat: `${name} {{${SERIES_COLOUR_LABEL}}}`,
       })),
     },

@@ -3,7 +3,7 @@
  * when logs go to S3, and each service's rules, PodMonitor and dashboard.
  */
 import { Construct } from 'constructs';
-import { didResponderName } from '../../core/names';
+import { didResponderName, systemNames } from '../../core/names';
 import type { SecureBucket } from '../../constructs/secure-bucket';
 import type { ReleaseState } from '../release/schema';
 import type { ISecretStore } from '../secrets/external-secrets';
@@ -14,6 +14,8 @@ import type { MonitoringSettings, ServiceMonitoring } from './schema';
 
 interface MonitoredSettings {
   readonly name: string;
+  /** What the alerts and recorded series are named after. */
+  readonly system: string;
   readonly namespace: string;
   readonly monitoringNamespace: string;
   readonly protect: boolean;
@@ -71,6 +73,7 @@ export function addMonitoring(scope: Construct, env: MonitoredSettings, ctx: Mon
     slackWebhookSecretId: m.slackWebhookSecretId,
     slackChannel: m.slackChannel,
     runbookBaseUrl: m.runbookBaseUrl,
+    system: systemNames(env.system),
     alertThresholds: m.alerts,
   });
 }

@@ -5,7 +5,6 @@
 import { Construct } from 'constructs';
 import { fromFields, propsUnder } from '../../core/errors';
 import { registryOf } from '../../core/image';
-import { SERVICES_PART_OF } from '../../core/labels';
 import { didResponderName, registrySecretName } from '../../core/names';
 import { PROMETHEUS } from '../../core/promql';
 import type { Promotion } from '../../constructs/promotion';
@@ -21,6 +20,8 @@ import { proxyTimeouts } from './service-ingress';
 import type { ServiceSettings } from './schema';
 
 interface ServicesSettings<S extends ServiceSettings> {
+  /** The services' `app.kubernetes.io/part-of`. */
+  readonly system: string;
   /** The services' namespace, by name. */
   readonly namespace: string;
   readonly monitoring: { readonly enabled: boolean };
@@ -101,7 +102,7 @@ function addService<S extends ServiceSettings>(
   const pullSecret =
     svc.imagePullSecret &&
     ctx.secrets.add(registryPullSecret(pullSecretProps(env.namespace, svc, svc.imagePullSecret.awsSecretId)));
-  const did = addDidResponder(scope, svc, ctx);
+  const did = addDidResponder(scope, env.system, svc, ctx);
   const inRelease = ['release', 'services', svc.name];
   const inService = ['services', index];
   const sources = propsUnder({
@@ -119,7 +120,7 @@ function addService<S extends ServiceSettings>(
       new BlueGreenService(scope, svc.name, {
         service: svc.name,
         namespace: ctx.namespace,
-        partOf: SERVICES_PART_OF,
+        partOf: env.system,
         live: release.live,
         blue: release.blue,
         green: release.green,
@@ -169,6 +170,7 @@ function withSecrets(
 /** The service's DID document on its public host, when it has one. */
 function addDidResponder<S extends ServiceSettings>(
   scope: Construct,
+  system: string,
   svc: S,
   ctx: ServicesContext<S>,
 ): DidResponder | undefined {
@@ -176,7 +178,7 @@ function addDidResponder<S extends ServiceSettings>(
   return new DidResponder(scope, `${svc.name}-did`, {
     name: didResponderName(svc.name),
     namespace: ctx.namespace,
-    partOf: SERVICES_PART_OF,
+    partOf: system,
     ingressNamespaces: ctx.edge.namespaces,
     replicas: svc.did.replicas,
     document: {
