@@ -1,10 +1,12 @@
 /**
- * The invariants every stack must hold are Aspects that fail synth; each is
- * shown to fail on a planted violation, in a real stack.
+ * The invariants every stack must hold fail synth before anything is written
+ * (per construct as Aspects, the grants on the rendering synth writes); each
+ * is shown to fail on a planted violation, in a real stack.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { S3BucketLoggingA } from '@cdktf/provider-aws/lib/s3-bucket-logging';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { ServiceAccountV1 } from '@cdktf/provider-kubernetes/lib/service-account-v1';
@@ -24,7 +26,7 @@ function first<T>(stack: EnvironmentStack, type: abstract new (...args: never[])
   return found as T;
 }
 
-describe('invariants (Aspects)', () => {
+describe('invariants (Aspects, and the grants on the rendering)', () => {
   it('hold for the committed stacks', () => {
     expect(() => checkInvariants([productionStack()])).not.toThrow();
   });
@@ -59,12 +61,19 @@ describe('invariants (Aspects)', () => {
     );
   });
 
-  it("fail cdktf's own synth too, not only the pre-check", () => {
+  it('seal the stack they checked: synth writes that rendering, and nothing can be added after', () => {
     const outdir = mkdtempSync(join(tmpdir(), 'aspects-'));
     try {
       const app = new App({ outdir, stackTraces: false });
-      first(productionStack(app), ServiceAccountV1).dependsOn = undefined;
-      expect(() => app.synth()).toThrow(/does not depend on aws_iam_role_policy/);
+      const stack = productionStack(app);
+      checkInvariants([stack]);
+      expect(() => new S3Bucket(stack, 'late', {})).toThrow(/Cannot add children/);
+      const checked = JSON.parse(JSON.stringify(stack.toTerraform()));
+      app.synth();
+      const written = JSON.parse(readFileSync(join(outdir, 'stacks', 'production', 'cdk.tf.json'), 'utf8'));
+      // Compared whole, reported short: a failure would print two whole stacks.
+      expect(isDeepStrictEqual(written, checked)).toBe(true);
+      expect(written.resource.aws_s3_bucket).toBeDefined();
     } finally {
       rmSync(outdir, { recursive: true, force: true });
     }

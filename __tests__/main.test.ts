@@ -1,9 +1,10 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { synthesize } from '../main';
 import { localStateRequested } from '../stacks/local-state';
+import { TERRAFORM_REQUIRED_VERSION } from '../core/terraform-version';
 import { Testing } from 'cdktf';
 import { EnvironmentStack } from '../stacks/environment-stack';
 import { ENV_NAMES, environment, source } from './helpers';
@@ -78,16 +79,30 @@ describe('local state (LOCAL_STATE=1)', () => {
 });
 
 describe('the cdktf app command (bin/synth.mjs)', () => {
-  it('synthesizes every stack from the TypeScript sources, byte for byte as the in-process synth did', () => {
-    const outdir = tempDir();
-    execFileSync(process.execPath, ['bin/synth.mjs'], {
+  it('synthesizes every stack from the TypeScript sources, byte for byte as the in-process synth did, with no Terraform', () => {
+    // On a PATH that holds only node: cdktf's DataResource, moved and import
+    // blocks run `terraform version` at every synth, and fail it with a stack
+    // trace where Terraform is missing; synth needs no Terraform.
+    const dir = tempDir();
+    symlinkSync(process.execPath, join(dir, 'node'));
+    const res = spawnSync(join(dir, 'node'), ['bin/synth.mjs'], {
       cwd: ROOT,
-      env: { ...process.env, CDKTF_OUTDIR: outdir },
-      stdio: 'pipe',
+      env: { ...process.env, PATH: dir, CDKTF_OUTDIR: join(dir, 'out') },
+      encoding: 'utf8',
     });
-    const [app, shared] = [readTree(outdir), readTree(SHARED)];
+    expect(res.stderr).toBe('');
+    expect(res.status).toBe(0);
+    const [app, shared] = [readTree(join(dir, 'out')), readTree(SHARED)];
     expect(Object.keys(app)).toEqual(expect.arrayContaining(ENV_NAMES.map((n) => `/stacks/${n}/cdk.tf.json`)));
     expect(app).toEqual(shared);
-    rmSync(outdir, { recursive: true });
+    rmSync(dir, { recursive: true });
+  });
+
+  it('leaves the Terraform version to Terraform: every stack requires the minimum the backend needs', () => {
+    for (const name of ENV_NAMES) {
+      const json = JSON.parse(readFileSync(join(SHARED, 'stacks', name, 'cdk.tf.json'), 'utf8'));
+      expect(json.terraform.required_version).toBe('>= 1.10');
+    }
+    expect(TERRAFORM_REQUIRED_VERSION).toBe('>= 1.10');
   });
 });

@@ -2,6 +2,7 @@
 // of milliseconds) and Node runs the result. Nothing is written to disk, so
 // a stale build can never run. Type checking is `npm run typecheck`.
 import { build } from 'esbuild';
+import { enableCompileCache } from './compile-cache.mjs';
 import { Module } from 'node:module';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +19,7 @@ function fail(messages) {
 
 /** Bundles `entry` (relative to the project root) and returns its exports. */
 export async function loadTs(entry) {
+  enableCompileCache(root);
   const result = await build({
     absWorkingDir: root,
     entryPoints: [entry],

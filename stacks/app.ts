@@ -11,6 +11,7 @@ import { ConfigError, FieldError, PropsError, formatPath } from '../core/errors'
 import { ENVIRONMENTS } from '../environments';
 import { Environment, EnvironmentSource, validateAll } from '../environments/validate';
 import { EnvironmentStack, EnvironmentStackOptions } from './environment-stack';
+import { grantProblems } from './aspects';
 import { localStateRequested } from './local-state';
 import { tokenStacksLeftEmpty } from './token-stacks';
 
@@ -63,20 +64,22 @@ export function buildStacks(
 }
 
 /**
- * Runs every stack's Aspects before anything is written, as synth will, and
- * throws an InvariantError listing the errors they annotate: synth writes
- * stack after stack, so an error found while writing the second would leave
- * the first written.
+ * Runs every stack's Aspects before anything is written, as synth will, then
+ * seals each stack (renders it once, the rendering synth then writes) and
+ * checks the rendering's grants; throws an InvariantError listing every
+ * error: synth writes stack after stack, so an error found while writing the
+ * second would leave the first written.
  */
 export function checkInvariants(stacks: readonly TerraformStack[]): void {
   const errors = stacks.flatMap((stack) => {
     const aspects = Aspects.of(stack).all;
-    for (const node of stack.node.findAll()) for (const aspect of aspects) aspect.visit(node);
-    return stack.node
-      .findAll()
-      .flatMap((node) =>
-        node.node.metadata.filter((m) => m.type === '@cdktf/error').map((m) => `${stack.node.id}: ${String(m.data)}`),
-      );
+    const nodes = stack.node.findAll();
+    for (const node of nodes) for (const aspect of aspects) aspect.visit(node);
+    const annotated = nodes.flatMap((node) =>
+      node.node.metadata.filter((m) => m.type === '@cdktf/error').map((m) => `${stack.node.id}: ${String(m.data)}`),
+    );
+    const rendering = stack instanceof EnvironmentStack ? stack.seal() : stack.toTerraform();
+    return [...annotated, ...grantProblems(rendering).map((p) => `${stack.node.id}: ${p}`)];
   });
   if (errors.length > 0) throw new InvariantError(errors.join('\n'));
 }

@@ -1,9 +1,10 @@
 /**
- * Invariants every stack must hold, checked at synth as cdktf Aspects: a
- * violation is an error annotation, which fails synth (for every stack, not
- * only the ones a test looks at).
+ * Invariants every stack must hold: per construct as cdktf Aspects (a
+ * violation is an error annotation, which fails synth), and across the
+ * rendered stack (grants before their use), checked once on the rendering
+ * synth writes (stacks/app.ts `checkInvariants`).
  */
-import { Annotations, IAspect, TerraformResource, TerraformStack } from 'cdktf';
+import { Annotations, IAspect, TerraformResource } from 'cdktf';
 import { IConstruct } from 'constructs';
 import { PREVENT_DESTROY_TYPES } from '../core/protection';
 
@@ -81,9 +82,11 @@ function references(value: unknown, address: string): boolean {
   return JSON.stringify(value ?? null).includes(`\${${address}.`);
 }
 
-/** Every resource of `stack`, as synth renders it. */
-function nodesOf(stack: TerraformStack): Node[] {
-  const rendered = stack.toTerraform() as { resource?: Record<string, Record<string, Record<string, unknown>>> };
+/** The rendering of a stack as synth writes it (`TerraformStack.toTerraform()`). */
+export type Rendering = { readonly resource?: Record<string, Record<string, Record<string, unknown>>> };
+
+/** Every resource of a rendered stack. */
+function nodesOf(rendered: Rendering): Node[] {
   return Object.entries(rendered.resource ?? {}).flatMap(([type, byId]) =>
     Object.entries(byId).map(([id, config]) => ({
       address: `${type}.${id}`,
@@ -114,15 +117,7 @@ export function grantOrderProblems(nodes: readonly Node[]): string[] {
   );
 }
 
-/** Grants exist before their use (see GRANTS), in every stack. */
-export class GrantBeforeUse implements IAspect {
-  private readonly checked = new WeakMap<TerraformStack, string[]>();
-
-  public visit(node: IConstruct): void {
-    if (!(node instanceof TerraformStack)) return;
-    // Synth may run the aspects more than once; resolving a stack is not free.
-    const problems = this.checked.get(node) ?? grantOrderProblems(nodesOf(node));
-    this.checked.set(node, problems);
-    for (const problem of problems) Annotations.of(node).addError(problem);
-  }
+/** Grants exist before their use (see GRANTS): the problems of one rendered stack. */
+export function grantProblems(rendered: Rendering): string[] {
+  return grantOrderProblems(nodesOf(rendered));
 }

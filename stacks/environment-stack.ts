@@ -19,8 +19,9 @@ import { addExternalSecrets } from '../features/secrets/wire';
 import type { BlueGreenService } from '../features/service/blue-green-service';
 import { addServices } from '../features/service/wire';
 import type { Environment } from '../environments/validate';
-import { GrantBeforeUse, PreventDestroy } from './aspects';
+import { PreventDestroy } from './aspects';
 import { stateKey } from '../core/names';
+import { TERRAFORM_REQUIRED_VERSION } from '../core/terraform-version';
 
 export interface EnvironmentStackOptions {
   /**
@@ -50,13 +51,16 @@ export class EnvironmentStack extends TerraformStack {
   public readonly secrets: ExternalSecrets;
   /** The Gateway API edge, at the steps of the move that serve it. */
   public readonly edge?: Edge;
+  /** What synth writes, once sealed. */
+  private rendering?: Record<string, unknown>;
 
   constructor(scope: Construct, env: Environment, options: EnvironmentStackOptions = {}) {
     super(scope, env.name);
+    // Terraform checks its own version at init, where it runs (not synth: see constructs/terraform-data.ts).
+    this.addOverride('terraform.required_version', TERRAFORM_REQUIRED_VERSION);
     this.configureBackend(env, options.localState ?? false);
     this.configureProviders(env);
     Aspects.of(this).add(new PreventDestroy(env.protect));
-    Aspects.of(this).add(new GrantBeforeUse());
 
     this.serviceNamespace = addServiceNamespace(this, env);
     const namespace = this.serviceNamespace.namespaceName;
@@ -86,6 +90,22 @@ export class EnvironmentStack extends TerraformStack {
       ...(this.monitoringNamespace ? [this.monitoringNamespace.resource] : []),
       ...Object.values(this.services).flatMap((s) => [s.service, s.previewService]),
     ]);
+  }
+
+  /**
+   * Renders the stack once, for the invariants and then for synth, and locks
+   * it: nothing can be added after the check, so synth writes exactly what was
+   * checked, and a large stack is not resolved twice (stacks/app.ts).
+   */
+  public seal(): Record<string, unknown> {
+    this.node.lock();
+    const rendering: Record<string, unknown> = this.rendering ?? super.toTerraform();
+    this.rendering = rendering;
+    return rendering;
+  }
+
+  public toTerraform(): Record<string, unknown> {
+    return this.rendering ?? super.toTerraform();
   }
 
   private configureBackend(env: Environment, local: boolean): void {

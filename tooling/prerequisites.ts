@@ -13,6 +13,7 @@ import { existsSync, statfsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../environments/root';
+import { TERRAFORM_MINIMUM } from '../core/terraform-version';
 
 /** Disk the first run fills: Go build cache about 7 GB, module cache 3 GB, tools 1.6 GB, slack. */
 const DISK_GB = 13;
@@ -35,6 +36,7 @@ const atLeast = (v: [number, number] | undefined, major: number, minor: number) 
   v !== undefined && (v[0] > major || (v[0] === major && v[1] >= minor));
 
 export function checks(): Check[] {
+  const minimum = `${TERRAFORM_MINIMUM.major}.${TERRAFORM_MINIMUM.minor}`;
   const terraform = run('terraform', ['version']);
   const go = run('go', ['version']);
   const venv = run('python3', ['-c', 'import venv, ensurepip']);
@@ -45,13 +47,13 @@ export function checks(): Check[] {
   const cached = existsSync(join(homedir(), '.cache', 'mls-platform-infra', 'tools'));
   return [
     {
-      what: 'Terraform ≥ 1.10 (S3 lock file)',
+      what: `Terraform ≥ ${minimum} (S3 lock file)`,
       problem:
         terraform.status !== 0
-          ? 'terraform is not on PATH: install Terraform 1.10 or later'
-          : atLeast(version(terraform.stdout), 1, 10)
+          ? `terraform is not on PATH: install Terraform ${minimum} or later`
+          : atLeast(version(terraform.stdout), TERRAFORM_MINIMUM.major, TERRAFORM_MINIMUM.minor)
             ? undefined
-            : `${terraform.stdout.split('\n')[0]} is older than 1.10`,
+            : `${terraform.stdout.split('\n')[0]} is older than ${minimum}`,
     },
     {
       what: 'Go ≥ 1.26 (builds helm, promtool, Prometheus, etcd, Kubernetes, kwok)',

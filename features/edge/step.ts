@@ -1,6 +1,6 @@
 import { DataKubernetesResources } from '@cdktf/provider-kubernetes/lib/data-kubernetes-resources';
-import { DataResource } from 'cdktf';
 import { Construct } from 'constructs';
+import { TerraformData } from '../../constructs/terraform-data';
 import { MANAGED_BY } from '../../core/labels';
 import { GATEWAY_API_V1 } from './gateway-api';
 import type { EdgeStep } from './schema';
@@ -42,12 +42,12 @@ const allTrue = (objects: string, conditions: string, type: string) =>
  * environment, with no Ingress, starts at `gateway` freely.
  */
 export class EdgeStepGuard extends Construct {
-  public readonly record: DataResource;
+  public readonly record: TerraformData;
 
   constructor(scope: Construct, id: string, props: EdgeStepProps) {
     super(scope, id);
     const input = { step: props.step, ...STEP_LINES[props.step] };
-    this.record = new DataResource(this, 'step', { input });
+    this.record = new TerraformData(this, 'step', { input });
     if (props.step !== 'gateway') return;
 
     const ingresses = new DataKubernetesResources(this, 'ingresses', {

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
 import { DataKubernetesResources } from '@cdktf/provider-kubernetes/lib/data-kubernetes-resources';
 import { JobV1, JobV1SpecTemplateSpec } from '@cdktf/provider-kubernetes/lib/job-v1';
-import { DataResource, ITerraformDependable } from 'cdktf';
+import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import {
   ANALYSIS_CHECKS_ANNOTATION,
@@ -14,6 +14,7 @@ import {
 import { AnalysisWhen, NGINX_UNPRIVILEGED_IMAGE, NGINX_UNPRIVILEGED_UID, analysisJobName } from '../../../core/names';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../../../constructs/pod-security';
 import type { Precondition } from '../../../constructs/promotion';
+import { TerraformData } from '../../../constructs/terraform-data';
 import { Check, checksFile, describeChecks, longestRunSeconds } from './checks';
 import { hclSummary, hclVerdict } from './verdict';
 
@@ -84,7 +85,7 @@ export class ReleaseAnalysis extends Construct {
   public readonly job: JobV1;
   public readonly jobName: string;
   /** The verdict as Terraform keeps it: `output.message` is the program's line of JSON. */
-  public readonly record: DataResource;
+  public readonly record: TerraformData;
   /** What the analysis checks, in words. */
   public readonly description: string;
   /** Before a switch: the precondition the Service must meet (the verdict is PASS). */
@@ -156,7 +157,7 @@ export class ReleaseAnalysis extends Construct {
   }
 
   /** The verdict in state: read from the pod once, when the Job is new (see the class comment). */
-  private verdictRecord(props: ReleaseAnalysisProps, name: string): DataResource {
+  private verdictRecord(props: ReleaseAnalysisProps, name: string): TerraformData {
     const pods = new DataKubernetesResources(this, 'verdict', {
       dependsOn: [this.job],
       apiVersion: 'v1',
@@ -165,7 +166,7 @@ export class ReleaseAnalysis extends Construct {
       labelSelector: `batch.kubernetes.io/job-name=${name}`,
     });
     const message = `trimspace(try(${pods.fqn}.objects[0].status.containerStatuses[0].state.terminated.message, ""))`;
-    const record = new DataResource(this, 'verdict-record', {
+    const record = new TerraformData(this, 'verdict-record', {
       input: { message: '${' + message + '}' },
       triggersReplace: { job: name },
     });
