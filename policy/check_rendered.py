@@ -1,11 +1,11 @@
 """Checks objects rendered by `helm template` (policy gate, npm run validate).
 
-Usage: check_rendered.py <rendered.yaml> <out-dir> [<crds.yaml>]
+Usage: check_rendered.py <rendered.yaml> <out-dir> [<crds.json>]
 
 Every built-in object is validated strictly (unknown fields are errors)
 against the Kubernetes 1.37 schemas of kubernetes-validate; every custom
 resource against the openAPIV3Schema of its CustomResourceDefinition (from
-the same render, the chart's crds/ included, or from <crds.yaml>: the CRDs of
+the same render, the chart's crds/ included, or from <crds.json>: the CRDs of
 the stack's other releases). Alertmanager configs (from the
 chart's Secret) and PrometheusRule groups are written to <out-dir> for
 amtool and promtool. Prints one JSON object: objects, errors, files.
@@ -22,7 +22,12 @@ import yaml
 K8S_VERSION = "1.37.0"
 
 
-class Loader(yaml.SafeLoader):
+# libyaml's parser where PyYAML has it (its wheels do): kube-prometheus-stack renders megabytes of CRDs.
+SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+SafeDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class Loader(SafeLoader):
     """YAML as Kubernetes reads it: a lone "=" is a string, not YAML 1.1's value tag."""
 
 
@@ -50,13 +55,13 @@ def main():
     # A List (the chart renders additional PodMonitors as one) is checked item by item.
     docs = [item for d in docs for item in (d.get("items") or [] if d["kind"] == "List" else [d])]
     extra = []
-    if len(sys.argv) > 3 and os.path.exists(sys.argv[3]):
+    if len(sys.argv) > 3 and os.path.exists(sys.argv[3]) and os.path.getsize(sys.argv[3]) > 0:
         with open(sys.argv[3], encoding="utf-8") as f:
-            extra = [d for d in yaml.load_all(f, Loader=Loader) if isinstance(d, dict)]
+            extra = json.load(f)
     schemas = {**crd_schemas(extra), **crd_schemas(docs)}
-    # This render's CRDs, for the stack's later releases.
-    with open(os.path.join(out_dir, "crds.yaml"), "w", encoding="utf-8") as f:
-        yaml.safe_dump_all([d for d in docs if d["kind"] == "CustomResourceDefinition"], f)
+    # This render's CRDs, for the stack's later releases: JSON, read again by each of them.
+    with open(os.path.join(out_dir, "crds.json"), "w", encoding="utf-8") as f:
+        json.dump([d for d in docs if d["kind"] == "CustomResourceDefinition"], f, default=str)
     errors, files = [], []
     for doc in docs:
         kind, api = doc["kind"], doc.get("apiVersion", "")
@@ -87,7 +92,7 @@ def main():
         if kind == "PrometheusRule":
             path = os.path.join(out_dir, f"rules-{len(files)}.yaml")
             with open(path, "w", encoding="utf-8") as f:
-                yaml.safe_dump({"groups": doc["spec"]["groups"]}, f, sort_keys=False)
+                yaml.dump({"groups": doc["spec"]["groups"]}, f, Dumper=SafeDumper, sort_keys=False)
             files.append({"kind": "rules", "name": name, "path": path})
     print(json.dumps({"objects": len(docs), "errors": errors, "files": files}))
 

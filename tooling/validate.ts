@@ -276,6 +276,13 @@ function plantedRenderFailures(
   const edgeValues = JSON.parse(edge.values[0]);
   edgeValues.objects.find((o: any) => o.kind === 'HTTPRoute').spec.rules[0].timeouts = { request: 'an hour' };
   edge.values = [JSON.stringify(edgeValues)];
+  // Only the planted releases are rendered again, with the charts whose CRDs check their objects
+  // (kube-prometheus-stack's for the PrometheusRule, Envoy Gateway's Gateway API CRDs for the route).
+  const gatewayCrds = releases.find((r) => r.chart === 'gateway-helm');
+  const plantedIds = Object.keys(planted.resource.helm_release).filter((id) =>
+    [kps, mon, edge, gatewayCrds].includes(planted.resource.helm_release[id]),
+  );
+  planted.resource.helm_release = Object.fromEntries(plantedIds.map((id) => [id, planted.resource.helm_release[id]]));
   const caught = renderGate({
     stack: `planted ${stack.name}`,
     stackDir: dirname(stack.file),
