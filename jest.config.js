@@ -9,6 +9,8 @@ const base = {
   maxWorkers: '100%',
   snapshotFormat: { escapeString: false, printBasicPrototype: false },
   setupFilesAfterEnv: ['<rootDir>/__tests__/setup-token-stacks.ts'],
+  // Jest's transform cache in the project, not /tmp: tests leave /tmp as they found it.
+  cacheDirectory: '<rootDir>/node_modules/.cache/jest',
 };
 
 /**

@@ -4,7 +4,9 @@
  * `git status` clean when nothing changed.
  */
 import { readFileSync } from 'node:fs';
-import { INCREMENTAL_FILE, withoutWhere } from '../tooling/mutation';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { INCREMENTAL_FILE, changedSince, mutatedFiles, withoutWhere } from '../tooling/mutation';
 import { ROOT } from '../environments/root';
 
 describe('the incremental mutation file', () => {
@@ -55,5 +57,48 @@ describe('the incremental mutation file', () => {
     expect(JSON.parse(text).projectRoot).toBe('.');
     expect(text.match(/\.stryker-tmp\/sandbox-/g) ?? []).toEqual([]);
     expect(text.includes(`${ROOT}/`)).toBe(false);
+  });
+
+  it('is the result of the code and tests as committed: a change commits the refreshed file with it', () => {
+    const result = JSON.parse(readFileSync(INCREMENTAL_FILE, 'utf8'));
+    const mutated = mutatedFiles(readFileSync(join(ROOT, 'stryker.config.mjs'), 'utf8'));
+    const read = (path: string) => (existsSync(join(ROOT, path)) ? readFileSync(join(ROOT, path), 'utf8') : undefined);
+    const changed = changedSince(result, mutated, read);
+    // Each file listed here makes CI's mutation phase test its mutants again.
+    expect({ changed, fix: 'npm run test:mutation, then commit mutation/stryker-incremental.json' }).toEqual({
+      changed: [],
+      fix: expect.any(String),
+    });
+  });
+});
+
+describe('what makes the next mutation run test again', () => {
+  const result = {
+    files: { 'core/a.ts': { source: 'a1' }, 'core/b.ts': { source: 'b1' } },
+    testFiles: { '__tests__/a.test.ts': { source: 't1' } },
+  };
+  const disk: Record<string, string> = { 'core/a.ts': 'a1', 'core/b.ts': 'b1', '__tests__/a.test.ts': 't1' };
+
+  it('is nothing when every mutated module and test reads as the run saw it', () => {
+    expect(changedSince(result, ['core/a.ts', 'core/b.ts'], (p) => disk[p])).toEqual([]);
+  });
+
+  it('is a changed module, a changed or deleted test, a module the run never saw', () => {
+    const now: Record<string, string> = { 'core/a.ts': 'a1', 'core/b.ts': 'b2', 'core/c.ts': 'c1' };
+    expect(changedSince(result, ['core/a.ts', 'core/b.ts', 'core/c.ts'], (p) => now[p])).toEqual([
+      'core/b.ts',
+      'core/c.ts',
+      '__tests__/a.test.ts',
+    ]);
+    expect(changedSince(result, ['core/a.ts'], (p) => ({ ...disk, '__tests__/a.test.ts': 't2' })[p])).toEqual([
+      '__tests__/a.test.ts',
+    ]);
+  });
+
+  it('reads the mutate list of stryker.config.mjs', () => {
+    expect(
+      mutatedFiles("  mutate: [\n    // a comment\n    'core/a.ts',\n    'bin/b.ts',\n  ],\n  other: ['x'],"),
+    ).toEqual(['core/a.ts', 'bin/b.ts']);
+    expect(() => mutatedFiles('export default {}')).toThrow('no mutate list');
   });
 });

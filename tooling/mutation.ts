@@ -62,6 +62,42 @@ export function withoutWhere(text: string, root: string): string {
   return relative;
 }
 
+/** The parts of the incremental file this checks: each file's text as the run saw it. */
+export interface MutationResult {
+  readonly files: Readonly<Record<string, { readonly source: string }>>;
+  readonly testFiles?: Readonly<Record<string, { readonly source: string }>>;
+}
+
+/** The files stryker.config.mjs mutates, as listed in its `mutate` array. */
+export function mutatedFiles(configText: string): string[] {
+  const list = /\bmutate: \[([^\]]*)\]/.exec(configText);
+  if (!list) throw new Error('stryker.config.mjs: no mutate list');
+  return [...list[1]!.matchAll(/^\s*'([^']+)',/gm)].map((m) => m[1]!);
+}
+
+/**
+ * The files whose text differs from the copy in the committed result: the
+ * mutated modules, and the tests the run recorded (those that cover a
+ * mutant). Each one makes the next run test mutants again (all of a
+ * module's, or those a test covers), which a clone pays for in CI, so a
+ * change commits the refreshed result with it. A new test file is not
+ * seen here: it re-tests only the survivors it covers.
+ */
+export function changedSince(
+  result: MutationResult,
+  mutated: readonly string[],
+  read: (path: string) => string | undefined,
+): string[] {
+  const differs = (copy: { readonly source: string } | undefined, path: string) =>
+    copy === undefined || copy.source !== read(path);
+  return [
+    ...mutated.filter((path) => differs(result.files[path], path)),
+    ...Object.entries(result.testFiles ?? {})
+      .filter(([path, copy]) => differs(copy, path))
+      .map(([path]) => path),
+  ];
+}
+
 export function main(args: readonly string[]): number {
   const node = strykerNode();
   const stryker = join(ROOT, 'node_modules/@stryker-mutator/core/bin/stryker.js');
