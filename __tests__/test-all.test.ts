@@ -3,10 +3,11 @@
  * and a table of where the minutes went, also when a phase fails.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PHASES, timeTable } from '../tooling/test-all';
+import { CLUSTER, FIRST, GATE, PHASES, runPhases, timeTable } from '../tooling/test-all';
+import { TOOLS } from '../tooling/tools';
 import { ROOT } from '../environments/root';
 
 describe('test:all', () => {
@@ -14,32 +15,39 @@ describe('test:all', () => {
     const scripts = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts;
     expect(scripts['test:all']).toBe('node bin/ts.mjs tooling/test-all.ts');
     expect(scripts.test).toBe('npm run typecheck && npm run lint && jest && jest -c jest.e2e.config.js');
-    expect(PHASES.map((p) => p.command)).toEqual([
+    expect(FIRST.map((p) => p.command)).toEqual([
       'node bin/ts.mjs tooling/prerequisites.ts',
+      `node bin/ts.mjs tooling/tools.ts ${Object.keys(TOOLS).join(' ')}`,
+    ]);
+    expect(GATE.map((p) => p.command)).toEqual([
       'npm run typecheck && npm run lint',
       'npx jest',
       'npx jest -c jest.e2e.config.js',
       'npm run test:mutation',
       'npm run validate',
       'npm run test:prometheus',
-      'npm run test:cluster',
     ]);
+    expect(CLUSTER.map((p) => p.command)).toEqual(['npm run test:cluster']);
+    expect(PHASES).toEqual([...FIRST, ...GATE, ...CLUSTER]);
   });
 
   it('prints each phase’s time and status, and the total', () => {
     expect(
-      timeTable([
-        { name: 'unit tests', seconds: 75.4, status: 'passed' },
-        { name: 'cluster test', seconds: 1126, status: 'failed' },
-        { name: 'x', seconds: 0, status: 'not run' },
-      ]),
+      timeTable(
+        [
+          { name: 'unit tests', seconds: 75.4, status: 'passed' },
+          { name: 'cluster test', seconds: 1126, status: 'failed' },
+          { name: 'x', seconds: 0, status: 'not run' },
+        ],
+        1150,
+      ),
     ).toBe(
       [
         'test:all, time per phase:',
-        '  unit tests    1 min 15 s  passed',
-        '  cluster test  18 min 46 s  failed',
-        '  x                   -       not run',
-        '  total         20 min 01 s',
+        '  unit tests          1 min 15 s  passed',
+        '  cluster test        18 min 46 s  failed',
+        '  x                         -       not run',
+        '  total (wall clock)  19 min 10 s',
       ].join('\n'),
     );
   });
@@ -58,5 +66,65 @@ describe('test:all', () => {
     expect(res.stdout).toContain('missing  Go ≥ 1.26');
     expect(res.stdout).toContain('missing  Python 3 with venv (moto for the cluster test)');
     expect(res.stderr).toMatch(/prerequisite\(s\) missing; nothing was run\./);
+  });
+
+  describe('the lanes', () => {
+    let dir: string;
+    beforeEach(() => {
+      dir = mkdtempSync(join(tmpdir(), 'lanes-'));
+    });
+    afterEach(() => rmSync(dir, { recursive: true, force: true }));
+    const phase = (name: string, command: string) => ({ name, command });
+
+    it('run side by side once the first phases passed: each waits for a file the other writes', async () => {
+      const wait = (f: string) =>
+        `i=0; while [ ! -e ${dir}/${f} ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; [ -e ${dir}/${f} ]`;
+      const out = join(dir, 'lane.log');
+      const res = await runPhases(
+        [phase('first', `touch ${dir}/first`)],
+        [
+          { phases: [phase('a', `touch ${dir}/a && ${wait('b')}`)], output: out },
+          { phases: [phase('b', `${wait('first')} && touch ${dir}/b && ${wait('a')}`)], output: out },
+        ],
+      );
+      expect(res.times.map((t) => [t.name, t.status])).toEqual([
+        ['first', 'passed'],
+        ['a', 'passed'],
+        ['b', 'passed'],
+      ]);
+      expect(res.ok).toBe(true);
+    });
+
+    it('a failure in one lane stops the other, whose phase reads stopped and the rest not run', async () => {
+      const out = join(dir, 'lane.log');
+      const res = await runPhases(
+        [],
+        [
+          { phases: [phase('slow', 'sleep 30'), phase('after', 'true')], output: out },
+          { phases: [phase('fails', 'sleep 0.2; exit 3'), phase('never', 'true')], output: out },
+        ],
+      );
+      expect(res.ok).toBe(false);
+      expect(res.times.map((t) => [t.name, t.status])).toEqual([
+        ['slow', 'stopped'],
+        ['after', 'not run'],
+        ['fails', 'failed'],
+        ['never', 'not run'],
+      ]);
+      expect(res.wallSeconds).toBeLessThan(20);
+    });
+
+    it('run nothing when a first phase fails', async () => {
+      const res = await runPhases(
+        [phase('prerequisites', 'exit 1')],
+        [{ phases: [phase('gate', `touch ${dir}/ran`)], output: join(dir, 'lane.log') }],
+      );
+      expect(res.ok).toBe(false);
+      expect(res.times.map((t) => [t.name, t.status])).toEqual([
+        ['prerequisites', 'failed'],
+        ['gate', 'not run'],
+      ]);
+      expect(existsSync(join(dir, 'ran'))).toBe(false);
+    });
   });
 });
