@@ -17,9 +17,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Testing } from 'cdktf';
-import { BlueGreenService } from '../features/service/blue-green-service';
-import type { Colour } from '../core/colours';
-import { API_SERVICE } from './helpers';
+import { BlueGreenService } from '../../features/service/blue-green-service';
+import type { Colour } from '../../core/colours';
+import { API_SERVICE } from '../helpers';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const hasTerraform = spawnSync('terraform', ['version'], { stdio: 'ignore' }).status === 0;
