@@ -133,6 +133,20 @@ function growthTarget(): boolean {
 }
 
 export function main(): number {
+  // Every temporary file of the runs (ts-node's compile cache among them) in one directory, removed at the end.
+  const outer = process.env.TMPDIR;
+  const temp = mkdtempSync(join(tmpdir(), 'mls-bench-'));
+  process.env.TMPDIR = temp;
+  try {
+    return benchmark();
+  } finally {
+    if (outer === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = outer;
+    rmSync(temp, { recursive: true, force: true });
+  }
+}
+
+function benchmark(): number {
   console.log(`node ${process.version}, ${RUNS} runs each, both stacks (staging + production)\n`);
   const synth = synthTargets();
   const targets: [string, boolean][] = [
