@@ -46,6 +46,7 @@ describe('checkov verdict', () => {
     expect(v.passed).toBe(10);
     expect(v.failed).toEqual([
       {
+        check: 'CKV_AWS_53',
         file: '/staging/cdk.tf.json',
         line: 'CKV_AWS_53 backup-bucket_public-access_B6B0FCDA (/staging/cdk.tf.json): Ensure S3 bucket has block public ACLS enabled',
       },

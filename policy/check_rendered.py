@@ -55,7 +55,7 @@ def main():
     # A List (the chart renders additional PodMonitors as one) is checked item by item.
     docs = [item for d in docs for item in (d.get("items") or [] if d["kind"] == "List" else [d])]
     extra = []
-    if len(sys.argv) > 3 and os.path.exists(sys.argv[3]) and os.path.getsize(sys.argv[3]) > 0:
+    if len(sys.argv) > 3 and os.path.exists(sys.argv[3]):
         with open(sys.argv[3], encoding="utf-8") as f:
             extra = json.load(f)
     schemas = {**crd_schemas(extra), **crd_schemas(docs)}

@@ -21,8 +21,8 @@ interface CheckovReport {
 }
 
 export interface CheckovVerdict {
-  /** Checks that failed, as `check resource (file): name`, by file. */
-  readonly failed: readonly { readonly file: string; readonly line: string }[];
+  /** Checks that failed: the check's id, the file, and `check resource (file): name`. */
+  readonly failed: readonly { readonly check: string; readonly file: string; readonly line: string }[];
   readonly passed: number;
   /** Why the report cannot be trusted, if it cannot. */
   readonly unusable?: string;
@@ -35,6 +35,7 @@ export function checkovVerdict(output: unknown): CheckovVerdict {
   const passed = summaries.reduce((n, s) => n + s.passed, 0);
   const failed = reports.flatMap((r) =>
     (r.results?.failed_checks ?? []).map((c) => ({
+      check: c.check_id,
       file: c.file_path,
       line: `${c.check_id} ${c.resource.replace(/^resource\./, '')} (${c.file_path}): ${c.check_name}`,
     })),

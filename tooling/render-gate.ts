@@ -204,7 +204,7 @@ export function renderGate(input: GateInput): Report {
   const report: Report = { lines: [], problems: [] };
   const stackCrds = mkdtempSync(join(tmpdir(), 'render-crds-'));
   const crdFile = join(stackCrds, 'crds.json');
-  writeFileSync(crdFile, '');
+  writeFileSync(crdFile, '[]');
   const releases = Object.entries<Json>(input.json.resource?.helm_release ?? {}).sort(
     ([, a], [, b]) => Number(a.repository === undefined) - Number(b.repository === undefined),
   );
@@ -267,10 +267,7 @@ function renderRelease(
   }
   const result = JSON.parse(checked.stdout) as { objects: number; errors: string[]; files: RenderedFile[] };
   const crds = JSON.parse(readFileSync(join(out, 'crds.json'), 'utf8')) as Json[];
-  if (crds.length > 0) {
-    const earlier = readFileSync(crdFile, 'utf8');
-    writeFileSync(crdFile, JSON.stringify([...(earlier ? JSON.parse(earlier) : []), ...crds]));
-  }
+  if (crds.length > 0) writeFileSync(crdFile, JSON.stringify([...JSON.parse(readFileSync(crdFile, 'utf8')), ...crds]));
   for (const e of result.errors) report.problems.push(`${where}: schema: ${e}`);
   report.lines.push(
     `${where} (${id}): chart ${chartName} ${release.version ?? `${knowledge.version} (this repository)`}, ${result.objects} objects rendered, unknown keys ${unknown.length}, schema errors ${result.errors.length}`,
@@ -311,13 +308,13 @@ function checkRenderedFiles(
       report.problems.push(...routes.problems.map((p) => `${where}: ${p}`));
       continue;
     }
-    const check = allRulesPass
-      ? { status: 0, stdout: '', stderr: '' }
-      : run(tools.promtool, ['check', 'rules', file.path]);
-    if (check.status !== 0) {
-      report.lines.push(`  promtool check rules ${file.name}: FAILED`);
-      report.problems.push(`${where}: promtool check rules ${file.name}: ${(check.stdout + check.stderr).trim()}`);
-      continue;
+    if (!allRulesPass) {
+      const check = run(tools.promtool, ['check', 'rules', file.path]);
+      if (check.status !== 0) {
+        report.lines.push(`  promtool check rules ${file.name}: FAILED`);
+        report.problems.push(`${where}: promtool check rules ${file.name}: ${(check.stdout + check.stderr).trim()}`);
+        continue;
+      }
     }
     const tested = testRules(tools.promtool, file.path, dir, input.alerts);
     if (!tested) {

@@ -11,7 +11,7 @@
  * adding its minutes after it. A failure in either lane stops the other.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, openSync, readFileSync, closeSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../environments/root';
 import { TOOLS } from './tools';
@@ -45,9 +45,6 @@ export const CLUSTER: readonly Phase[] = [{ name: 'cluster test', command: 'npm 
 
 /** Every phase, in the table's order. */
 export const PHASES: readonly Phase[] = [...FIRST, ...GATE, ...CLUSTER];
-
-/** Where the cluster lane writes (reports/ is ignored by git). */
-export const CLUSTER_LOG = join(ROOT, 'reports', 'cluster-test.log');
 
 export interface PhaseTime {
   readonly name: string;
@@ -138,12 +135,9 @@ export async function runPhases(
   const head = new Lane(first, 'inherit');
   const ok = await head.run(() => undefined);
   const running = lanes.map((l) => new Lane(l.phases, l.output));
-  const results = ok
-    ? await Promise.all(running.map((lane) => lane.run(() => running.forEach((other) => other.stop()))))
-    : running.map((lane, i) => {
-        lane.times.push(...lanes[i]!.phases.map((p) => ({ name: p.name, seconds: 0, status: 'not run' as const })));
-        return false;
-      });
+  // A failed first phase stops the lanes before they start: each lists its phases as not run.
+  if (!ok) running.forEach((lane) => lane.stop());
+  const results = await Promise.all(running.map((lane) => lane.run(() => running.forEach((other) => other.stop()))));
   return {
     ok: ok && results.every(Boolean),
     times: [...head.times, ...running.flatMap((lane) => lane.times)],
@@ -152,15 +146,22 @@ export async function runPhases(
 }
 
 export async function main(): Promise<number> {
+  // The cluster lane's log, this run's own (two runs at once write apart; reports/ is ignored by git).
   mkdirSync(join(ROOT, 'reports'), { recursive: true });
-  closeSync(openSync(CLUSTER_LOG, 'w'));
-  console.log(`(the cluster test runs beside the gate once the tools are there; its output: ${CLUSTER_LOG})`);
-  const { ok, times, wallSeconds } = await runPhases(FIRST, [
-    { phases: GATE, output: 'inherit' },
-    { phases: CLUSTER, output: CLUSTER_LOG },
-  ]);
-  const cluster = readFileSync(CLUSTER_LOG, 'utf8');
-  if (cluster) console.log(`\n=== cluster test (ran beside the gate): npm run test:cluster\n${cluster}`);
-  console.log(`\n${timeTable(times, wallSeconds)}`);
-  return ok ? 0 : 1;
+  const logDir = mkdtempSync(join(ROOT, 'reports', 'cluster-test-'));
+  const log = join(logDir, 'cluster-test.log');
+  writeFileSync(log, '');
+  console.log(`(the cluster test runs beside the gate once the tools are there; its output: ${log})`);
+  try {
+    const { ok, times, wallSeconds } = await runPhases(FIRST, [
+      { phases: GATE, output: 'inherit' },
+      { phases: CLUSTER, output: log },
+    ]);
+    const cluster = readFileSync(log, 'utf8');
+    if (cluster) console.log(`\n=== cluster test (ran beside the gate): npm run test:cluster\n${cluster}`);
+    console.log(`\n${timeTable(times, wallSeconds)}`);
+    return ok ? 0 : 1;
+  } finally {
+    rmSync(logDir, { recursive: true, force: true });
+  }
 }
