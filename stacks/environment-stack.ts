@@ -22,6 +22,7 @@ import type { Environment } from '../environments/validate';
 import { PreventDestroy } from './aspects';
 import { stateKey } from '../core/names';
 import { TERRAFORM_REQUIRED_VERSION } from '../core/terraform-version';
+import { streamedJson } from './streamed-json';
 
 export interface EnvironmentStackOptions {
   /**
@@ -53,6 +54,8 @@ export class EnvironmentStack extends TerraformStack {
   public readonly edge?: Edge;
   /** What synth writes, once sealed. */
   private rendering?: Record<string, unknown>;
+  /** While cdktf's own synthesizer runs: it writes `{}`, streamedJson the rendering (stacks/streamed-json.ts). */
+  private renderingEmpty = false;
 
   constructor(scope: Construct, env: Environment, options: EnvironmentStackOptions = {}) {
     super(scope, env.name);
@@ -60,6 +63,7 @@ export class EnvironmentStack extends TerraformStack {
     this.addOverride('terraform.required_version', TERRAFORM_REQUIRED_VERSION);
     this.configureBackend(env, options.localState ?? false);
     this.configureProviders(env);
+    this.synthesizer = streamedJson(this, this.synthesizer);
     Aspects.of(this).add(new PreventDestroy(env.protect));
 
     this.serviceNamespace = addServiceNamespace(this, env);
@@ -105,7 +109,17 @@ export class EnvironmentStack extends TerraformStack {
   }
 
   public toTerraform(): Record<string, unknown> {
+    if (this.renderingEmpty) return {};
     return this.rendering ?? super.toTerraform();
+  }
+
+  public renderingEmptyWhile(fn: () => void): void {
+    this.renderingEmpty = true;
+    try {
+      fn();
+    } finally {
+      this.renderingEmpty = false;
+    }
   }
 
   private configureBackend(env: Environment, local: boolean): void {
