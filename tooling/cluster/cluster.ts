@@ -462,7 +462,7 @@ ${MESSAGE_LINE('$root')}            startedAt: {{ $now | Quote }}
 `;
 
 /** The Python with moto, in its own virtualenv (.venv-cluster), installed from tooling/cluster/requirements.txt. */
-function motoPython(log: (line: string) => void): string {
+export function motoPython(log: (line: string) => void): string {
   const venv = join(ROOT, '.venv-cluster');
   const requirements = readFileSync(join(ROOT, 'tooling', 'cluster', 'requirements.txt'), 'utf8');
   const stamp = join(venv, '.requirements');

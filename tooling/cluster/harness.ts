@@ -140,13 +140,16 @@ export class ClusterRun {
     return join(out, 'stacks');
   }
 
-  /** Synthesizes and applies one environment: init the first time, then apply. */
-  public async apply(env: string): Promise<void> {
+  /**
+   * Synthesizes and applies one environment: init when the providers or the
+   * backend changed, then apply (with `extra` arguments).
+   */
+  public async apply(env: string, extra: readonly string[] = []): Promise<void> {
     const stacks = await timed(this.log, 'synth', () => this.synth());
     const wd = this.workdir(env);
     wd.load(join(stacks, env));
     await timed(this.log, `${env}: terraform init`, () => wd.init());
-    await timed(this.log, `${env}: terraform apply`, () => wd.apply());
+    await timed(this.log, `${env}: terraform apply`, () => wd.apply(extra));
   }
 
   /** `plan -detailed-exitcode` of what is loaded: 0 means no changes. */

@@ -142,6 +142,8 @@ export class Workdir {
    * (only the fault cases: the proxy adds its own cut connections). @default false
    */
   public throughFaults = false;
+  /** The `terraform` block the last successful init read. */
+  private initialized?: string;
 
   constructor(
     public readonly dir: string,
@@ -252,8 +254,16 @@ export class Workdir {
     );
   }
 
+  /**
+   * `terraform init`, unless what init reads (the `terraform` block: backend
+   * and providers; the stacks use no modules) is what the last init here read:
+   * then it would change nothing, and a run of it costs seconds per apply.
+   */
   public init(): void {
+    const reads = JSON.stringify(this.loaded().terraform);
+    if (reads === this.initialized && existsSync(join(this.dir, '.terraform'))) return;
     this.must(['init', '-input=false', '-no-color']);
+    this.initialized = reads;
   }
 
   public apply(extra: readonly string[] = []): TerraformResult {

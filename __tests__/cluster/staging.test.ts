@@ -1,121 +1,44 @@
 /**
- * The stacks applied for real: each committed environment on a Kubernetes
- * API server of its own (with a controller manager, a scheduler and kwok's
+ * Staging's cluster test: the stack applied for real on a Kubernetes API
+ * server of its own (with a controller manager, a scheduler and kwok's
  * simulated nodes), AWS emulated by moto, the real providers from the
- * mirror. Fresh apply, an empty second plan, live checks, the README's
- * release flow applied step by step, and prevent_destroy; then planted
- * defects that must be caught. Each step prints its time.
+ * mirror. Fresh apply, an empty second plan and the live checks; the move
+ * from Secrets Terraform filled; a planted privileged template; the release
+ * analysis around a switch of traffic and the rollback; the deployed-commit
+ * record; the move from Ingress objects to the Gateway API. Each step prints
+ * its time. Production's runs beside it (production.test.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PREVENT_DESTROY_TYPES } from '../../core/protection';
 import { timed } from '../../tooling/cluster/cluster';
-import {
-  monitoringProblems,
-  podTemplateProblems,
-  protectedAddresses,
-  releaseProblems,
-  routeProblems,
-  unrefusedDestroys,
-} from '../../tooling/cluster/checks';
-import { ClusterRun, git } from '../../tooling/cluster/harness';
+import { podTemplateProblems } from '../../tooling/cluster/checks';
+import { git } from '../../tooling/cluster/harness';
+import type { ClusterRun } from '../../tooling/cluster/harness';
 import { KubeError, apiPath } from '../../tooling/cluster/kube';
 import { waitFor } from '../../tooling/cluster/processes';
 import { runRollback } from '../../bin/rollback-command';
 import { ANALYSIS_WHEN_LABEL } from '../../core/labels';
-import { ENVOY_GATEWAY_NAMESPACE } from '../../features/edge/schema';
 import { ENVOY_GATEWAY_CONTROLLER } from '../../features/edge/gateway-api';
-import { Workdir } from '../../tooling/cluster/workdir';
-import { readmeBlock } from '../e2e/project-copy';
-import { ENV_NAMES } from '../helpers';
-import { faultCases } from './fault-cases';
+import { ROOT, appliedFromEmpty, environmentRun } from './common';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- synthesized Terraform JSON */
-const ROOT = join(__dirname, '..', '..');
-const EDGE = readFileSync(join(ROOT, 'docs/edge.md'), 'utf8');
-const RELEASES = readFileSync(join(ROOT, 'docs/releases.md'), 'utf8');
-const log = (line: string) => process.stdout.write(`[cluster] ${line}\n`);
+const e = environmentRun('staging');
+const { log, expectNoChanges, expectRelease } = e;
+const run = e.run;
+const kube = e.kube;
 
-let run: ClusterRun;
-const kube = (env: string) => run.cluster.planes[run.environment(env).kubernetes.context]!.kube;
-
-beforeAll(async () => {
-  // State in S3 on moto (with its lock file), AWS through the fault proxy: see fault-cases.ts.
-  run = await timed(log, 'cluster up', () => ClusterRun.start({ log, faults: true }));
-});
-afterAll(async () => {
-  await run?.stop();
-});
-
-/** The second plan of what is applied is empty: no perpetual diff. */
-async function expectNoChanges(env: string): Promise<void> {
-  const plan = await run.planExitCode(env);
-  if (plan.status !== 0)
-    throw new Error(`${env}: the second plan is not empty (exit ${plan.status}):\n${plan.output.slice(-4000)}`);
-}
-
-/** The release file's state is what runs: selectors, images, sizes. */
-async function expectRelease(env: string): Promise<void> {
-  expect(await releaseProblems(kube(env), run.environment(env))).toEqual([]);
-}
-
-describe.each(ENV_NAMES)('%s, applied from empty', (name) => {
-  it('applies with no error', async () => {
-    await timed(log, `${name}: fresh apply`, () => run.apply(name));
-  });
-
-  it('plans nothing the second time', async () => {
-    await expectNoChanges(name);
-  });
-
-  it('admits every pod template under its namespace’s Pod Security level', async () => {
-    const env = run.environment(name);
-    const namespaces = [env.namespace, env.monitoringNamespace, 'external-secrets', ENVOY_GATEWAY_NAMESPACE];
-    expect(await podTemplateProblems(kube(name), namespaces)).toEqual([]);
-  });
-
-  it('selects what the release file says', async () => {
-    await expectRelease(name);
-  });
-
-  it('routes the paths, with the timeouts and the allow-list, the README’s edge table lists', async () => {
-    expect(await routeProblems(kube(name), run.environment(name), EDGE)).toEqual([]);
-  });
-
-  it('has its Helm releases deployed, with each service’s PrometheusRule and PodMonitor', async () => {
-    const json = JSON.parse(readFileSync(join(run.workdir(name).dir, 'cdk.tf.json'), 'utf8'));
-    const releases = Object.values<any>(json.resource.helm_release).map((r) => r.name as string);
-    expect(releases.length).toBeGreaterThan(3);
-    expect(await monitoringProblems(kube(name), run.environment(name), releases)).toEqual([]);
-  });
-});
-
-describe.each(ENV_NAMES)('%s: secrets through External Secrets Operator', (name) => {
-  it('has the operator’s CRDs, one ClusterSecretStore, and an ExternalSecret for each Secret the stack reads', async () => {
-    const env = run.environment(name);
-    const store = await kube(name).get(
-      apiPath('external-secrets.io/v1', 'clustersecretstores', undefined, 'aws-secrets-manager'),
-    );
-    expect(store.spec.conditions).toEqual([{ namespaces: [env.namespace, env.monitoringNamespace] }]);
-    const declared = async (ns: string) =>
-      (await kube(name).list(apiPath('external-secrets.io/v1', 'externalsecrets', ns)))
-        .map((e: any) => e.metadata.name)
-        .sort();
-    expect(await declared(env.namespace)).toEqual(['mls-secrets', 'mls-server-registry']);
-    expect(await declared(env.monitoringNamespace)).toEqual(['alertmanager-slack', 'grafana-admin']);
-  });
-});
+appliedFromEmpty('staging', e);
 
 describe('the move from Secrets Terraform filled (staging)', () => {
   it('forgets the Secret at the address the state holds, leaves it in the cluster, and destroys nothing', async () => {
-    const env = run.environment('staging');
-    const wd = run.workdir('staging');
+    const env = run().environment('staging');
+    const wd = run().workdir('staging');
     const address = 'kubernetes_secret_v1.mls-server-secrets_secret_9B729C5D';
     const secretPath = apiPath('v1', 'secrets', env.namespace, 'mls-secrets');
     // The Secret as the earlier construct made it, at its address (its removed block set aside to plant it).
-    wd.load(join(run.synth(), 'staging'));
+    wd.load(join(run().synth(), 'staging'));
     wd.edit((json) => {
       delete json.removed;
       json.resource.kubernetes_secret_v1 = {
@@ -127,8 +50,8 @@ describe('the move from Secrets Terraform filled (staging)', () => {
       };
     });
     await timed(log, 'staging: the earlier Secret, applied', () => wd.apply());
-    expect(await kube('staging').find(secretPath)).toBeDefined();
-    wd.load(join(run.synth(), 'staging'));
+    expect(await kube().find(secretPath)).toBeDefined();
+    wd.load(join(run().synth(), 'staging'));
     wd.must(['plan', '-input=false', '-no-color', '-out=migration.tfplan']);
     const plan = JSON.parse(wd.must(['show', '-json', 'migration.tfplan']).stdout);
     const secretChanges = plan.resource_changes.filter((rc: any) => rc.type === 'kubernetes_secret_v1');
@@ -137,59 +60,17 @@ describe('the move from Secrets Terraform filled (staging)', () => {
     await timed(log, 'staging: the migration applied', () =>
       wd.must(['apply', '-input=false', '-no-color', 'migration.tfplan']),
     );
-    const secret = await kube('staging').get(secretPath);
+    const secret = await kube().get(secretPath);
     expect(Object.keys(secret.data)).toEqual(['database-url']);
-    await expectNoChanges('staging');
-    await kube('staging').call('DELETE', secretPath);
+    await expectNoChanges();
+    await kube().call('DELETE', secretPath);
   });
-});
-
-describe('production refuses to be destroyed', () => {
-  it('plan -destroy is refused for every protected resource', async () => {
-    const wd = run.workdir('production');
-    const json = JSON.parse(readFileSync(join(wd.dir, 'cdk.tf.json'), 'utf8'));
-    const addresses = protectedAddresses(json);
-    const types = new Set(addresses.map((a) => a.split('.')[0]));
-    expect([...types].sort()).toEqual([...PREVENT_DESTROY_TYPES].sort());
-    const plan = await timed(log, 'production: plan -destroy', () => wd.plan(['-destroy']));
-    expect(plan.status).toBe(1);
-    expect(unrefusedDestroys(`${plan.stdout}\n${plan.stderr}`, addresses)).toEqual([]);
-  });
-});
-
-describe("the README's release flow, applied step by step (production)", () => {
-  const steps = readmeBlock(RELEASES, 'release-block')
-    .filter((line) => line.startsWith('npm run release -- '))
-    .map((line) => line.replace(/#.*$/, '').trim().replace('npm run release -- ', '').split(/\s+/));
-
-  it('has the steps the README shows', () => {
-    expect(steps.map((s) => s[1])).toEqual([
-      'status',
-      'stage',
-      'promote',
-      'rollback',
-      'abandon',
-      'stage',
-      'promote',
-      'finish',
-    ]);
-  });
-
-  it.each(steps.filter((s) => s[1] !== 'status').map((s) => [s.slice(1).join(' '), s] as const))(
-    '%s: applies, runs what the file says, then plans nothing',
-    async (_what, args) => {
-      log(run.release(args));
-      await timed(log, `production: ${args.slice(1).join(' ')} applied`, () => run.apply('production'));
-      await expectRelease('production');
-      await expectNoChanges('production');
-    },
-  );
 });
 
 describe('planted defects are caught', () => {
   it('a privileged container in a pod template that apply accepts', async () => {
-    const env = run.environment('staging');
-    const wd = run.workdir('staging');
+    const env = run().environment('staging');
+    const wd = run().workdir('staging');
     wd.edit((json) => {
       const cron: any = Object.values(json.resource.kubernetes_cron_job_v1)[0];
       Object.assign(cron.spec.job_template.spec.template.spec.container[0].security_context, {
@@ -198,63 +79,26 @@ describe('planted defects are caught', () => {
       });
     });
     await timed(log, 'staging: planted privileged template applied', () => wd.apply());
-    const problems = await podTemplateProblems(kube('staging'), [env.namespace]);
+    const problems = await podTemplateProblems(kube(), [env.namespace]);
     expect(problems).toEqual([
       expect.stringMatching(
         /cronjobs\/db-backup: its pod template is refused: .*violates PodSecurity "restricted:latest": privileged/,
       ),
     ]);
     // Back to what the stack says.
-    await run.apply('staging');
-    expect(await podTemplateProblems(kube('staging'), [env.namespace])).toEqual([]);
-  });
-
-  it('S3 access logging turned on before the target bucket’s policy exists', async () => {
-    const stacks = run.synth();
-    const logging = (dir: string, prefix: string, withOrdering: boolean) => {
-      const wd = new Workdir(join(run.dir, 'terraform', dir), {
-        kubeconfig: run.cluster.kubeconfig,
-        motoEndpoint: run.cluster.motoEndpoint,
-      });
-      wd.load(join(stacks, 'production'));
-      // Buckets of their own (moto holds production's already), the rest unchanged.
-      let target = '';
-      wd.edit((json) => {
-        Object.assign(json, JSON.parse(JSON.stringify(json).replaceAll('catbird-mls-', `${prefix}-mls-`)));
-        const [id, resource] = Object.entries<any>(json.resource.aws_s3_bucket_logging).find(([key]) =>
-          key.startsWith('backup-bucket_logging'),
-        )!;
-        if (!withOrdering) delete resource.depends_on;
-        target = `aws_s3_bucket_logging.${id}`;
-      });
-      wd.init();
-      // Only the logging and what it depends on: with no ordering, the policy is not among them.
-      return wd.run(['apply', '-auto-approve', '-no-color', `-target=${target}`]);
-    };
-    const planted = await timed(log, 'planted: logging without its ordering', () =>
-      logging('planted-logging', 'planted', false),
-    );
-    expect(planted.status).toBe(1);
-    expect(`${planted.stdout}${planted.stderr}`).toMatch(/InvalidTargetBucketForLogging/);
-    const control = await timed(log, 'control: logging with its ordering', () =>
-      logging('control-logging', 'control', true),
-    );
-    expect(`${control.stdout}${control.stderr}`).toMatch(/Apply complete!/);
-    expect(control.status).toBe(0);
+    await run().apply('staging');
+    expect(await podTemplateProblems(kube(), [env.namespace])).toEqual([]);
   });
 });
 
 describe('the release analysis, around a switch of traffic (staging)', () => {
   const ENV = 'staging';
   const SERVICE = 'mls-server';
-  const ns = () => run.environment(ENV).namespace;
-  const live = async () =>
-    (await kube(ENV).get(apiPath('v1', 'services', ns(), SERVICE))).spec.selector.version as string;
+  const ns = () => run().environment(ENV).namespace;
+  const live = async () => (await kube().get(apiPath('v1', 'services', ns(), SERVICE))).spec.selector.version as string;
   const analysisJobs = async () =>
     (
-      await kube(ENV).list(
-        `${apiPath('batch/v1', 'jobs', ns())}?labelSelector=${encodeURIComponent(ANALYSIS_WHEN_LABEL)}`,
-      )
+      await kube().list(`${apiPath('batch/v1', 'jobs', ns())}?labelSelector=${encodeURIComponent(ANALYSIS_WHEN_LABEL)}`)
     ).map((j: any) => ({
       name: j.metadata.name as string,
       when: j.metadata.labels[ANALYSIS_WHEN_LABEL] as string,
@@ -262,11 +106,11 @@ describe('the release analysis, around a switch of traffic (staging)', () => {
         ?.type as string | undefined,
     }));
   /** Applies with a planted verdict; returns the failed apply's output (the apply must fail). */
-  const failingApply = async (what: string, verdicts: ReturnType<typeof run.workdir>['verdicts']) => {
-    const wd = run.workdir(ENV);
+  const failingApply = async (what: string, verdicts: ReturnType<ClusterRun['workdir']>['verdicts']) => {
+    const wd = run().workdir(ENV);
     wd.verdicts = verdicts;
     try {
-      wd.load(join(run.synth(), ENV));
+      wd.load(join(run().synth(), ENV));
       const res = await timed(log, `${ENV}: ${what}`, () =>
         wd.run(['apply', '-auto-approve', '-input=false', '-no-color']),
       );
@@ -280,9 +124,9 @@ describe('the release analysis, around a switch of traffic (staging)', () => {
   const rollBack = () => {
     const out: string[] = [];
     const code = runRollback([ENV], {
-      root: run.project,
-      environments: run.environments(),
-      steps: (env) => run.rollbackSteps(env),
+      root: run().project,
+      environments: run().environments(),
+      steps: (env) => run().rollbackSteps(env),
       out: (l) => out.push(l),
       err: (l) => out.push(l),
     });
@@ -290,39 +134,39 @@ describe('the release analysis, around a switch of traffic (staging)', () => {
     return { code, out: out.join('\n') };
   };
   const analysisPods = async () =>
-    (
-      await kube(ENV).list(`${apiPath('v1', 'pods', ns())}?labelSelector=${encodeURIComponent(ANALYSIS_WHEN_LABEL)}`)
-    ).map((p: any) => p.metadata.name as string);
+    (await kube().list(`${apiPath('v1', 'pods', ns())}?labelSelector=${encodeURIComponent(ANALYSIS_WHEN_LABEL)}`)).map(
+      (p: any) => p.metadata.name as string,
+    );
 
   it('a passing analysis runs before the switch and after it, once per release', async () => {
-    log(run.release([ENV, 'stage', 'ghcr.io/catbird/mls-server:1.5.0']));
-    await run.apply(ENV);
+    log(run().release([ENV, 'stage', 'ghcr.io/catbird/mls-server:1.5.0']));
+    await run().apply(ENV);
     expect(await analysisJobs()).toEqual([]);
-    log(run.release([ENV, 'promote']));
-    await timed(log, `${ENV}: promote applied, analysed`, () => run.apply(ENV));
+    log(run().release([ENV, 'promote']));
+    await timed(log, `${ENV}: promote applied, analysed`, () => run().apply(ENV));
     expect(await live()).toBe('blue');
     expect((await analysisJobs()).map((j) => [j.when, j.done]).sort()).toEqual([
       ['post', 'Complete'],
       ['pre', 'Complete'],
     ]);
     // Unchanged release: the second plan runs no analysis (it has nothing to do).
-    await expectNoChanges(ENV);
+    await expectNoChanges();
     // The pod garbage collector may delete a finished Job's pods: the verdict is kept in state.
     const pods = await analysisPods();
     expect(pods).toHaveLength(2);
-    for (const pod of pods) await kube(ENV).delete(apiPath('v1', 'pods', ns(), pod));
+    for (const pod of pods) await kube().delete(apiPath('v1', 'pods', ns(), pod));
     await waitFor('the analysis pods to go', 60_000, async () => (await analysisPods()).length === 0);
-    await expectNoChanges(ENV);
-    log(run.release([ENV, 'finish']));
-    await run.apply(ENV);
+    await expectNoChanges();
+    log(run().release([ENV, 'finish']));
+    await run().apply(ENV);
     expect(await analysisJobs()).toEqual([]);
-    await expectRelease(ENV);
+    await expectRelease();
   });
 
   it('a failing analysis before the switch leaves the selector where it was; the rollback records it', async () => {
-    log(run.release([ENV, 'stage', 'ghcr.io/catbird/mls-server:1.5.1']));
-    await run.apply(ENV);
-    log(run.release([ENV, 'promote']));
+    log(run().release([ENV, 'stage', 'ghcr.io/catbird/mls-server:1.5.1']));
+    await run().apply(ENV);
+    log(run().release([ENV, 'promote']));
     const summary = 'quota_pods_room = 0, must be at least 3 (1 of 3 measurements failed; 0 allowed)';
     const output = await failingApply('promote with a failing analysis before the switch', {
       pre: { verdict: 'FAIL', summary },
@@ -333,21 +177,21 @@ describe('the release analysis, around a switch of traffic (staging)', () => {
     expect(rollback.code).toBe(0);
     expect(rollback.out).toContain(`mls-server: the analysis before the switch failed: ${summary}`);
     expect(await live()).toBe('blue');
-    expect(git(run.project, ['log', '-1', '--format=%s'])).toMatch(/^Roll back staging: mls-server/);
-    expect(run.environment(ENV).release.services[SERVICE]).toMatchObject({ live: 'blue', phase: 'staged' });
-    await expectRelease(ENV);
-    await expectNoChanges(ENV);
+    expect(git(run().project, ['log', '-1', '--format=%s'])).toMatch(/^Roll back staging: mls-server/);
+    expect(run().environment(ENV).release.services[SERVICE]).toMatchObject({ live: 'blue', phase: 'staged' });
+    await expectRelease();
+    await expectNoChanges();
   });
 
   it('a failing analysis after the switch is rolled back by itself, within 5 minutes', async () => {
-    log(run.release([ENV, 'promote']));
+    log(run().release([ENV, 'promote']));
     const summary = 'error_ratio = 0.42, must be at most 0.0144: measurement 1 crossed the fail-fast bound 0.5';
     const output = await failingApply('promote with a failing analysis after the switch', {
       post: { verdict: 'FAIL', summary },
     });
     expect(output.replace(/[│\s]+/g, ' ')).toContain(`after the switch did not pass: FAIL: ${summary}`);
     expect(await live()).toBe('green');
-    const postJob = (await kube(ENV).list(apiPath('batch/v1', 'jobs', ns()))).find((j: any) =>
+    const postJob = (await kube().list(apiPath('batch/v1', 'jobs', ns()))).find((j: any) =>
       j.metadata.name.startsWith(`${SERVICE}-post-`),
     );
     const verdictAt = Date.parse(postJob.status.completionTime);
@@ -363,14 +207,14 @@ describe('the release analysis, around a switch of traffic (staging)', () => {
     );
     expect(apply).toBeLessThanOrEqual(60);
     expect(back - verdictAt).toBeLessThan(5 * 60_000);
-    expect(git(run.project, ['log', '-1', '--format=%B'])).toContain(
+    expect(git(run().project, ['log', '-1', '--format=%B'])).toContain(
       `the analysis after the switch failed: ${summary}`,
     );
-    await expectRelease(ENV);
-    await expectNoChanges(ENV);
+    await expectRelease();
+    await expectNoChanges();
     // Back to stable for whatever runs next.
-    log(run.release([ENV, 'abandon']));
-    await run.apply(ENV);
+    log(run().release([ENV, 'abandon']));
+    await run().apply(ENV);
   });
 });
 
@@ -381,7 +225,7 @@ describe('the deployed-commit record beside the state (bin/deployed-commit.sh, o
   const aws = (args: string[]) => spawnSync('aws', args, { encoding: 'utf8', env: awsEnv() });
   const awsEnv = (extra: Record<string, string> = {}) => ({
     ...process.env,
-    AWS_ENDPOINT_URL: run.cluster.motoEndpoint,
+    AWS_ENDPOINT_URL: run().cluster.motoEndpoint,
     AWS_ACCESS_KEY_ID: 'test',
     AWS_SECRET_ACCESS_KEY: 'test',
     AWS_DEFAULT_REGION: 'us-east-1',
@@ -422,10 +266,10 @@ describe('the deployed-commit record beside the state (bin/deployed-commit.sh, o
 
 describe('the move from Ingress objects to the Gateway API, walked (staging)', () => {
   const name = 'staging';
-  const ns = () => run.environment(name).namespace;
+  const ns = () => run().environment(name).namespace;
   /** The names of the namespace's objects of a kind; none while the kind's CRD is not installed. */
   const namesOf = async (apiVersion: string, plural: string) => {
-    const objects = await kube(name)
+    const objects = await kube()
       .list(apiPath(apiVersion, plural, ns()))
       .catch((e: unknown) => {
         if (e instanceof KubeError && e.status === 404) return [];
@@ -440,7 +284,7 @@ describe('the move from Ingress objects to the Gateway API, walked (staging)', (
 
   /** Sets `edge.serve` in the project copy's staging file, as the reviewed change of each step does. */
   function setStep(step: string): void {
-    const file = join(run.project, 'environments', `${name}.ts`);
+    const file = join(run().project, 'environments', `${name}.ts`);
     const text = readFileSync(file, 'utf8');
     if (!/edge: \{ serve: '(ingress|both|gateway)'/.test(text)) throw new Error(`no edge step in ${file}`);
     writeFileSync(file, text.replace(/edge: \{ serve: '(ingress|both|gateway)'/, `edge: { serve: '${step}'`));
@@ -452,7 +296,7 @@ describe('the move from Ingress objects to the Gateway API, walked (staging)', (
    * writes them (through the status subresource, checked by the CRDs' schema).
    */
   async function markServing(): Promise<void> {
-    const k = kube(name);
+    const k = kube();
     const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     const condition = (type: string, generation: number) => ({
       type,
@@ -493,18 +337,18 @@ describe('the move from Ingress objects to the Gateway API, walked (staging)', (
 
   it('ingress → both → gateway: side by side, and the Ingresses go only once the Gateway answers', async () => {
     setStep('ingress');
-    await timed(log, 'edge step ingress', () => run.apply(name));
+    await timed(log, 'edge step ingress', () => run().apply(name));
     expect([await ingresses(), await routes()]).toEqual([INGRESSES, []]);
 
     setStep('both');
-    await timed(log, 'edge step both', () => run.apply(name));
+    await timed(log, 'edge step both', () => run().apply(name));
     expect([await ingresses(), await routes()]).toEqual([INGRESSES, ROUTES]);
-    await expectNoChanges(name);
+    await expectNoChanges();
 
     // Before the Gateway answers, the step is refused at plan time and nothing is destroyed.
     setStep('gateway');
-    const wd = run.workdir(name);
-    wd.load(join(run.synth(), name));
+    const wd = run().workdir(name);
+    wd.load(join(run().synth(), name));
     const refused = await timed(log, 'edge step gateway, refused', () =>
       wd.run(['apply', '-auto-approve', '-input=false', '-no-color']),
     );
@@ -515,8 +359,6 @@ describe('the move from Ingress objects to the Gateway API, walked (staging)', (
     await markServing();
     await timed(log, 'edge step gateway', () => wd.apply());
     expect([await ingresses(), await routes()]).toEqual([[], ROUTES]);
-    await expectNoChanges(name);
+    await expectNoChanges();
   });
 });
-
-faultCases(() => run, log);
