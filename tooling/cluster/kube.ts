@@ -35,7 +35,20 @@ export function apiPath(apiVersion: string, plural: string, namespace?: string, 
 export class Kube {
   constructor(private readonly endpoint: KubeEndpoint) {}
 
+  /**
+   * One request. A kept-alive connection the API server closed while it lay
+   * idle fails the next request on it with ECONNRESET ("socket hang up")
+   * before the server read it: that request is sent once more, on a new
+   * connection (the pattern Node's http documentation gives for `reusedSocket`).
+   */
   public call(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<KubeObject> {
+    return this.send(method, path, body, contentType).catch((e: unknown) => {
+      if (!(e instanceof StaleConnection)) throw e;
+      return this.send(method, path, body, contentType);
+    });
+  }
+
+  private send(method: string, path: string, body: unknown, contentType: string): Promise<KubeObject> {
     const url = new URL(path, this.endpoint.server);
     const payload = body === undefined ? undefined : JSON.stringify(body);
     return new Promise((resolve, reject) => {
@@ -67,7 +80,9 @@ export class Kube {
         },
       );
       req.on('timeout', () => req.destroy(new Error(`${method} ${path}: timed out`)));
-      req.on('error', reject);
+      req.on('error', (e: NodeJS.ErrnoException) =>
+        reject(req.reusedSocket && e.code === 'ECONNRESET' ? new StaleConnection(e.message) : e),
+      );
       if (payload) req.write(payload);
       req.end();
     });
@@ -112,6 +127,9 @@ export class Kube {
     return this.call('DELETE', path);
   }
 }
+
+/** A request that failed on a kept-alive connection the server had closed: it was never read. */
+class StaleConnection extends Error {}
 
 function safeJson(text: string): KubeObject {
   try {
