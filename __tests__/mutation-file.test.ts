@@ -6,7 +6,15 @@
 import { readFileSync } from 'node:fs';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { INCREMENTAL_FILE, changedSince, mutatedFiles, withoutWhere } from '../tooling/mutation';
+import {
+  INCREMENTAL_FILE,
+  breakThreshold,
+  changedSince,
+  mutatedFiles,
+  mutationScore,
+  mutationStep,
+  withoutWhere,
+} from '../tooling/mutation';
 import { ROOT } from '../environments/root';
 
 describe('the incremental mutation file', () => {
@@ -100,5 +108,49 @@ describe('what makes the next mutation run test again', () => {
       mutatedFiles("  mutate: [\n    // a comment\n    'core/a.ts',\n    'bin/b.ts',\n  ],\n  other: ['x'],"),
     ).toEqual(['core/a.ts', 'bin/b.ts']);
     expect(() => mutatedFiles('export default {}')).toThrow('no mutate list');
+  });
+});
+
+describe('npm run test:mutation', () => {
+  const config = "  mutate: [\n    'core/a.ts',\n  ],\n  thresholds: { high: 90, low: 85, break: 85 },";
+  const mutants = (statuses: Record<string, number>) =>
+    Object.entries(statuses).flatMap(([status, n]) => Array.from({ length: n }, () => ({ status })));
+  const result = (statuses: Record<string, number>) => ({
+    files: { 'core/a.ts': { source: 'a1', mutants: mutants(statuses) } },
+    testFiles: { '__tests__/a.test.ts': { source: 't1' } },
+  });
+  const disk: Record<string, string> = { 'core/a.ts': 'a1', '__tests__/a.test.ts': 't1' };
+
+  it('reads the score from the committed result when nothing it recorded changed', () => {
+    const counts = {
+      Killed: 80,
+      Timeout: 5,
+      Survived: 10,
+      NoCoverage: 5,
+      Ignored: 50,
+      CompileError: 9,
+      RuntimeError: 3,
+    };
+    expect(mutationStep([], result(counts), config, (p) => disk[p])).toEqual({ run: false, score: 85, floor: 85 });
+  });
+
+  it('runs StrykerJS when a mutated module or a recorded test changed, or when asked to (-- --force)', () => {
+    const r = result({ Killed: 1 });
+    expect(mutationStep([], r, config, (p) => ({ ...disk, 'core/a.ts': 'a2' })[p])).toEqual({
+      run: true,
+      changed: ['core/a.ts'],
+    });
+    expect(mutationStep([], r, config, (p) => ({ ...disk, '__tests__/a.test.ts': 't2' })[p])).toEqual({
+      run: true,
+      changed: ['__tests__/a.test.ts'],
+    });
+    expect(mutationStep(['--force'], r, config, (p) => disk[p])).toEqual({ run: true, changed: [] });
+    expect(mutationStep([], undefined, config, (p) => disk[p])).toEqual({ run: true, changed: [] });
+  });
+
+  it('scores as StrykerJS does: the committed result is the 85.50 % its last run printed', () => {
+    expect(mutationScore(result({ Killed: 17, Survived: 2, NoCoverage: 1, Ignored: 9 }))).toBe(85);
+    expect(mutationScore(JSON.parse(readFileSync(INCREMENTAL_FILE, 'utf8'))).toFixed(2)).toBe('85.50');
+    expect(breakThreshold(readFileSync(join(ROOT, 'stryker.config.mjs'), 'utf8'))).toBe(85);
   });
 });

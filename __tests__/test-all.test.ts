@@ -27,7 +27,10 @@ describe('test:all', () => {
       'npm run validate',
       'npm run test:prometheus',
     ]);
+    // The gate's CPU-bound phases yield to the cluster test; the timed Prometheus phase and the cluster test do not.
+    expect(GATE.map((p) => p.nice ?? 0)).toEqual([10, 10, 10, 10, 10, 0]);
     expect(CLUSTER.map((p) => p.command)).toEqual(['npm run test:cluster']);
+    expect(CLUSTER.map((p) => p.nice ?? 0)).toEqual([0]);
     expect(PHASES).toEqual([...FIRST, ...GATE, ...CLUSTER]);
   });
 
@@ -112,6 +115,23 @@ describe('test:all', () => {
         ['never', 'not run'],
       ]);
       expect(res.wallSeconds).toBeLessThan(20);
+    });
+
+    it('run a phase at its niceness, above the niceness test:all runs at', async () => {
+      const niceness = (file: string) => `cut -d' ' -f19 /proc/$$/stat > ${dir}/${file}`;
+      const res = await runPhases(
+        [],
+        [
+          {
+            phases: [{ ...phase('niced', niceness('niced')), nice: 7 }, phase('plain', niceness('plain'))],
+            output: join(dir, 'lane.log'),
+          },
+        ],
+      );
+      expect(res.ok).toBe(true);
+      const own = Number(readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ')[16]);
+      expect(Number(readFileSync(join(dir, 'niced'), 'utf8'))).toBe(Math.min(own + 7, 19));
+      expect(Number(readFileSync(join(dir, 'plain'), 'utf8'))).toBe(own);
     });
 
     it('run nothing when a first phase fails', async () => {

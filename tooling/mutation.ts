@@ -11,7 +11,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { ROOT } from '../environments/root';
 import { cacheRoot } from './tools';
 
@@ -98,7 +98,78 @@ export function changedSince(
   ];
 }
 
+/** The run's mutants by status, as the result records them. */
+export interface MutantCounts {
+  readonly files: Readonly<Record<string, { readonly mutants: readonly { readonly status: string }[] }>>;
+}
+
+/**
+ * StrykerJS's mutation score of a result: killed and timed out over those
+ * plus the survivors and the uncovered (ignored mutants and those that did
+ * not compile or run left out), in percent.
+ */
+export function mutationScore(result: MutantCounts): number {
+  const count: Record<string, number> = {};
+  for (const file of Object.values(result.files))
+    for (const m of file.mutants) count[m.status] = (count[m.status] ?? 0) + 1;
+  const detected = (count.Killed ?? 0) + (count.Timeout ?? 0);
+  const missed = (count.Survived ?? 0) + (count.NoCoverage ?? 0);
+  return detected + missed === 0 ? 0 : (100 * detected) / (detected + missed);
+}
+
+/** The score below which a run fails (stryker.config.mjs's `thresholds.break`). */
+export function breakThreshold(configText: string): number {
+  const found = /\bbreak: (\d+(?:\.\d+)?)/.exec(configText);
+  if (!found) throw new Error('stryker.config.mjs: no thresholds.break');
+  return Number(found[1]);
+}
+
+/** What `npm run test:mutation` does: read the score from the committed result, or run StrykerJS. */
+export type MutationStep =
+  | { readonly run: false; readonly score: number; readonly floor: number }
+  | { readonly run: true; readonly changed: readonly string[] };
+
+/**
+ * When no mutated module and no test the committed result recorded has
+ * changed (changedSince), StrykerJS would re-use every result it holds,
+ * after a dry run of the whole suite (about a minute of both cores): the
+ * score is then read from the result itself (a new test file can only kill
+ * more). Anything changed, or any argument (`-- --force` tests every mutant
+ * again), runs StrykerJS.
+ */
+export function mutationStep(
+  args: readonly string[],
+  result: (MutationResult & MutantCounts) | undefined,
+  configText: string,
+  read: (path: string) => string | undefined,
+): MutationStep {
+  if (args.length > 0 || !result) return { run: true, changed: [] };
+  const changed = changedSince(result, mutatedFiles(configText), read);
+  if (changed.length > 0) return { run: true, changed };
+  return { run: false, score: mutationScore(result), floor: breakThreshold(configText) };
+}
+
 export function main(args: readonly string[]): number {
+  const config = readFileSync(join(ROOT, 'stryker.config.mjs'), 'utf8');
+  const result = existsSync(INCREMENTAL_FILE) ? JSON.parse(readFileSync(INCREMENTAL_FILE, 'utf8')) : undefined;
+  const read = (path: string) => (existsSync(join(ROOT, path)) ? readFileSync(join(ROOT, path), 'utf8') : undefined);
+  const step = mutationStep(args, result, config, read);
+  if (!step.run) {
+    console.log(
+      `mutation: no mutated module and no recorded test changed since ${relative(ROOT, INCREMENTAL_FILE)}: ` +
+        `its results stand, score ${step.score.toFixed(2)} % (fails below ${step.floor} %). ` +
+        '`npm run test:mutation -- --force` tests every mutant again.',
+    );
+    return step.score >= step.floor ? 0 : 1;
+  }
+  if (step.changed.length > 0)
+    console.log(
+      `mutation: changed since the committed result: ${step.changed.join(', ')}; StrykerJS tests their mutants`,
+    );
+  return runStryker(args);
+}
+
+function runStryker(args: readonly string[]): number {
   const node = strykerNode();
   const stryker = join(ROOT, 'node_modules/@stryker-mutator/core/bin/stryker.js');
   // Every temporary file of the run (each mutant's synth writes one) in one directory, removed at the end.

@@ -484,8 +484,9 @@ describe('the release analysis on a real Prometheus', () => {
     expect(inst.verdict?.summary).toMatch(
       /error_ratio = 0\.1\d*, must be at most 0\.0144 \(3 of 3 measurements failed; 2 allowed\)/,
     );
-    // At the third failed measurement, not the fifth.
-    expect(inst.seconds!).toBeLessThan((3 * 60) / SCALE + 5);
+    // At the third failed measurement (the summary counts 3 of 3), so before the fifth would
+    // have been taken: a bound nearer the third fails on a loaded machine, not on a wrong program.
+    expect(inst.seconds!).toBeLessThan((5 * 60) / SCALE);
   });
 
   it('counts the one failed query as a measurement without data, not as a failure', () => {
