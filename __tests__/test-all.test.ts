@@ -41,6 +41,7 @@ describe('test:all', () => {
           { name: 'unit tests', seconds: 75.4, status: 'passed' },
           { name: 'cluster test', seconds: 1126, status: 'failed' },
           { name: 'x', seconds: 0, status: 'not run' },
+          { name: 'validate', seconds: 299.6, status: 'passed' },
         ],
         1150,
       ),
@@ -50,6 +51,7 @@ describe('test:all', () => {
         '  unit tests          1 min 15 s  passed',
         '  cluster test        18 min 46 s  failed',
         '  x                         -       not run',
+        '  validate            5 min 00 s  passed',
         '  total (wall clock)  19 min 10 s',
       ].join('\n'),
     );
@@ -118,7 +120,8 @@ describe('test:all', () => {
     });
 
     it('run a phase at its niceness, above the niceness test:all runs at', async () => {
-      const niceness = (file: string) => `cut -d' ' -f19 /proc/$$/stat > ${dir}/${file}`;
+      const niceness = (file: string) =>
+        `cut -d' ' -f19 /proc/$$/stat > ${dir}/${file}; cat /proc/self/autogroup > ${dir}/${file}.group 2>/dev/null || true`;
       const res = await runPhases(
         [],
         [
@@ -132,6 +135,11 @@ describe('test:all', () => {
       const own = Number(readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ')[16]);
       expect(Number(readFileSync(join(dir, 'niced'), 'utf8'))).toBe(Math.min(own + 7, 19));
       expect(Number(readFileSync(join(dir, 'plain'), 'utf8'))).toBe(own);
+      // Where the kernel groups each session (autogroup), the lane's whole session yields, not only its processes.
+      if (existsSync('/proc/self/autogroup')) {
+        expect(readFileSync(join(dir, 'niced.group'), 'utf8')).toMatch(/ nice 7\n$/);
+        expect(readFileSync(join(dir, 'plain.group'), 'utf8')).toMatch(/ nice 0\n$/);
+      }
     });
 
     it('run nothing when a first phase fails', async () => {

@@ -20,7 +20,7 @@ export interface Phase {
   readonly name: string;
   readonly command: string;
   /**
-   * The phase's niceness (`nice -n`): the gate's CPU-bound phases yield to
+   * The phase's niceness (its session's autogroup and `nice -n`): the gate's CPU-bound phases yield to
    * the cluster test, the lane that sets the total, and take the cores it
    * leaves idle while it waits. @default 0
    */
@@ -64,7 +64,10 @@ export interface PhaseTime {
 
 /** The table: one row per phase, and the wall-clock total (the lanes overlap). */
 export function timeTable(times: readonly PhaseTime[], wallSeconds: number): string {
-  const fmt = (s: number) => `${Math.floor(s / 60)} min ${String(Math.round(s % 60)).padStart(2, '0')} s`;
+  const fmt = (seconds: number) => {
+    const s = Math.round(seconds);
+    return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
+  };
   const width = Math.max(...times.map((t) => t.name.length), 'total (wall clock)'.length);
   return [
     'test:all, time per phase:',
@@ -121,7 +124,12 @@ class Lane {
   private spawn(phase: Phase): Promise<number> {
     const fd = this.output === 'inherit' ? undefined : openSync(this.output, 'a');
     if (this.output === 'inherit') console.log(`\n=== ${phase.name}: ${phase.command}`);
-    const child = spawn('nice', ['-n', String(phase.nice ?? 0), 'sh', '-c', phase.command], {
+    // A lane is a session of its own (detached), so Linux's scheduler autogroup weighs it against
+    // the others as one: its niceness is the autogroup's (/proc/self/autogroup), set where the kernel
+    // has one; `nice` orders the lane's own processes.
+    const nice = phase.nice ?? 0;
+    const niced = `echo ${nice} > /proc/self/autogroup 2>/dev/null; exec nice -n ${nice} sh -c "$0"`;
+    const child = spawn('sh', ['-c', nice === 0 ? phase.command : niced, ...(nice === 0 ? [] : [phase.command])], {
       cwd: ROOT,
       detached: true,
       stdio: fd === undefined ? 'inherit' : ['ignore', fd, fd],
