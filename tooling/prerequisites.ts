@@ -4,7 +4,7 @@
  * not after twenty minutes. What the run installs by itself is said, not
  * checked: Node 22 for the mutation run (from the npm registry), nginx and
  * shellcheck (Debian packages, as root or through sudo), moto (PyPI, in
- * .venv-cluster), the Go tools (built from the Go module proxy, cached).
+ * the cluster test's virtualenv, cached), the Go tools (built from the Go module proxy, cached).
  *
  * Exits 1 naming every missing prerequisite; 0 with one line per check.
  */

@@ -9,10 +9,10 @@
  * - actionlint and shellcheck over the workflows (and bin/*.sh), zizmor over
  *   the workflows.
  *
- * Python tools go into the project's .venv; Go tools are cached by version
+ * Python tools are in a virtualenv and Go tools are built, both cached by version
  * (tools.ts). Each step prints what it did; the gate fails if any step does.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -39,6 +39,7 @@ import { hasTerraform, terraform } from '../bin/terraform';
 import { ToolError, toolBinary } from './tools';
 import { ensureDebianProgram } from './debian';
 import { ROOT } from '../environments/root';
+import { cachedVenv } from './venvs';
 import { UsageError, parseCommandArgs } from '../bin/args';
 import { systemNames } from '../core/names';
 
@@ -74,25 +75,9 @@ function synthAll(): Stack[] | undefined {
   return stacks;
 }
 
-/** The project's .venv with policy/requirements.txt installed (once per change of that file). */
+/** The virtualenv with policy/requirements.txt installed (tooling/venvs.ts: once per machine and requirements). */
 function ensureVenv(): string {
-  const venv = join(ROOT, '.venv');
-  const requirements = readFileSync(join(ROOT, 'policy/requirements.txt'), 'utf8');
-  const stamp = join(venv, '.requirements');
-  if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== requirements) {
-    console.log('installing policy/requirements.txt (checkov, kubernetes-validate, zizmor) into .venv');
-    execFileSync('python3', ['-m', 'venv', '.venv'], { cwd: ROOT, stdio: 'inherit' });
-    execFileSync(
-      join(venv, 'bin/pip'),
-      ['install', '--quiet', '--disable-pip-version-check', '-r', 'policy/requirements.txt'],
-      {
-        cwd: ROOT,
-        stdio: 'inherit',
-      },
-    );
-    writeFileSync(stamp, requirements);
-  }
-  return venv;
+  return cachedVenv('policy', join(ROOT, 'policy/requirements.txt'));
 }
 
 function checkov(stacks: readonly Stack[]): boolean {
@@ -256,7 +241,7 @@ function helmRenderGate(stacks: readonly Stack[]): boolean {
   }
   const started = Date.now();
   const tools = { helm: toolBinary('helm'), amtool: toolBinary('amtool'), promtool: toolBinary('promtool') };
-  const python = join(ROOT, '.venv/bin/python');
+  const python = join(ensureVenv(), 'bin/python');
   let ok = true;
   for (const stack of stacks) {
     const json = JSON.parse(readFileSync(stack.file, 'utf8'));

@@ -10,13 +10,14 @@
  * (moto emulates the calls the stacks make, with the AWS provider at the
  * mirror's 5.45.0).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { freePort } from '../check-did-responder';
 import { ensureTool } from '../tools';
+import { cachedVenv } from '../venvs';
 import { Kube, KubeObject } from './kube';
 import { Processes, waitFor } from './processes';
 import { ROOT } from '../../environments/root';
@@ -461,21 +462,7 @@ ${MESSAGE_LINE('$root')}            startedAt: {{ $now | Quote }}
       phase: Failed
 `;
 
-/** The Python with moto, in its own virtualenv (.venv-cluster), installed from tooling/cluster/requirements.txt. */
+/** The Python with moto, in a virtualenv with tooling/cluster/requirements.txt (tooling/venvs.ts: cached per machine). */
 export function motoPython(log: (line: string) => void): string {
-  const venv = join(ROOT, '.venv-cluster');
-  const requirements = readFileSync(join(ROOT, 'tooling', 'cluster', 'requirements.txt'), 'utf8');
-  const stamp = join(venv, '.requirements');
-  if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== requirements) {
-    log('installing tooling/cluster/requirements.txt (moto) into .venv-cluster');
-    execFileSync('python3', ['-m', 'venv', venv]);
-    const pip = spawnSync(
-      join(venv, 'bin', 'pip'),
-      ['install', '--quiet', '--disable-pip-version-check', '-r', join(ROOT, 'tooling', 'cluster', 'requirements.txt')],
-      { encoding: 'utf8' },
-    );
-    if (pip.status !== 0) throw new Error(`installing moto failed:\n${pip.stdout}${pip.stderr}`);
-    writeFileSync(stamp, requirements);
-  }
-  return join(venv, 'bin', 'python');
+  return join(cachedVenv('cluster', join(ROOT, 'tooling', 'cluster', 'requirements.txt'), log), 'bin', 'python');
 }
