@@ -13,7 +13,16 @@
  * (tools.ts). Each step prints what it did; the gate fails if any step does.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+  mkdirSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ENVIRONMENTS } from '../environments';
@@ -393,6 +402,22 @@ export async function main(args: readonly string[] = []): Promise<number> {
     console.error(`error: ${e.message}\nusage: npm run validate [-- --only <step> ...]`);
     return 2;
   }
+  // Every temporary file of the steps' tools (checkov's parser cache among them) in one directory, removed at the end.
+  const outer = process.env.TMPDIR;
+  const temp = mkdtempSync(join(tmpdir(), 'mls-validate-'));
+  // Traversable (not listable) by nginx's worker user, which serves the DID responder's files from inside it.
+  chmodSync(temp, 0o711);
+  process.env.TMPDIR = temp;
+  try {
+    return await runSteps(only);
+  } finally {
+    if (outer === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = outer;
+    rmSync(temp, { recursive: true, force: true });
+  }
+}
+
+async function runSteps(only: readonly string[]): Promise<number> {
   const stacks = synthAll();
   if (!stacks) return 1;
   const results: [string, boolean][] = [];
