@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MAX_SUMMARY_CHARS, runPlanSummary } from '../bin/plan-summary-command';
 import { ROOT as root } from '../environments/root';
+import { ownTmpdir } from './own-tmpdir';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const TARGET_MS = 1000;
@@ -134,15 +135,11 @@ function growthTarget(): boolean {
 
 export function main(): number {
   // Every temporary file of the runs (ts-node's compile cache among them) in one directory, removed at the end.
-  const outer = process.env.TMPDIR;
-  const temp = mkdtempSync(join(tmpdir(), 'mls-bench-'));
-  process.env.TMPDIR = temp;
+  const restore = ownTmpdir('mls-bench-');
   try {
     return benchmark();
   } finally {
-    if (outer === undefined) delete process.env.TMPDIR;
-    else process.env.TMPDIR = outer;
-    rmSync(temp, { recursive: true, force: true });
+    restore();
   }
 }
 

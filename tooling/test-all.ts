@@ -129,7 +129,7 @@ class Lane {
     // has one; `nice` orders the lane's own processes.
     const nice = phase.nice ?? 0;
     const niced = `echo ${nice} > /proc/self/autogroup 2>/dev/null; exec nice -n ${nice} sh -c "$0"`;
-    const child = spawn('sh', ['-c', nice === 0 ? phase.command : niced, ...(nice === 0 ? [] : [phase.command])], {
+    const child = spawn('sh', ['-c', niced, phase.command], {
       cwd: ROOT,
       detached: true,
       stdio: fd === undefined ? 'inherit' : ['ignore', fd, fd],

@@ -13,16 +13,7 @@
  * (tools.ts). Each step prints what it did; the gate fails if any step does.
  */
 import { spawnSync } from 'node:child_process';
-import {
-  chmodSync,
-  existsSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  writeFileSync,
-  mkdirSync,
-} from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ENVIRONMENTS } from '../environments';
@@ -49,6 +40,7 @@ import { ToolError, toolBinary } from './tools';
 import { ensureDebianProgram } from './debian';
 import { ROOT } from '../environments/root';
 import { cachedVenv } from './venvs';
+import { ownTmpdir } from './own-tmpdir';
 import { UsageError, parseCommandArgs } from '../bin/args';
 import { systemNames } from '../core/names';
 
@@ -403,17 +395,12 @@ export async function main(args: readonly string[] = []): Promise<number> {
     return 2;
   }
   // Every temporary file of the steps' tools (checkov's parser cache among them) in one directory, removed at the end.
-  const outer = process.env.TMPDIR;
-  const temp = mkdtempSync(join(tmpdir(), 'mls-validate-'));
   // Traversable (not listable) by nginx's worker user, which serves the DID responder's files from inside it.
-  chmodSync(temp, 0o711);
-  process.env.TMPDIR = temp;
+  const restore = ownTmpdir('mls-validate-', 0o711);
   try {
     return await runSteps(only);
   } finally {
-    if (outer === undefined) delete process.env.TMPDIR;
-    else process.env.TMPDIR = outer;
-    rmSync(temp, { recursive: true, force: true });
+    restore();
   }
 }
 

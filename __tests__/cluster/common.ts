@@ -17,9 +17,9 @@ import { ClusterRun } from '../../tooling/cluster/harness';
 import { apiPath } from '../../tooling/cluster/kube';
 import type { Kube } from '../../tooling/cluster/kube';
 import { ENVOY_GATEWAY_NAMESPACE } from '../../features/edge/schema';
+import { ROOT } from '../../environments/root';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- synthesized Terraform JSON */
-export const ROOT = join(__dirname, '..', '..');
 export const EDGE = readFileSync(join(ROOT, 'docs/edge.md'), 'utf8');
 export const RELEASES = readFileSync(join(ROOT, 'docs/releases.md'), 'utf8');
 

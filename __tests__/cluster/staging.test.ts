@@ -21,7 +21,8 @@ import { waitFor } from '../../tooling/cluster/processes';
 import { runRollback } from '../../bin/rollback-command';
 import { ANALYSIS_WHEN_LABEL } from '../../core/labels';
 import { ENVOY_GATEWAY_CONTROLLER } from '../../features/edge/gateway-api';
-import { ROOT, appliedFromEmpty, environmentRun } from './common';
+import { ROOT } from '../../environments/root';
+import { appliedFromEmpty, environmentRun } from './common';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- synthesized Terraform JSON */
 const e = environmentRun('staging');
