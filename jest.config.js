@@ -2,8 +2,8 @@
 const base = {
   testEnvironment: 'node',
   testMatch: ['**/*.test.ts'],
-  // Transpile only (tsconfig's isolatedModules): `npm run typecheck` is the type check.
-  transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
+  // esbuild with the project's tsconfig, transpile only (tooling/jest-transform.cjs).
+  transform: { '^.+\\.ts$': '<rootDir>/tooling/jest-transform.cjs' },
   reporters: ['default', '<rootDir>/__tests__/summary-reporter.js'],
   // Both cores: jest's default leaves one for its parent, which mostly waits.
   maxWorkers: '100%',

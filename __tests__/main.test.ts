@@ -1,5 +1,4 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { synthesize } from '../main';
@@ -9,25 +8,12 @@ import { Testing } from 'cdktf';
 import { EnvironmentStack } from '../stacks/environment-stack';
 import { ENV_NAMES, environment, source } from './helpers';
 
-const ROOT = join(__dirname, '..');
-
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'synth-'));
 }
 
-function readTree(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (entry.isFile()) {
-      const path = join(entry.parentPath, entry.name);
-      out[path.slice(dir.length)] = readFileSync(path, 'utf8');
-    }
-  }
-  return out;
-}
-
 // The run's shared synth (global-setup.ts) is the in-process `synthesize`;
-// the app command below is a second, separate run to compare it with.
+// the app command's own run is compared with it in e2e/synth-command.test.ts.
 const SHARED = process.env.JEST_SYNTH_DIR!;
 
 describe('synthesize', () => {
@@ -78,26 +64,7 @@ describe('local state (LOCAL_STATE=1)', () => {
   });
 });
 
-describe('the cdktf app command (bin/synth.mjs)', () => {
-  it('synthesizes every stack from the TypeScript sources, byte for byte as the in-process synth did, with no Terraform', () => {
-    // On a PATH that holds only node: cdktf's DataResource, moved and import
-    // blocks run `terraform version` at every synth, and fail it with a stack
-    // trace where Terraform is missing; synth needs no Terraform.
-    const dir = tempDir();
-    symlinkSync(process.execPath, join(dir, 'node'));
-    const res = spawnSync(join(dir, 'node'), ['bin/synth.mjs'], {
-      cwd: ROOT,
-      env: { ...process.env, PATH: dir, CDKTF_OUTDIR: join(dir, 'out') },
-      encoding: 'utf8',
-    });
-    expect(res.stderr).toBe('');
-    expect(res.status).toBe(0);
-    const [app, shared] = [readTree(join(dir, 'out')), readTree(SHARED)];
-    expect(Object.keys(app)).toEqual(expect.arrayContaining(ENV_NAMES.map((n) => `/stacks/${n}/cdk.tf.json`)));
-    expect(app).toEqual(shared);
-    rmSync(dir, { recursive: true });
-  });
-
+describe('the synthesized stacks', () => {
   it('leaves the Terraform version to Terraform: every stack requires the minimum the backend needs', () => {
     for (const name of ENV_NAMES) {
       const json = JSON.parse(readFileSync(join(SHARED, 'stacks', name, 'cdk.tf.json'), 'utf8'));

@@ -22,9 +22,9 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-const streamed = (value: object) => {
+const streamed = (value: object, flushAt?: number) => {
   const file = join(dir, 'out.json');
-  writeStableJson(file, value);
+  writeStableJson(file, value, flushAt);
   return readFileSync(file, 'utf8');
 };
 
@@ -47,16 +47,23 @@ describe('writeStableJson', () => {
     expect(streamed(value)).toBe(cdktfStringify(value, { space: 2 }));
   });
 
-  it('a document larger than the buffer, flushed mid-way', () => {
+  it.each([64, 1000])('a document larger than the buffer, flushed mid-way (every %s characters)', (flushAt) => {
     const value = {
-      items: Array.from({ length: 30000 }, (_, i) => ({
+      items: Array.from({ length: 300 }, (_, i) => ({
         name: `item-${i}`,
         values: [i, `${i}`.repeat(20)],
         empty: {},
       })),
     };
+    const text = streamed(value, flushAt);
+    expect(text.length).toBeGreaterThan(20 * flushAt);
+    expect(text).toBe(cdktfStringify(value, { space: 2 }));
+  });
+
+  it('writes a document larger than the default buffer (1 MiB)', () => {
+    const value = { items: Array.from({ length: 3000 }, (_, i) => ({ name: `item-${i}`, text: 'x'.repeat(400) })) };
     const text = streamed(value);
-    expect(text.length).toBeGreaterThan(2 << 20);
+    expect(text.length).toBeGreaterThan(1 << 20);
     expect(text).toBe(cdktfStringify(value, { space: 2 }));
   });
 

@@ -17,9 +17,11 @@ const SPACE = '  ';
  * `{ space: 2 }` (cdktf 0.21's writer): keys in `Array.prototype.sort`
  * order, `toJSON` honoured, `undefined` keys left out and `undefined` array
  * items written `null`, and an empty array or object still broken over two
- * lines (`[` then the closing bracket on the next, indented).
+ * lines (`[` then the closing bracket on the next, indented). `flushAt`:
+ * the characters held before a write (a test flushes a small document
+ * several times over with a small one).
  */
-export function writeStableJson(file: string, value: object): void {
+export function writeStableJson(file: string, value: object, flushAt = FLUSH_AT): void {
   const fd = openSync(file, 'w');
   try {
     let buffer: string[] = [];
@@ -27,7 +29,7 @@ export function writeStableJson(file: string, value: object): void {
     const out = (text: string) => {
       buffer.push(text);
       size += text.length;
-      if (size >= FLUSH_AT) flush();
+      if (size >= flushAt) flush();
     };
     const flush = () => {
       if (buffer.length > 0) writeSync(fd, buffer.join(''));

@@ -130,6 +130,7 @@ export function clusterAlertRules(props: ClusterAlertProps): RuleGroup {
 }
 
 /** The alert rules for one service. */
+// eslint-disable-next-line max-lines-per-function -- a table of alert rules, one entry a few lines
 export function serviceAlertRules(props: ServiceAlertProps): RuleGroup {
   const t = { ...DEFAULT_THRESHOLDS, ...props.thresholds };
   const { service: svc, namespace: ns } = props;
