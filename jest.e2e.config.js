@@ -8,6 +8,9 @@ module.exports = {
   roots: ['<rootDir>/__tests__/e2e'],
   // Each test spawns processes of its own; one file at a time keeps them from starving each other.
   maxWorkers: 1,
+  // A test's own bounds say what is too slow; jest's default 5 s is not one of
+  // them (in CI this suite runs niced beside the cluster test).
+  testTimeout: 30_000,
   globalSetup: '<rootDir>/__tests__/temp-root.ts',
   globalTeardown: '<rootDir>/__tests__/temp-root-teardown.ts',
 };
