@@ -88,6 +88,12 @@ describe('code shape', () => {
       [...readFileSync(file, 'utf8').matchAll(EXEMPTION)].map((m) => `${relative(ROOT, file)} ${m[1]}`),
     );
     expect(exempt.sort()).toEqual(Object.keys(DATA_TABLES).sort());
+    // And no other mention of the rule: a file-wide or same-line disable would let anything through.
+    const mentions = PRODUCTION_CODE.reduce(
+      (n, file) => n + (readFileSync(file, 'utf8').match(/max-lines-per-function/g)?.length ?? 0),
+      0,
+    );
+    expect(mentions).toBe(exempt.length);
   });
 
   it('finds a planted exemption, and only one that names a function', () => {
