@@ -26,8 +26,16 @@ const OPTIONS = {
 const SALT = createHash('sha1').update(version).update(TSCONFIG).update(readFileSync(__filename)).digest('hex');
 
 module.exports = {
-  getCacheKey(source, path) {
-    return createHash('sha1').update(SALT).update(path).update('\0').update(source).digest('hex');
+  // Jest keys its cache with this alone: whether it instruments the output
+  // for coverage (after this transform) must be in it, as in its own key.
+  getCacheKey(source, path, options) {
+    return createHash('sha1')
+      .update(SALT)
+      .update(options.instrument ? 'instrument\0' : '\0')
+      .update(path)
+      .update('\0')
+      .update(source)
+      .digest('hex');
   },
   process(source, path) {
     const { code, map } = transformSync(source, { ...OPTIONS, sourcefile: path });
