@@ -84,15 +84,15 @@ export function featureCycles(edges: Map<string, Set<string>>): string[] {
 
 describe('code shape', () => {
   it(`lets only the data tables run over ${MAX_LINES} lines, each saying so where it starts`, () => {
-    const exempt = PRODUCTION_CODE.flatMap((file) =>
-      [...readFileSync(file, 'utf8').matchAll(EXEMPTION)].map((m) => `${relative(ROOT, file)} ${m[1]}`),
-    );
+    const exempt: string[] = [];
+    let mentions = 0;
+    for (const file of PRODUCTION_CODE) {
+      const text = readFileSync(file, 'utf8');
+      for (const m of text.matchAll(EXEMPTION)) exempt.push(`${relative(ROOT, file)} ${m[1]}`);
+      mentions += text.match(/max-lines-per-function/g)?.length ?? 0;
+    }
     expect(exempt.sort()).toEqual(Object.keys(DATA_TABLES).sort());
     // And no other mention of the rule: a file-wide or same-line disable would let anything through.
-    const mentions = PRODUCTION_CODE.reduce(
-      (n, file) => n + (readFileSync(file, 'utf8').match(/max-lines-per-function/g)?.length ?? 0),
-      0,
-    );
     expect(mentions).toBe(exempt.length);
   });
 
