@@ -41,6 +41,7 @@ import { ensureDebianProgram } from './debian';
 import { ROOT } from '../environments/root';
 import { cachedVenv } from './venvs';
 import { ownTmpdir } from './own-tmpdir';
+import { tuneGoGc } from './go-gc';
 import { UsageError, parseCommandArgs } from '../bin/args';
 import { systemNames } from '../core/names';
 
@@ -397,6 +398,8 @@ export async function main(args: readonly string[] = []): Promise<number> {
   // Every temporary file of the steps' tools (checkov's parser cache among them) in one directory, removed at the end.
   // Traversable (not listable) by nginx's worker user, which serves the DID responder's files from inside it.
   const restore = ownTmpdir('mls-validate-', 0o711);
+  // Terraform, helm, amtool and promtool inherit it (tooling/go-gc.ts).
+  tuneGoGc();
   try {
     return await runSteps(only);
   } finally {

@@ -21,6 +21,7 @@ import type { RollbackSteps } from '../../bin/rollback-command';
 import { LocalCluster, timed } from './cluster';
 import { awsFixtures, clusterFixtures } from './fixtures';
 import { Workdir } from './workdir';
+import { tuneGoGc } from '../go-gc';
 
 /** Not copied into the run's project: installed, generated or tool directories. */
 const NOT_COPIED = new Set([
@@ -247,6 +248,7 @@ export async function main(args: readonly string[]): Promise<number> {
     console.error('usage: npm run cluster -- --keep   (start the clusters, apply both stacks, wait for Ctrl-C)');
     return 2;
   }
+  tuneGoGc();
   const run = await ClusterRun.start();
   try {
     for (const env of run.environments()) await run.apply(env.name);
