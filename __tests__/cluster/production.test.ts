@@ -13,7 +13,7 @@ import { timed } from '../../tooling/cluster/cluster';
 import { protectedAddresses, unrefusedDestroys } from '../../tooling/cluster/checks';
 import { Workdir } from '../../tooling/cluster/workdir';
 import { readmeBlock } from '../e2e/project-copy';
-import { RELEASES, appliedFromEmpty, environmentRun } from './common';
+import { AFTER_EMPTY_PLAN, RELEASES, appliedFromEmpty, environmentRun } from './common';
 import { faultCases } from './fault-cases';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- synthesized Terraform JSON */
@@ -59,11 +59,9 @@ describe("the README's release flow, applied step by step (production)", () => {
     '%s: applies, runs what the file says, then plans nothing',
     async (_what, args) => {
       log(run().release(args));
-      // Each step follows an empty plan that read every resource (the previous step's, or the
-      // fresh apply's): nothing has changed since but the release file, so reading it all again
-      // (about 12 s, most of it the mirror's AWS provider waiting on the lifecycle rules) finds nothing new.
+      // Each step follows an empty plan that read every resource (the previous step's, or the fresh apply's).
       await timed(log, `production: ${args.slice(1).join(' ')} applied`, () =>
-        run().apply('production', ['-refresh=false']),
+        run().apply('production', AFTER_EMPTY_PLAN),
       );
       await expectRelease();
       await expectNoChanges();

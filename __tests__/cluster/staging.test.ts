@@ -22,7 +22,7 @@ import { runRollback } from '../../bin/rollback-command';
 import { ANALYSIS_WHEN_LABEL } from '../../core/labels';
 import { ENVOY_GATEWAY_CONTROLLER } from '../../features/edge/gateway-api';
 import { ROOT } from '../../environments/root';
-import { appliedFromEmpty, environmentRun } from './common';
+import { AFTER_EMPTY_PLAN, appliedFromEmpty, environmentRun } from './common';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- synthesized Terraform JSON */
 const e = environmentRun('staging');
@@ -50,7 +50,8 @@ describe('the move from Secrets Terraform filled (staging)', () => {
         },
       };
     });
-    await timed(log, 'staging: the earlier Secret, applied', () => wd.apply());
+    // After the empty second plan of the fresh apply.
+    await timed(log, 'staging: the earlier Secret, applied', () => wd.apply(AFTER_EMPTY_PLAN));
     expect(await kube().find(secretPath)).toBeDefined();
     wd.load(join(run().synth(), 'staging'));
     wd.must(['plan', '-input=false', '-no-color', '-out=migration.tfplan']);
@@ -79,7 +80,8 @@ describe('planted defects are caught', () => {
         allow_privilege_escalation: true,
       });
     });
-    await timed(log, 'staging: planted privileged template applied', () => wd.apply());
+    // After the migration's empty second plan (the Secret it deletes is no longer in state).
+    await timed(log, 'staging: planted privileged template applied', () => wd.apply(AFTER_EMPTY_PLAN));
     const problems = await podTemplateProblems(kube(), [env.namespace]);
     expect(problems).toEqual([
       expect.stringMatching(
@@ -159,7 +161,7 @@ describe('the release analysis, around a switch of traffic (staging)', () => {
     await waitFor('the analysis pods to go', 60_000, async () => (await analysisPods()).length === 0);
     await expectNoChanges();
     log(run().release([ENV, 'finish']));
-    await run().apply(ENV);
+    await run().apply(ENV, AFTER_EMPTY_PLAN);
     expect(await analysisJobs()).toEqual([]);
     await expectRelease();
   });
@@ -215,7 +217,7 @@ describe('the release analysis, around a switch of traffic (staging)', () => {
     await expectNoChanges();
     // Back to stable for whatever runs next.
     log(run().release([ENV, 'abandon']));
-    await run().apply(ENV);
+    await run().apply(ENV, AFTER_EMPTY_PLAN);
   });
 });
 
