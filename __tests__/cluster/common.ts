@@ -24,7 +24,7 @@ export const EDGE = readFileSync(join(ROOT, 'docs/edge.md'), 'utf8');
 export const RELEASES = readFileSync(join(ROOT, 'docs/releases.md'), 'utf8');
 
 /**
- * The arguments of an apply that follows an empty plan which read every
+ * The arguments of an apply (or plan) that follows an empty plan which read every
  * resource, with nothing changed since but the files: reading them all again
  * finds nothing new, and costs about 10 s a command (the mirror's AWS
  * provider waits on each lifecycle configuration). Data sources are read

@@ -31,7 +31,7 @@ describe('production refuses to be destroyed', () => {
     const types = new Set(addresses.map((a) => a.split('.')[0]));
     expect([...types].sort()).toEqual([...PREVENT_DESTROY_TYPES].sort());
     // Right after the empty second plan, which read everything: what is refused is the plan, not a read.
-    const plan = await timed(log, 'production: plan -destroy', () => wd.plan(['-destroy', '-refresh=false']));
+    const plan = await timed(log, 'production: plan -destroy', () => wd.plan(['-destroy', ...AFTER_EMPTY_PLAN]));
     expect(plan.status).toBe(1);
     expect(unrefusedDestroys(`${plan.stdout}\n${plan.stderr}`, addresses)).toEqual([]);
   });
