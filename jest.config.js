@@ -16,8 +16,9 @@ const base = {
 /**
  * `npx jest`: the unit suite. The committed environments are synthesized
  * once per run (global-setup.ts), not once per file. The end-to-end suite
- * (__tests__/e2e: commands run as a user runs them, in temporary copies)
- * has its own config, jest.e2e.config.js; `npm test` runs both.
+ * (__tests__/e2e: commands run as a user runs them, in temporary copies,
+ * and the tests that run a real tool as a process: git, bash, node) has its
+ * own config, jest.e2e.config.js; `npm test` runs both.
  */
 module.exports = {
   ...base,

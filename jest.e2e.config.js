@@ -1,5 +1,7 @@
 /** @type {import('jest').Config} */
-// The end-to-end suite: commands run as a user runs them, in temporary copies.
+// The end-to-end suite: commands run as a user runs them, in temporary copies,
+// and the tests that run a real tool as a process (git, bash, node), kept
+// out of the unit suite, which a developer runs on every change.
 // eslint-disable-next-line @typescript-eslint/no-unused-vars -- the unit suite's own keys, left out
 const { roots, testPathIgnorePatterns, globalSetup, globalTeardown, ...base } = require('./jest.config');
 

@@ -6,9 +6,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLUSTER, FIRST, GATE, PHASES, PROMETHEUS, runPhases, timeTable } from '../tooling/test-all';
-import { TOOLS } from '../tooling/tools';
-import { ROOT } from '../environments/root';
+import { CLUSTER, FIRST, GATE, PHASES, PROMETHEUS, runPhases, timeTable } from '../../tooling/test-all';
+import { TOOLS } from '../../tooling/tools';
+import { ROOT } from '../../environments/root';
 
 describe('test:all', () => {
   it('runs what `npm test` runs, then the mutation run and the gate, beside Prometheus and the cluster test', () => {

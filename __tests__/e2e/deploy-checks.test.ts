@@ -17,9 +17,9 @@ import {
   pageTitle,
   reviewerProblems,
   runDeployChecks,
-} from '../bin/deploy-checks';
-import { SealRefused, open, runPlanSeal, seal, sha256 } from '../bin/plan-seal';
-import { environment } from './helpers';
+} from '../../bin/deploy-checks';
+import { SealRefused, open, runPlanSeal, seal, sha256 } from '../../bin/plan-seal';
+import { environment } from '../helpers';
 
 let dir: string;
 const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, encoding: 'utf8' }).trim();

@@ -4,10 +4,10 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { ENV_NAMES } from './helpers';
+import { ENV_NAMES } from '../helpers';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
-const ROOT = join(__dirname, '..');
+const ROOT = join(__dirname, '../..');
 const workflow = (name: string): any => parse(readFileSync(join(ROOT, '.github/workflows', name), 'utf8'));
 const runs = (job: any): string => job.steps.map((s: any) => s.run ?? '').join('\n');
 
