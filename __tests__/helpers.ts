@@ -50,11 +50,25 @@ function withoutMetadata(value: unknown): unknown {
 }
 
 const unedited = new Map<EnvName, string>();
+const edited = new Map<string, string>();
+
+/**
+ * An edited source as a key: its JSON, with what JSON would lose kept
+ * (a key set to undefined, a non-finite number), so two sources share a key
+ * only when they are the same input to validation and synth.
+ */
+export function sourceKey(name: EnvName, src: EnvironmentSource): string {
+  return JSON.stringify([name, src], (_key, value: unknown) =>
+    value === undefined || (typeof value === 'number' && !Number.isFinite(value)) ? `\u0000${String(value)}` : value,
+  );
+}
 
 /**
  * The stack's synthesized JSON as a string, without cdktf's metadata. The
  * committed environments come from the run's one synth (global-setup.ts);
- * an edited environment is synthesized here, loading cdktf only then.
+ * an edited environment is synthesized here, loading cdktf only then, and
+ * once per file for each distinct result of an edit (tests of one file
+ * often read the same edited stack).
  */
 export function synthString(name: EnvName, edit?: Edit): string {
   const dir = process.env.JEST_SYNTH_DIR;
@@ -64,14 +78,18 @@ export function synthString(name: EnvName, edit?: Edit): string {
     unedited.set(name, JSON.stringify(withoutMetadata(raw), null, 2));
     return unedited.get(name)!;
   }
+  const src = source(name, edit);
+  const key = sourceKey(name, src);
+  if (edit && edited.has(key)) return edited.get(key)!;
   // Loaded on demand: most test files never need cdktf or the providers.
   /* eslint-disable @typescript-eslint/no-require-imports */
   const { Testing } = require('cdktf') as typeof import('cdktf');
   const { EnvironmentStack } = require('../stacks/environment-stack') as typeof import('../stacks/environment-stack');
   /* eslint-enable @typescript-eslint/no-require-imports */
-  const json = Testing.synth(new EnvironmentStack(Testing.app(), environment(name, edit)));
+  const json = Testing.synth(new EnvironmentStack(Testing.app(), validateEnvironment(src)));
   // Without the run's synth (the mutation run has none), an unedited stack is synthesized once per file.
-  if (!edit) unedited.set(name, json);
+  if (edit) edited.set(key, json);
+  else unedited.set(name, json);
   return json;
 }
 
