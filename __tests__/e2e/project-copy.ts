@@ -1,20 +1,14 @@
-import { cpSync, mkdtempSync, symlinkSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
+import { copyProjectTree } from '../../tooling/project-copy';
 
 export const ROOT = join(__dirname, '../..');
 
-/** Not copied: installed, generated or tool directories. node_modules is linked instead. */
-const SKIP = new Set(['node_modules', 'cdktf.out', '.git', '.venv', '.tools', 'coverage']);
-
-/** A copy of the project's working tree in a temporary directory, sharing node_modules. */
+/** A copy of the project's working tree in a temporary directory, sharing node_modules (tooling/project-copy.ts). */
 export function projectCopy(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
-  cpSync(ROOT, dir, {
-    recursive: true,
-    filter: (src) => !SKIP.has(relative(ROOT, src).split('/')[0]!) && !src.endsWith('.tfstate'),
-  });
-  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+  copyProjectTree(dir);
   return dir;
 }
 

@@ -9,12 +9,11 @@
  * directory pointed at it (workdir.ts).
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { ENVIRONMENTS } from '../../environments';
 import { Environment, EnvironmentSource, validateAll } from '../../environments/validate';
-import { ROOT } from '../../environments/root';
 import { withReleaseFiles } from '../../environments/release-files';
 import { ROLLBACK_PLAN_ARGS, planPhase } from '../../bin/rollback-command';
 import type { RollbackSteps } from '../../bin/rollback-command';
@@ -22,19 +21,7 @@ import { LocalCluster, timed } from './cluster';
 import { awsFixtures, clusterFixtures } from './fixtures';
 import { Workdir } from './workdir';
 import { tuneGoGc } from '../go-gc';
-
-/** Not copied into the run's project: installed, generated or tool directories. */
-const NOT_COPIED = new Set([
-  'node_modules',
-  'cdktf.out',
-  '.git',
-  '.venv',
-  '.venv-cluster',
-  '.tools',
-  'coverage',
-  '.stryker-tmp',
-  'reports',
-]);
+import { copyProjectTree } from '../project-copy';
 
 export interface RunOptions {
   /** Where the run lives. @default a new temporary directory */
@@ -228,11 +215,7 @@ export function git(cwd: string, args: readonly string[]): string {
  * repository of its own with one commit (the rollback records itself in it).
  */
 function copyProject(to: string): void {
-  cpSync(ROOT, to, {
-    recursive: true,
-    filter: (src) => !NOT_COPIED.has(relative(ROOT, src).split('/')[0]!) && !src.endsWith('.tfstate'),
-  });
-  symlinkSync(join(ROOT, 'node_modules'), join(to, 'node_modules'));
+  copyProjectTree(to);
   git(to, ['init', '--quiet']);
   git(to, ['add', '--all']);
   git(to, ['commit', '--quiet', '-m', 'the project as the cluster test found it']);
