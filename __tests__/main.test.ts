@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { synthesize } from '../main';
+import { withoutTokenStacks } from '../stacks/app';
 import { localStateRequested } from '../stacks/local-state';
 import { TERRAFORM_REQUIRED_VERSION } from '../core/terraform-version';
 import { Testing } from 'cdktf';
@@ -19,6 +20,21 @@ const SHARED = process.env.JEST_SYNTH_DIR!;
 describe('synthesize', () => {
   it('writes one stack per environment', () => {
     expect(readdirSync(join(SHARED, 'stacks')).sort()).toEqual([...ENV_NAMES].sort());
+  });
+
+  it('sets Error’s stack hooks only while it builds the stacks, and restores them when a build throws', () => {
+    const hooks = () => [Error.prepareStackTrace, Error.captureStackTrace];
+    const before = hooks();
+    let during: unknown[] = [];
+    expect(() =>
+      withoutTokenStacks(() => {
+        during = hooks();
+        throw new Error('a construct refused');
+      }),
+    ).toThrow('a construct refused');
+    expect(during).toHaveLength(2);
+    expect(during.every((hook, i) => hook !== before[i])).toBe(true);
+    expect(hooks()).toEqual(before);
   });
 
   it('writes nothing at all when any environment is invalid, and says why', () => {

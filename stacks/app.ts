@@ -13,7 +13,7 @@ import { Environment, EnvironmentSource, validateAll } from '../environments/val
 import { EnvironmentStack, EnvironmentStackOptions } from './environment-stack';
 import { grantProblems } from './aspects';
 import { localStateRequested } from './local-state';
-import { tokenStacksLeftEmpty } from './token-stacks';
+import { captureLeftEmpty, tokenStacksLeftEmpty } from './token-stacks';
 
 export interface SynthOptions {
   /** Where to write; cdktf's CLI passes it through CDKTF_OUTDIR. @default cdktf's default */
@@ -30,11 +30,14 @@ export class InvariantError extends Error {}
 /** Runs `fn` with cdktf's token creation stacks left empty (stacks/token-stacks.ts). */
 export function withoutTokenStacks<T>(fn: () => T): T {
   const previous = Error.prepareStackTrace;
+  const capture = Error.captureStackTrace;
   Error.prepareStackTrace = tokenStacksLeftEmpty(previous);
+  Error.captureStackTrace = captureLeftEmpty(capture);
   try {
     return fn();
   } finally {
     Error.prepareStackTrace = previous;
+    Error.captureStackTrace = capture;
   }
 }
 
