@@ -3,7 +3,7 @@
 // API servers and moto. One file per environment, side by side (two workers):
 // each starts a cluster of its own, and both spend most of their time waiting.
 // eslint-disable-next-line @typescript-eslint/no-unused-vars -- the unit suite's own keys, left out
-const { roots, testPathIgnorePatterns, globalSetup, globalTeardown, ...base } = require('./jest.config');
+const { roots, testPathIgnorePatterns, globalSetup, globalTeardown, setupFiles, ...base } = require('./jest.config');
 
 module.exports = {
   ...base,

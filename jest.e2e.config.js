@@ -3,7 +3,7 @@
 // and the tests that run a real tool as a process (git, bash, node), kept
 // out of the unit suite, which a developer runs on every change.
 // eslint-disable-next-line @typescript-eslint/no-unused-vars -- the unit suite's own keys, left out
-const { roots, testPathIgnorePatterns, globalSetup, globalTeardown, ...base } = require('./jest.config');
+const { roots, testPathIgnorePatterns, globalSetup, globalTeardown, setupFiles, ...base } = require('./jest.config');
 
 module.exports = {
   ...base,

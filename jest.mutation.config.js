@@ -4,8 +4,17 @@
 // without the stack snapshots, so a mutant counts as killed only when a
 // behaviour test notices it. No global synth: each file synthesizes what it
 // reads (helpers.ts), from the mutated code.
-// eslint-disable-next-line @typescript-eslint/no-unused-vars -- the unit suite's own keys, left out
-const { roots, testPathIgnorePatterns, globalSetup, globalTeardown, reporters, ...base } = require('./jest.config');
+/* eslint-disable @typescript-eslint/no-unused-vars -- the unit suite's own keys, left out */
+const {
+  roots,
+  testPathIgnorePatterns,
+  globalSetup,
+  globalTeardown,
+  setupFiles,
+  reporters,
+  ...base
+} = require('./jest.config');
+/* eslint-enable @typescript-eslint/no-unused-vars */
 
 module.exports = {
   ...base,

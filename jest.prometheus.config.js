@@ -3,7 +3,7 @@
 // scenario at once against one server; it builds Prometheus first on a cold
 // machine (about 5 minutes on 2 cores, cached by version like the other tools).
 // eslint-disable-next-line @typescript-eslint/no-unused-vars -- the unit suite's own keys, left out
-const { roots, testPathIgnorePatterns, globalSetup, globalTeardown, ...base } = require('./jest.config');
+const { roots, testPathIgnorePatterns, globalSetup, globalTeardown, setupFiles, ...base } = require('./jest.config');
 
 module.exports = {
   ...base,
