@@ -5,12 +5,37 @@
 import { captureLeftEmpty, tokenStacksLeftEmpty } from '../stacks/token-stacks';
 
 describe('captureLeftEmpty', () => {
-  it('gives a plain object an empty stack without collecting one', () => {
+  const withFormatter = (format: ErrorConstructor['prepareStackTrace'], fn: () => void) => {
+    const before = Error.prepareStackTrace;
+    Error.prepareStackTrace = format;
+    try {
+      fn();
+    } finally {
+      Error.prepareStackTrace = before;
+    }
+  };
+
+  it('gives a plain object an empty stack without collecting one, while a formatter above is in place', () => {
     const previous = jest.fn();
     const target: { stack?: string } = {};
-    captureLeftEmpty(previous)(target);
+    withFormatter(tokenStacksLeftEmpty(undefined as unknown as ErrorConstructor['prepareStackTrace']), () =>
+      captureLeftEmpty(previous)(target),
+    );
     expect(target.stack).toBe('');
     expect(previous).not.toHaveBeenCalled();
+  });
+
+  it('captures a plain object as before under another formatter: a library reading its caller’s frames', () => {
+    const target: { stack?: unknown } = {};
+    let stack: unknown;
+    withFormatter(
+      (_error, frames) => frames,
+      () => {
+        captureLeftEmpty(Error.captureStackTrace)(target);
+        stack = target.stack; // formatted when first read
+      },
+    );
+    expect(Array.isArray(stack) && stack.length > 0).toBe(true);
   });
 
   it('captures an Error’s trace as before, below the function it names', () => {
