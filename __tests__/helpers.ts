@@ -49,8 +49,8 @@ function withoutMetadata(value: unknown): unknown {
   return value;
 }
 
-const unedited = new Map<EnvName, string>();
-const edited = new Map<string, string>();
+/** This file's synths: an unedited stack by its environment's name, an edited one by its sourceKey. */
+const synths = new Map<string, string>();
 
 /**
  * An edited source as a key: its JSON, with what JSON would lose kept
@@ -71,25 +71,25 @@ export function sourceKey(name: EnvName, src: EnvironmentSource): string {
  * often read the same edited stack).
  */
 export function synthString(name: EnvName, edit?: Edit): string {
+  const src = edit ? source(name, edit) : undefined;
+  const key = src ? sourceKey(name, src) : name;
+  const cached = synths.get(key);
+  if (cached !== undefined) return cached;
   const dir = process.env.JEST_SYNTH_DIR;
-  if (!edit && unedited.has(name)) return unedited.get(name)!;
-  if (!edit && dir) {
+  let json: string;
+  if (!src && dir) {
     const raw = JSON.parse(readFileSync(join(dir, 'stacks', name, 'cdk.tf.json'), 'utf8'));
-    unedited.set(name, JSON.stringify(withoutMetadata(raw), null, 2));
-    return unedited.get(name)!;
+    json = JSON.stringify(withoutMetadata(raw), null, 2);
+  } else {
+    // Loaded on demand: most test files never need cdktf or the providers. Without the
+    // run's synth (the mutation run has none), an unedited stack is synthesized here too.
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const { Testing } = require('cdktf') as typeof import('cdktf');
+    const { EnvironmentStack } = require('../stacks/environment-stack') as typeof import('../stacks/environment-stack');
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    json = Testing.synth(new EnvironmentStack(Testing.app(), validateEnvironment(src ?? source(name))));
   }
-  const src = source(name, edit);
-  const key = sourceKey(name, src);
-  if (edit && edited.has(key)) return edited.get(key)!;
-  // Loaded on demand: most test files never need cdktf or the providers.
-  /* eslint-disable @typescript-eslint/no-require-imports */
-  const { Testing } = require('cdktf') as typeof import('cdktf');
-  const { EnvironmentStack } = require('../stacks/environment-stack') as typeof import('../stacks/environment-stack');
-  /* eslint-enable @typescript-eslint/no-require-imports */
-  const json = Testing.synth(new EnvironmentStack(Testing.app(), validateEnvironment(src)));
-  // Without the run's synth (the mutation run has none), an unedited stack is synthesized once per file.
-  if (edit) edited.set(key, json);
-  else unedited.set(name, json);
+  synths.set(key, json);
   return json;
 }
 
