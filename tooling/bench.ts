@@ -42,14 +42,17 @@ interface Measured {
   readonly peak: number;
 }
 
+/** The middle sample (the upper middle of an even count). */
+const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
 function measure(label: string, args: readonly string[], runs = RUNS): Measured {
   runOnce(args); // warm the file cache
   const samples = Array.from({ length: runs }, () => runOnce(args));
-  const times = samples.map((s) => s.ms).sort((a, b) => a - b);
+  const times = samples.map((s) => s.ms);
   const result = {
     label,
-    median: times[Math.floor(times.length / 2)]!,
-    max: times[times.length - 1]!,
+    median: median(times),
+    max: Math.max(...times),
     peak: Math.max(...samples.map((s) => s.mb)),
   };
   console.log(
@@ -93,7 +96,6 @@ function jestTarget(): boolean {
     if (res.status !== 0) throw new Error(`jest failed:\n${res.stdout}${res.stderr}`);
     return Number(process.hrtime.bigint() - start) / 1e6;
   };
-  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   jestOnce(); // warm jest's transform cache, as a developer's second run is
   const pairs = Array.from({ length: 3 }, () => {
     const synthMs = median(Array.from({ length: 3 }, () => runOnce(['bin/synth.mjs']).ms));
