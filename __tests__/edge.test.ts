@@ -302,17 +302,26 @@ describe('the move from Ingress objects, step by step', () => {
     const record = stepRecord(json);
     expect(record.input.step).toBe('gateway');
     const [precondition] = record.lifecycle.precondition;
-    expect(precondition.condition).toMatch(
-      /^\$\{length\(data\.kubernetes_resources\.edge-step_ingresses_\w+\.objects\) == 0 \|\| try\(/,
+    // Each Ingress the earlier steps made is looked up by name (a typed read, no OpenAPI document).
+    const made = resourcesOf(synthJson('production', step('ingress')), 'kubernetes_ingress_v1').map(
+      (i) => i.metadata.name,
     );
+    const lookups = Object.entries<any>(json.data.kubernetes_ingress_v1);
+    expect(lookups.map(([, d]) => d.metadata.name).sort()).toEqual(made.sort());
+    expect(new Set(lookups.map(([, d]) => d.metadata.namespace))).toEqual(
+      new Set([environment('production').namespace]),
+    );
+    const present = (id: string) =>
+      `length(data.kubernetes_ingress_v1.${id}.spec == null ? [] : data.kubernetes_ingress_v1.${id}.spec) > 0`;
+    // The Gateway and its routes are listed only while one of them remains.
+    expect(Object.values<any>(json.data.kubernetes_resources).map((d) => d.kind)).toEqual(['Gateway', 'HTTPRoute']);
+    const gateway = Object.values<any>(json.data.kubernetes_resources).find((d) => d.kind === 'Gateway');
+    const anyLive = /^\$\{anytrue\(\[(.*)\]\) \? 1 : 0\}$/.exec(gateway.count)?.[1] ?? '';
+    expect(anyLive.split(', ').sort()).toEqual(lookups.map(([id]) => present(id)).sort());
+    expect(precondition.condition.startsWith(`\${!anytrue([${anyLive}]) || try(`)).toBe(true);
     expect(precondition.condition).toContain('c.type == "Programmed"');
     expect(precondition.condition).toContain('c.type == "Accepted"');
     expect(precondition.error_message).toContain('Apply edge.serve "both" first, move DNS to the Gateway');
-    // The Gateway and its routes are read only while Ingress objects remain.
-    const gateway = Object.values<any>(json.data.kubernetes_resources).find((d) => d.kind === 'Gateway');
-    expect(gateway.count).toMatch(
-      /^\$\{length\(data\.kubernetes_resources\.edge-step_ingresses_\w+\.objects\) > 0 \? 1 : 0\}$/,
-    );
     expect(gateway.field_selector).toBe('metadata.name=edge');
   });
 });

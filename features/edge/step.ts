@@ -1,7 +1,7 @@
+import { DataKubernetesIngressV1 } from '@cdktf/provider-kubernetes/lib/data-kubernetes-ingress-v1';
 import { DataKubernetesResources } from '@cdktf/provider-kubernetes/lib/data-kubernetes-resources';
 import { Construct } from 'constructs';
 import { TerraformData } from '../../constructs/terraform-data';
-import { MANAGED_BY } from '../../core/labels';
 import { GATEWAY_API_V1 } from './gateway-api';
 import type { EdgeStep } from './schema';
 
@@ -25,6 +25,8 @@ export interface EdgeStepProps {
   readonly step: EdgeStep;
   /** Namespace of the services' Ingress objects and routes. */
   readonly namespace: string;
+  /** Names of the Ingress objects the earlier steps made there (`serviceIngressNames` of each service). */
+  readonly ingressNames: readonly string[];
   /** The Gateway the routes attach to. */
   readonly gateway: { readonly name: string; readonly namespace: string };
 }
@@ -38,8 +40,13 @@ const allTrue = (objects: string, conditions: string, type: string) =>
  * (`terraform_data`, input: the step and what it serves). At `gateway`, it
  * refuses a plan that would delete Ingress objects still in the cluster
  * unless the Gateway is Programmed and every route of the namespace is
- * Accepted by it (the Ingress objects are Terraform's own, labelled so): the old edge goes only after the new one answers. A new
+ * Accepted by it: the old edge goes only after the new one answers. A new
  * environment, with no Ingress, starts at `gateway` freely.
+ *
+ * The Ingress objects are looked up by name, one typed read each: a list
+ * (`kubernetes_resources`) would read and parse the cluster's whole OpenAPI
+ * document on every plan, about 1 s, long after the move is done. The
+ * Gateway and its routes are listed so only while an Ingress remains.
  */
 export class EdgeStepGuard extends Construct {
   public readonly record: TerraformData;
@@ -50,14 +57,16 @@ export class EdgeStepGuard extends Construct {
     this.record = new TerraformData(this, 'step', { input });
     if (props.step !== 'gateway') return;
 
-    const ingresses = new DataKubernetesResources(this, 'ingresses', {
-      apiVersion: 'networking.k8s.io/v1',
-      kind: 'Ingress',
-      namespace: props.namespace,
-      labelSelector: `app.kubernetes.io/managed-by=${MANAGED_BY}`,
+    // A missing Ingress reads as no error and a null spec.
+    const live = props.ingressNames.map((name) => {
+      const ingress = new DataKubernetesIngressV1(this, `ingress-${name}`, {
+        metadata: { name, namespace: props.namespace },
+      });
+      return `length(${ingress.fqn}.spec == null ? [] : ${ingress.fqn}.spec) > 0`;
     });
+    const anyLive = `anytrue([${live.join(', ')}])`;
     // Read only while Ingress objects remain: a cluster that never had the Gateway API CRDs needs no check.
-    const some = `length(${ingresses.fqn}.objects) > 0 ? 1 : 0`;
+    const some = `${anyLive} ? 1 : 0`;
     const gateway = new DataKubernetesResources(this, 'gateway', {
       apiVersion: GATEWAY_API_V1,
       kind: 'Gateway',
@@ -79,7 +88,7 @@ export class EdgeStepGuard extends Construct {
     ].join(' && ');
     this.record.addOverride('lifecycle.precondition', [
       {
-        condition: `\${length(${ingresses.fqn}.objects) == 0 || try(${answers}, false)}`,
+        condition: `\${!${anyLive} || try(${answers}, false)}`,
         error_message: `The Ingress objects of ${props.namespace} go only after the Gateway ${props.gateway.namespace}/${props.gateway.name} answers: it must be Programmed and every route Accepted (kubectl get gateway,httproute -n ${props.namespace}). Apply edge.serve "both" first, move DNS to the Gateway, then this step.`,
       },
     ]);

@@ -7,7 +7,7 @@ import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { DEFAULT_SERVICE_PORT, GRAFANA, didResponderName } from '../../core/names';
 import { DID_SERVICE_PORT } from '../service/did-responder';
-import { proxyTimeouts } from '../service/service-ingress';
+import { proxyTimeouts, serviceIngressNames } from '../service/service-ingress';
 import type { ServiceSettings } from '../service/schema';
 import { Edge, OWN_GATEWAY } from './edge';
 import type { ServiceEdge } from './gateway-api';
@@ -36,6 +36,7 @@ export function addEdge(
   new EdgeStepGuard(scope, 'edge-step', {
     step: env.edge.serve,
     namespace: env.namespace,
+    ingressNames: env.services.flatMap((svc) => (svc.ingress ? serviceIngressNames(svc.name) : [])),
     gateway: 'install' in gateway ? { name: OWN_GATEWAY.name, namespace: env.namespace } : gateway.existing,
   });
   if (!servesGateway(env.edge)) return undefined;

@@ -62,6 +62,17 @@ export interface ServiceIngressProps {
 
 const NGINX = 'nginx.ingress.kubernetes.io';
 
+/** The parts of a service's edge on ingress-nginx, one Ingress object each. */
+const INGRESS_PARTS = ['xrpc', 'public', 'preview'] as const;
+
+type IngressPart = (typeof INGRESS_PARTS)[number];
+const ingressName = (service: string, part: IngressPart) => `${service}-${part}`;
+
+/** The names of a service's Ingress objects (`<service>-xrpc`, `-public`, `-preview`). */
+export function serviceIngressNames(service: string): string[] {
+  return INGRESS_PARTS.map((part) => ingressName(service, part));
+}
+
 /**
  * The edge of one service on ingress-nginx, route by route, never a
  * catch-all `/` (so `/metrics` is scraped only inside the cluster):
@@ -128,7 +139,7 @@ export class ServiceIngress extends Construct {
   }
 
   private ingress(
-    id: string,
+    id: IngressPart,
     props: ServiceIngressProps,
     host: string,
     secretName: string,
@@ -138,7 +149,7 @@ export class ServiceIngress extends Construct {
     this.ingresses.push(
       new IngressV1(this, id, {
         metadata: {
-          name: `${props.service}-${id}`,
+          name: ingressName(props.service, id),
           namespace: props.namespace,
           labels: serviceLabels(props.service, props.partOf),
           annotations: { [`${NGINX}/force-ssl-redirect`]: 'true', ...annotations },
