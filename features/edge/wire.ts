@@ -36,7 +36,7 @@ export function addEdge(
   new EdgeStepGuard(scope, 'edge-step', {
     step: env.edge.serve,
     namespace: env.namespace,
-    ingressNames: env.services.flatMap((svc) => (svc.ingress ? serviceIngressNames(svc.name) : [])),
+    ingressNames: services.flatMap((s) => serviceIngressNames(s.service)),
     gateway: 'install' in gateway ? { name: OWN_GATEWAY.name, namespace: env.namespace } : gateway.existing,
   });
   if (!servesGateway(env.edge)) return undefined;
