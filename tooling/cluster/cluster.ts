@@ -69,6 +69,11 @@ export class LocalCluster {
     this.log = options.log ?? console.log;
   }
 
+  /** Stops the process group `group` with the cluster's own processes when the run dies (Processes.adopt). */
+  public adopt(group: number): void {
+    this.processes.adopt(group);
+  }
+
   /** Builds the tools (cached by version), then starts etcd, a control plane per context, and moto. */
   public static async start(options: ClusterOptions): Promise<LocalCluster> {
     const cluster = new LocalCluster(options);

@@ -108,11 +108,15 @@ export class ClusterRun {
 
   /** The Terraform working directory of an environment. */
   public workdir(env: string): Workdir {
-    this.workdirs[env] ??= new Workdir(join(this.dir, 'terraform', env), {
-      kubeconfig: this.cluster.kubeconfig,
-      motoEndpoint: this.cluster.motoEndpoint,
-      ...(this.options.faults ? { stateEndpoint: this.cluster.motoEndpoint, faultEndpoint: this.faultEndpoint } : {}),
-    });
+    this.workdirs[env] ??= new Workdir(
+      join(this.dir, 'terraform', env),
+      {
+        kubeconfig: this.cluster.kubeconfig,
+        motoEndpoint: this.cluster.motoEndpoint,
+        ...(this.options.faults ? { stateEndpoint: this.cluster.motoEndpoint, faultEndpoint: this.faultEndpoint } : {}),
+      },
+      (group) => this.cluster.adopt(group),
+    );
     return this.workdirs[env]!;
   }
 

@@ -46,10 +46,19 @@ export class Processes {
     const fd = openSync(log, 'a');
     const child = spawn(command, args, { detached: true, stdio: ['ignore', fd, fd], env });
     child.unref();
-    if (child.pid) appendFileSync(this.pidFile, `${child.pid}\n`);
+    if (child.pid) this.adopt(child.pid);
     const started = { name, child, log, command, args, env };
     this.started.push(started);
     return started;
+  }
+
+  /**
+   * Puts a process group this keeper did not start under the watchdog (a
+   * detached terraform and its providers): when the run dies, it is stopped
+   * too, instead of running on or leaving its providers orphaned.
+   */
+  public adopt(group: number): void {
+    appendFileSync(this.pidFile, `${group}\n`);
   }
 
   /**

@@ -145,9 +145,14 @@ export class Workdir {
   /** The `terraform` block the last successful init read. */
   private initialized?: string;
 
+  /**
+   * @param adopt called with the process group of each terraform run in the
+   * background (`runAsync`), so a run that dies stops it. @default none
+   */
   constructor(
     public readonly dir: string,
     private readonly pointers: Pointers,
+    private readonly adopt?: (group: number) => void,
   ) {
     mkdirSync(dir, { recursive: true });
     // One plugin cache per cluster run, beside its working directories (removed with the run).
@@ -227,6 +232,7 @@ export class Workdir {
     killWhen?: (line: string) => boolean | Promise<boolean>,
   ): Promise<TerraformResult & { killed: boolean }> {
     const child = spawn('terraform', args, { cwd: this.dir, env: this.env, detached: true });
+    if (child.pid) this.adopt?.(child.pid);
     let stdout = '';
     let stderr = '';
     let killed = false;
