@@ -14,6 +14,7 @@
  */
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../environments/root';
 import { TOOLS } from './tools';
@@ -182,6 +183,11 @@ export async function main(): Promise<number> {
     { phases: CLUSTER, output: join(logDir, 'cluster-test.log') },
   ];
   for (const side of sides) writeFileSync(side.output, '');
+  // Every phase's temporary files in one directory of this run's, removed at the end: a stopped
+  // lane's jest never runs its teardown, and its temporary root (a cluster run's state, logs and
+  // provider sockets) would stay in /tmp.
+  const tmp = mkdtempSync(join(tmpdir(), 'test-all-'));
+  process.env.TMPDIR = process.env.TMP = process.env.TEMP = tmp;
   console.log(
     `(the release analysis on Prometheus and the cluster test run beside the gate once the tools are there; their output: ${logDir})`,
   );
@@ -196,5 +202,7 @@ export async function main(): Promise<number> {
     return ok ? 0 : 1;
   } finally {
     rmSync(logDir, { recursive: true, force: true });
+    // A stopped cluster test's watchdog may still be ending its processes (about 3 s): retry meanwhile.
+    rmSync(tmp, { recursive: true, force: true, maxRetries: 10, retryDelay: 500 });
   }
 }
