@@ -123,13 +123,7 @@ class Lane {
   /** Ends the running phase and everything it started (its own process group). */
   stop(): void {
     this.stopped = true;
-    if (this.child?.pid && this.child.exitCode === null) {
-      try {
-        process.kill(-this.child.pid, 'SIGTERM');
-      } catch {
-        // already gone
-      }
-    }
+    if (this.child?.exitCode === null) kill(this.child.pid, 'SIGTERM');
   }
 
   private spawn(phase: Phase): Promise<number> {
@@ -148,10 +142,23 @@ class Lane {
     this.child = child;
     return new Promise((resolve) => {
       child.on('exit', (code) => {
+        // A stopped phase's group may outlive its first process: what ignored the SIGTERM or started
+        // just after it (a provider a terraform launched as the signal came). Nothing of it may stay.
+        if (this.stopped) kill(child.pid, 'SIGKILL');
         if (fd !== undefined) closeSync(fd);
         resolve(code ?? 1);
       });
     });
+  }
+}
+
+/** Sends `signal` to the process group `group` leads, if any of it is left. */
+function kill(group: number | undefined, signal: NodeJS.Signals): void {
+  if (!group) return;
+  try {
+    process.kill(-group, signal);
+  } catch {
+    // already gone
   }
 }
 

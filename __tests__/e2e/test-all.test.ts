@@ -118,6 +118,35 @@ describe('test:all', () => {
       expect(res.wallSeconds).toBeLessThan(20);
     });
 
+    it('a stopped phase leaves no process of its group behind, not even one that ignored the SIGTERM', async () => {
+      const out = join(dir, 'lane.log');
+      // The straggler ignores SIGTERM (sleep inherits the ignored signal) and writes its pid.
+      const straggler = `sh -c 'trap "" TERM; echo $$ > ${dir}/straggler; exec sleep 30' & wait`;
+      const res = await runPhases(
+        [],
+        [
+          { phases: [phase('holds on', straggler)], output: out },
+          { phases: [phase('fails', `while [ ! -s ${dir}/straggler ]; do sleep 0.1; done; exit 3`)], output: out },
+        ],
+      );
+      expect(res.times.map((t) => [t.name, t.status])).toEqual([
+        ['holds on', 'stopped'],
+        ['fails', 'failed'],
+      ]);
+      const pid = Number(readFileSync(join(dir, 'straggler'), 'utf8'));
+      const alive = () => {
+        try {
+          process.kill(pid, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      const deadline = Date.now() + 5_000;
+      while (alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(alive()).toBe(false);
+    });
+
     it('run a phase at its niceness, above the niceness test:all runs at', async () => {
       const niceness = (file: string) =>
         `cut -d' ' -f19 /proc/$$/stat > ${dir}/${file}; cat /proc/self/autogroup > ${dir}/${file}.group 2>/dev/null || true`;
