@@ -17,6 +17,7 @@ export function ownTmpdir(prefix: string, mode?: number): () => void {
   return () => {
     if (outer === undefined) delete process.env.TMPDIR;
     else process.env.TMPDIR = outer;
-    rmSync(dir, { recursive: true, force: true });
+    // Retried: a process of the command may still be ending (a stopped cluster test's watchdog takes about 3 s).
+    rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 500 });
   };
 }

@@ -14,9 +14,9 @@
  */
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../environments/root';
+import { ownTmpdir } from './own-tmpdir';
 import { TOOLS } from './tools';
 
 export interface Phase {
@@ -192,9 +192,8 @@ export async function main(): Promise<number> {
   for (const side of sides) writeFileSync(side.output, '');
   // Every phase's temporary files in one directory of this run's, removed at the end: a stopped
   // lane's jest never runs its teardown, and its temporary root (a cluster run's state, logs and
-  // provider sockets) would stay in /tmp.
-  const tmp = mkdtempSync(join(tmpdir(), 'test-all-'));
-  process.env.TMPDIR = process.env.TMP = process.env.TEMP = tmp;
+  // provider sockets) would stay in /tmp. Traversable by nginx's worker user, as validate's own is.
+  const restoreTmpdir = ownTmpdir('test-all-', 0o711);
   console.log(
     `(the release analysis on Prometheus and the cluster test run beside the gate once the tools are there; their output: ${logDir})`,
   );
@@ -209,7 +208,6 @@ export async function main(): Promise<number> {
     return ok ? 0 : 1;
   } finally {
     rmSync(logDir, { recursive: true, force: true });
-    // A stopped cluster test's watchdog may still be ending its processes (about 3 s): retry meanwhile.
-    rmSync(tmp, { recursive: true, force: true, maxRetries: 10, retryDelay: 500 });
+    restoreTmpdir();
   }
 }
