@@ -25,12 +25,14 @@ export class Processes {
     this.pidFile = join(dir, 'pids');
     writeFileSync(this.pidFile, '');
     // The watchdog: a detached shell that waits for this process to end, then
-    // kills every group in the pid file (a no-op when stop() already did).
+    // kills every group in the pid file (a no-op when stop() already did). It
+    // reads the file each second, so the groups are still known when the run's
+    // directory went first (test:all removes a stopped run's temporary files).
     const watchdog = spawn(
       'sh',
       [
         '-c',
-        'while kill -0 "$1" 2>/dev/null; do sleep 1; done; for p in $(cat "$2"); do kill -TERM "-$p" 2>/dev/null; done; sleep 2; for p in $(cat "$2"); do kill -KILL "-$p" 2>/dev/null; done',
+        'while kill -0 "$1" 2>/dev/null; do [ -e "$2" ] && groups=$(cat "$2"); sleep 1; done; [ -e "$2" ] && groups=$(cat "$2"); for p in $groups; do kill -TERM "-$p" 2>/dev/null; done; sleep 2; for p in $groups; do kill -KILL "-$p" 2>/dev/null; done',
         'watchdog',
         String(process.pid),
         this.pidFile,
